@@ -1,0 +1,86 @@
+/**
+ * The single source of names and settings. The CDKTF stack, the Lambdas' defaults and the
+ * offline runtime all read this module, so they cannot drift apart.
+ */
+
+export const names = {
+  table: 'Products',
+  topic: 'ProductEventsTopic',
+  queue: 'ProductEventsQueue',
+  deadLetterQueue: 'ProductEventsDLQ',
+  productFunction: 'ProductFunction',
+  retryFunction: 'ProductRetryFunction',
+  restApi: 'ProductApi',
+  /** LocalStack gives the REST API this id through the `_custom_id_` tag (the tutorial's URLs use it). */
+  restApiId: '12345',
+  stage: 'dev',
+  resource: 'productApi',
+} as const;
+
+/** Environment variable names shared by the stack (which sets them) and the Lambdas (which read them). */
+export const env = {
+  tableName: 'TABLE_NAME',
+  topicArn: 'TOPIC_ARN',
+  queueUrl: 'QUEUE_URL',
+  deadLetterQueueUrl: 'DLQ_URL',
+  requestTimeoutMs: 'AWS_REQUEST_TIMEOUT_MS',
+  connectTimeoutMs: 'AWS_CONNECT_TIMEOUT_MS',
+  dynamoBudgetMs: 'DYNAMODB_BUDGET_MS',
+  breakerThreshold: 'BREAKER_FAILURE_THRESHOLD',
+  breakerCooldownMs: 'BREAKER_COOLDOWN_MS',
+  backoffBaseSeconds: 'RETRY_BACKOFF_BASE_SECONDS',
+  backoffCapSeconds: 'RETRY_BACKOFF_CAP_SECONDS',
+} as const;
+
+/**
+ * The time budget. API Gateway gives an integration 29 s. The product Lambda must answer 200 or
+ * 202 even when every AWS call is 5 s slower (the tutorial's latency effect), so one attempt may
+ * take up to 6 s, DynamoDB gets at most 8 s in all, and what remains of the 20 s Lambda timeout
+ * (minus a safety margin) goes to the SNS fallback.
+ */
+export const timing = {
+  productTimeoutSeconds: 20,
+  retryTimeoutSeconds: 30,
+  connectTimeoutMs: 1_000,
+  requestTimeoutMs: 6_000,
+  dynamoMaxAttempts: 2,
+  dynamoBudgetMs: 8_000,
+  snsMaxAttempts: 3,
+  sqsMaxAttempts: 3,
+  /** Kept free at the end of an invocation to build and return the response. */
+  safetyMarginMs: 500,
+  /** Consecutive transient DynamoDB failures that open the breaker, and how long it stays open. */
+  breakerThreshold: 3,
+  breakerCooldownMs: 5_000,
+  /** Retry backoff: base × 2^(receiveCount-1) seconds, capped so recovery after a short outage stays quick. */
+  backoffBaseSeconds: 2,
+  backoffCapSeconds: 60,
+} as const;
+
+/**
+ * The retry path. The queue hides a message for 6 × the retry Lambda's timeout (AWS's advice for
+ * event source mappings). maxReceiveCount is SQS's maximum: with the 60 s backoff cap a valid
+ * write survives about 16 hours of outage before it is dead-lettered, and 14 days of retention
+ * keep it that long. Poison messages do not wait for this: the retry Lambda moves them at once.
+ */
+export const retryPath = {
+  visibilityTimeoutSeconds: 6 * timing.retryTimeoutSeconds,
+  maxReceiveCount: 1000,
+  messageRetentionSeconds: 14 * 24 * 60 * 60,
+  batchSize: 10,
+  maximumConcurrency: 2,
+  receiveWaitTimeSeconds: 20,
+} as const;
+
+/** Input bounds, enforced before anything touches AWS. */
+export const limits = {
+  maxBodyBytes: 16 * 1024,
+  maxIdLength: 128,
+  maxNameLength: 200,
+  maxDescriptionLength: 4_000,
+  maxPrice: 1_000_000_000,
+  listDefaultLimit: 25,
+  listMaxLimit: 100,
+} as const;
+
+export const region = 'us-east-1';

@@ -1,0 +1,110 @@
+/**
+ * The retry Lambda: drains ProductEventsQueue back into the Products table.
+ * Each record is one accepted write. It lands with the same ordering rule as a direct write; a
+ * stale one counts as done; a transient failure backs off and is reported as a batch item
+ * failure; a record that can never succeed goes to the DLQ at once, with its reason.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { ChangeMessageVisibilityCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { timing } from '../../infra/spec';
+import { CircuitBreaker } from '../shared/breaker';
+import { createDynamoClient, createSqsClient } from '../shared/clients';
+import { type Config, loadConfig } from '../shared/config';
+import { Deadline } from '../shared/deadline';
+import { classify, describeError } from '../shared/errors';
+import { parseWrite, type ProductWrite } from '../shared/product';
+import { ProductStore } from '../shared/store';
+
+/** Visibility timeout for the next attempt: base × 2^(receiveCount-1), capped. */
+export function backoffSeconds(receiveCount: number, config: Pick<Config, 'backoffBaseSeconds' | 'backoffCapSeconds'>): number {
+  const exponent = Math.min(Math.max(receiveCount, 1) - 1, 30);
+  return Math.round(Math.min(config.backoffCapSeconds, config.backoffBaseSeconds * 2 ** exponent));
+}
+
+export function createHandler(config: Config) {
+  const logger = new Logger({ serviceName: 'product-retry' });
+  const store = new ProductStore(createDynamoClient(config), config.tableName);
+  const sqs = createSqsClient(config);
+  const breaker = new CircuitBreaker({ threshold: config.breakerThreshold, cooldownMs: config.breakerCooldownMs });
+  const processor = new BatchProcessor(EventType.SQS);
+  function readWrite(record: SQSRecord): ProductWrite | string {
+    try {
+      return parseWrite(JSON.parse(record.body));
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  async function deadLetter(record: SQSRecord, reason: string, deadline: Deadline): Promise<void> {
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: config.deadLetterQueueUrl,
+        MessageBody: record.body,
+        MessageAttributes: {
+          reason: { DataType: 'String', StringValue: reason.slice(0, 1024) },
+          sourceMessageId: { DataType: 'String', StringValue: record.messageId },
+        },
+      }),
+      { abortSignal: deadline.signal() },
+    );
+    logger.error('Message can never succeed; moved to the DLQ', { messageId: record.messageId, reason });
+  }
+
+  /** Hides the record for longer after each failed attempt. If this fails the queue's own visibility timeout applies. */
+  async function backOff(record: SQSRecord, deadline: Deadline): Promise<void> {
+    const receiveCount = Number(record.attributes.ApproximateReceiveCount);
+    const seconds = backoffSeconds(receiveCount, config);
+    try {
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({ QueueUrl: config.queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds }),
+        { abortSignal: deadline.signal() },
+      );
+    } catch (error) {
+      logger.warn('Could not extend the visibility timeout', { messageId: record.messageId, error: describeError(error) });
+    }
+    logger.warn('Write not applied yet; it will be retried', { messageId: record.messageId, receiveCount, retryInSeconds: seconds });
+  }
+
+  async function processRecord(record: SQSRecord, deadline: Deadline): Promise<void> {
+    const write = readWrite(record);
+    if (typeof write === 'string') return deadLetter(record, write, deadline);
+    logger.appendKeys({ requestId: write.requestId });
+    try {
+      if (!breaker.allows()) {
+        await backOff(record, deadline);
+        throw new Error('DynamoDB is unavailable (circuit breaker open)');
+      }
+      try {
+        await store.put(write, deadline.signal(config.dynamoBudgetMs));
+        breaker.success();
+        logger.info('Queued write applied', { productId: write.id, updatedAt: write.updatedAt, messageId: record.messageId });
+      } catch (error) {
+        const failure = classify(error);
+        if (failure !== 'unavailable') breaker.success();
+        if (failure === 'stale') {
+          logger.info('Queued write is stale; the table holds newer data', { productId: write.id, updatedAt: write.updatedAt });
+          return;
+        }
+        if (failure === 'rejected') return await deadLetter(record, `DynamoDB rejected the write: ${describeError(error).message}`, deadline);
+        breaker.failure();
+        await backOff(record, deadline);
+        throw error;
+      }
+    } finally {
+      logger.removeKeys(['requestId']);
+    }
+  }
+
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    logger.addContext(context);
+    const deadline = new Deadline(context, timing.safetyMarginMs);
+    return processPartialResponse(event, (record: SQSRecord) => processRecord(record, deadline), processor, {
+      context,
+      throwOnFullBatchFailure: false,
+    });
+  };
+}
+
+export const handler = createHandler(loadConfig(process.env, ['tableName', 'queueUrl', 'deadLetterQueueUrl']));

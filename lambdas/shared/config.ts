@@ -1,0 +1,54 @@
+/**
+ * Lambda configuration from the environment the stack (or the offline runtime) sets. Defaults
+ * come from the spec so a missing timing variable never means an unbounded wait; a missing
+ * resource name is a deployment error and fails at start-up, not on the first request.
+ */
+import { env, timing } from '../../infra/spec';
+
+export interface Config {
+  tableName: string;
+  topicArn: string;
+  queueUrl: string;
+  deadLetterQueueUrl: string;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  dynamoBudgetMs: number;
+  breakerThreshold: number;
+  breakerCooldownMs: number;
+  backoffBaseSeconds: number;
+  backoffCapSeconds: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+function required(source: Env, name: string): string {
+  const value = source[name];
+  if (!value) throw new Error(`Environment variable ${name} is not set`);
+  return value;
+}
+
+function positiveNumber(source: Env, name: string, fallback: number): number {
+  const raw = source[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`Environment variable ${name} must be a positive number, got "${raw}"`);
+  return value;
+}
+
+/** Reads the resource names a function needs (`needs`) and every timing setting. */
+export function loadConfig(source: Env, needs: ReadonlyArray<'tableName' | 'topicArn' | 'queueUrl' | 'deadLetterQueueUrl'>): Config {
+  const pick = (key: (typeof needs)[number]) => (needs.includes(key) ? required(source, env[key]) : '');
+  return {
+    tableName: pick('tableName'),
+    topicArn: pick('topicArn'),
+    queueUrl: pick('queueUrl'),
+    deadLetterQueueUrl: pick('deadLetterQueueUrl'),
+    connectTimeoutMs: positiveNumber(source, env.connectTimeoutMs, timing.connectTimeoutMs),
+    requestTimeoutMs: positiveNumber(source, env.requestTimeoutMs, timing.requestTimeoutMs),
+    dynamoBudgetMs: positiveNumber(source, env.dynamoBudgetMs, timing.dynamoBudgetMs),
+    breakerThreshold: positiveNumber(source, env.breakerThreshold, timing.breakerThreshold),
+    breakerCooldownMs: positiveNumber(source, env.breakerCooldownMs, timing.breakerCooldownMs),
+    backoffBaseSeconds: positiveNumber(source, env.backoffBaseSeconds, timing.backoffBaseSeconds),
+    backoffCapSeconds: positiveNumber(source, env.backoffCapSeconds, timing.backoffCapSeconds),
+  };
+}

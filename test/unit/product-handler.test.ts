@@ -1,0 +1,219 @@
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  DynamoDBServiceException,
+  GetItemCommand,
+  InternalServerError,
+  ProvisionedThroughputExceededException,
+  PutItemCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
+import { PublishCommand, SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { limits } from '../../infra/spec';
+import { createHandler } from '../../lambdas/product/handler';
+import { QUEUED_MESSAGE, STORED_MESSAGE } from '../../lambdas/product/http';
+import { loadConfig } from '../../lambdas/shared/config';
+import { apiEvent, lambdaContext, postProduct, sampleProduct } from '../support/events';
+
+const dynamo = mockClient(DynamoDBClient);
+const sns = mockClient(SNSClient);
+const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
+
+const transientErrors: Array<[string, () => Error]> = [
+  ['a 500 InternalServerError', () => new InternalServerError({ message: 'boom', ...meta(500) })],
+  [
+    'the Chaos API fault 500 SomethingWentWrong',
+    () => new DynamoDBServiceException({ name: 'SomethingWentWrong', $fault: 'server', message: 'Operation failed due to a simulated fault', ...meta(500) }),
+  ],
+  [
+    'a 503 ServiceUnavailable',
+    () => new DynamoDBServiceException({ name: 'ServiceUnavailable', $fault: 'server', message: 'unavailable', ...meta(503) }),
+  ],
+  ['throttling', () => new ProvisionedThroughputExceededException({ message: 'slow down', ...meta(400) })],
+  ['a request timeout', () => Object.assign(new Error('Request timed out'), { name: 'TimeoutError' })],
+  ['an aborted call at the deadline', () => Object.assign(new Error('This operation was aborted'), { name: 'AbortError' })],
+  ['a refused connection', () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), { code: 'ECONNREFUSED' })],
+  ['a missing table (misconfiguration, not the client)', () => new DynamoDBServiceException({ name: 'ResourceNotFoundException', $fault: 'client', message: 'no table', ...meta(400) })],
+];
+
+const newHandler = (overrides: Record<string, string> = {}) => createHandler(loadConfig({ ...process.env, ...overrides }, ['tableName', 'topicArn']));
+
+beforeEach(() => {
+  dynamo.reset();
+  sns.reset();
+  sns.on(PublishCommand).resolves({ MessageId: 'msg-1' });
+});
+
+describe('POST /productApi', () => {
+  it('stores a valid product with the ordering condition and answers the tutorial sentence', async () => {
+    dynamo.on(PutItemCommand).resolves({});
+    const result = await newHandler()(postProduct(sampleProduct({ price: '49.99' })), lambdaContext());
+
+    expect(result).toMatchObject({ statusCode: 200, body: STORED_MESSAGE });
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+    const input = dynamo.commandCalls(PutItemCommand)[0]!.args[0].input;
+    expect(input.TableName).toBe('Products');
+    expect(input.Item).toMatchObject({ id: { S: 'prod-1003' }, price: { N: '49.99' }, name: { S: 'Super Widget' } });
+    expect(Number(input.Item!.updatedAt!.N)).toBeGreaterThan(Date.now() - 5_000);
+    expect(input.ConditionExpression).toContain('updatedAt < :t');
+    expect(input.ExpressionAttributeValues![':t']).toEqual(input.Item!.updatedAt);
+  });
+
+  it('accepts a JSON number price and stores it as a DynamoDB number', async () => {
+    dynamo.on(PutItemCommand).resolves({});
+    await newHandler()(postProduct(sampleProduct({ price: 12.5 })), lambdaContext());
+    expect(dynamo.commandCalls(PutItemCommand)[0]!.args[0].input.Item!.price).toEqual({ N: '12.5' });
+  });
+
+  it('gives two writes from one instance in the same millisecond distinct, increasing updatedAt', async () => {
+    dynamo.on(PutItemCommand).resolves({});
+    const handler = newHandler();
+    await Promise.all([handler(postProduct(sampleProduct()), lambdaContext()), handler(postProduct(sampleProduct()), lambdaContext())]);
+    const [a, b] = dynamo.commandCalls(PutItemCommand).map((call) => Number(call.args[0].input.Item!.updatedAt!.N));
+    expect(b).toBeGreaterThan(a!);
+  });
+
+  it('answers 200 when the table already holds a newer write (this one is superseded, not queued)', async () => {
+    dynamo.on(PutItemCommand).rejects(new ConditionalCheckFailedException({ message: 'newer', ...meta(400) }));
+    const result = await newHandler()(postProduct(sampleProduct()), lambdaContext());
+    expect(result).toMatchObject({ statusCode: 200, body: STORED_MESSAGE });
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+  });
+
+  it.each(transientErrors)('queues the write through SNS on %s and answers 202', async (_label, error) => {
+    dynamo.on(PutItemCommand).rejects(error());
+    const result = await newHandler()(postProduct(sampleProduct()), lambdaContext());
+
+    expect(result).toMatchObject({ statusCode: 202, body: QUEUED_MESSAGE });
+    const publish = sns.commandCalls(PublishCommand)[0]!.args[0].input;
+    expect(publish.TopicArn).toBe(process.env.TOPIC_ARN);
+    const message = JSON.parse(publish.Message!);
+    expect(message).toMatchObject({ id: 'prod-1003', name: 'Super Widget', price: 29.99, description: 'A versatile widget.' });
+    expect(message.updatedAt).toBe(Number(dynamo.commandCalls(PutItemCommand)[0]!.args[0].input.Item!.updatedAt!.N));
+    expect(typeof message.requestId).toBe('string');
+  });
+
+  it('answers 503 with Retry-After when SNS fails too, and claims nothing', async () => {
+    dynamo.on(PutItemCommand).rejects(new InternalServerError({ message: 'down', ...meta(500) }));
+    sns.on(PublishCommand).rejects(new SNSServiceException({ name: 'InternalError', $fault: 'server', message: 'down', ...meta(500) }));
+    const result = await newHandler()(postProduct(sampleProduct()), lambdaContext());
+
+    expect(result.statusCode).toBe(503);
+    expect(result.headers!['Retry-After']).toMatch(/^\d+$/);
+    expect(JSON.parse(result.body).message).toMatch(/DynamoDB and the retry queue are both unavailable/);
+  });
+
+  it('answers 400 and does not queue when DynamoDB rejects the item as the client’s fault', async () => {
+    dynamo.on(PutItemCommand).rejects(new DynamoDBServiceException({ name: 'ValidationException', $fault: 'client', message: 'Item size has exceeded the maximum allowed size', ...meta(400) }));
+    const result = await newHandler()(postProduct(sampleProduct()), lambdaContext());
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body).message).toMatch(/DynamoDB rejected the product: Item size/);
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+  });
+
+  it('opens the circuit breaker after repeated failures and then queues without calling DynamoDB', async () => {
+    dynamo.on(PutItemCommand).rejects(new InternalServerError({ message: 'down', ...meta(500) }));
+    const handler = newHandler({ BREAKER_FAILURE_THRESHOLD: '2', BREAKER_COOLDOWN_MS: '60000' });
+    for (let i = 0; i < 4; i += 1) {
+      expect((await handler(postProduct(sampleProduct()), lambdaContext())).statusCode).toBe(202);
+    }
+    expect(dynamo.commandCalls(PutItemCommand)).toHaveLength(2);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(4);
+  });
+
+  it('probes DynamoDB again once the breaker cooldown has passed', async () => {
+    dynamo.on(PutItemCommand).rejectsOnce(new InternalServerError({ message: 'down', ...meta(500) })).resolves({});
+    const handler = newHandler({ BREAKER_FAILURE_THRESHOLD: '1', BREAKER_COOLDOWN_MS: '50' });
+    expect((await handler(postProduct(sampleProduct()), lambdaContext())).statusCode).toBe(202);
+    expect((await handler(postProduct(sampleProduct()), lambdaContext())).statusCode).toBe(202);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect((await handler(postProduct(sampleProduct()), lambdaContext())).statusCode).toBe(200);
+    expect(dynamo.commandCalls(PutItemCommand)).toHaveLength(2);
+  });
+});
+
+describe('bad input gets a 4xx that names the problem and never reaches AWS', () => {
+  const cases: Array<[string, Parameters<typeof apiEvent>[0], number, RegExp]> = [
+    ['malformed JSON', { body: '{"id": "prod-1", ' }, 400, /not valid JSON/],
+    ['a JSON array', { body: '[1,2]' }, 400, /body: must be a JSON object/],
+    ['a missing field', { body: JSON.stringify({ id: 'p', name: 'n', description: 'd' }) }, 400, /price: is required/],
+    ['a wrong type', { body: JSON.stringify(sampleProduct({ name: 42 })) }, 400, /name: must be a string/],
+    ['a non-numeric price', { body: JSON.stringify(sampleProduct({ price: 'cheap' })) }, 400, /price: must be an amount/],
+    ['a negative price', { body: JSON.stringify(sampleProduct({ price: -1 })) }, 400, /price: must be an amount/],
+    ['too many decimals', { body: JSON.stringify(sampleProduct({ price: '1.005' })) }, 400, /at most two decimals/],
+    ['an unknown field', { body: JSON.stringify(sampleProduct({ admin: true })) }, 400, /unknown field\(s\): admin/],
+    ['a prototype-pollution key', { body: '{"id":"a","name":"b","price":1,"description":"c","__proto__":{"x":1}}' }, 400, /unknown field\(s\): __proto__/],
+    ['an id with spaces', { body: JSON.stringify(sampleProduct({ id: 'a b' })) }, 400, /id: must start with a letter or digit/],
+    ['a lone surrogate', { body: JSON.stringify(sampleProduct({ name: 'x\ud800' })) }, 400, /valid Unicode/],
+    ['a too long name', { body: JSON.stringify(sampleProduct({ name: 'n'.repeat(limits.maxNameLength + 1) })) }, 400, /name: must be at most 200 characters/],
+    ['an oversized body', { body: JSON.stringify(sampleProduct({ description: 'd'.repeat(limits.maxBodyBytes) })) }, 413, /limit is 16384/],
+    ['an empty body', { body: '' }, 400, /body is missing/],
+    ['a form-encoded body', { body: 'id=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, /Unsupported Content-Type/],
+    ['invalid UTF-8 in a base64 body', { body: Buffer.from([0x7b, 0xff, 0x7d]).toString('base64'), base64: true }, 400, /not valid JSON/],
+    ['an unknown method', { method: 'DELETE' }, 405, /DELETE is not allowed/],
+    ['an unknown path', { method: 'GET', path: '/other' }, 404, /No route for \/other/],
+    ['an invalid id to GET', { method: 'GET', query: { id: '../etc' } }, 400, /Invalid id/],
+    ['an invalid page size', { method: 'GET', query: { limit: '0' } }, 400, /Invalid limit/],
+  ];
+
+  it.each(cases)('%s', async (_label, request, statusCode, message) => {
+    const result = await newHandler()(apiEvent(request), lambdaContext());
+    expect(result.statusCode).toBe(statusCode);
+    expect(JSON.parse(result.body).message).toMatch(message);
+    expect(dynamo.calls()).toHaveLength(0);
+    expect(sns.calls()).toHaveLength(0);
+  });
+
+  it('reads a base64-encoded JSON body as API Gateway sends binary payloads', async () => {
+    dynamo.on(PutItemCommand).resolves({});
+    const body = Buffer.from(JSON.stringify(sampleProduct())).toString('base64');
+    expect((await newHandler()(apiEvent({ body, base64: true }), lambdaContext())).statusCode).toBe(200);
+  });
+});
+
+describe('GET /productApi', () => {
+  it('returns the product with price as a number', async () => {
+    dynamo.on(GetItemCommand).resolves({
+      Item: { id: { S: 'prod-2004' }, name: { S: 'Ultimate Gadget' }, price: { N: '49.99' }, description: { S: 'd' }, updatedAt: { N: '5' }, requestId: { S: 'r' } },
+    });
+    const result = await newHandler()(apiEvent({ method: 'GET', query: { id: 'prod-2004' } }), lambdaContext());
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(result.body)).toEqual({ id: 'prod-2004', name: 'Ultimate Gadget', price: 49.99, description: 'd', updatedAt: 5 });
+    expect(dynamo.commandCalls(GetItemCommand)[0]!.args[0].input).toMatchObject({ Key: { id: { S: 'prod-2004' } }, ConsistentRead: true });
+  });
+
+  it('answers 404 for an unknown id', async () => {
+    dynamo.on(GetItemCommand).resolves({});
+    const result = await newHandler()(apiEvent({ method: 'GET', query: { id: 'nope' } }), lambdaContext());
+    expect(result.statusCode).toBe(404);
+    expect(JSON.parse(result.body).message).toBe('Product "nope" not found');
+  });
+
+  it('answers 503 with Retry-After during an outage', async () => {
+    dynamo.on(GetItemCommand).rejects(new InternalServerError({ message: 'down', ...meta(500) }));
+    const result = await newHandler()(apiEvent({ method: 'GET', query: { id: 'prod-1' } }), lambdaContext());
+    expect(result.statusCode).toBe(503);
+    expect(result.headers!['Retry-After']).toMatch(/^\d+$/);
+  });
+
+  it('lists products a page at a time with a nextToken', async () => {
+    dynamo
+      .on(ScanCommand)
+      .resolvesOnce({ Items: [{ id: { S: 'a' }, name: { S: 'A' }, price: { N: '1' }, description: { S: '' }, updatedAt: { N: '1' } }], LastEvaluatedKey: { id: { S: 'a' } } })
+      .resolvesOnce({ Items: [{ id: { S: 'b' }, name: { S: 'B' }, price: { N: '2' }, description: { S: '' }, updatedAt: { N: '2' } }] });
+    const handler = newHandler();
+    const first = JSON.parse((await handler(apiEvent({ method: 'GET', query: { limit: '1' } }), lambdaContext())).body);
+    expect(first.items.map((p: { id: string }) => p.id)).toEqual(['a']);
+    const second = JSON.parse((await handler(apiEvent({ method: 'GET', query: { limit: '1', nextToken: first.nextToken } }), lambdaContext())).body);
+    expect(second).toEqual({ items: [expect.objectContaining({ id: 'b', price: 2 })] });
+    expect(dynamo.commandCalls(ScanCommand)[1]!.args[0].input).toMatchObject({ Limit: 1, ExclusiveStartKey: { id: { S: 'a' } } });
+  });
+
+  it('rejects a forged nextToken with 400', async () => {
+    const result = await newHandler()(apiEvent({ method: 'GET', query: { nextToken: '!!!' } }), lambdaContext());
+    expect(result.statusCode).toBe(400);
+    expect(dynamo.calls()).toHaveLength(0);
+  });
+});
