@@ -84,3 +84,41 @@ export const limits = {
 } as const;
 
 export const region = 'us-east-1';
+
+/** Settings of the deployed functions. */
+export const functions = {
+  runtime: 'nodejs22.x',
+  handler: 'index.handler',
+  memoryMb: 256,
+  logRetentionDays: 14,
+  /** Where `npm run build` puts each bundle; the stack zips these folders. */
+  productBundleDir: 'dist/product',
+  retryBundleDir: 'dist/retry',
+} as const;
+
+/** LocalStack's defaults: where it listens and the account and credentials it accepts. */
+export const localstack = {
+  endpoint: 'http://localhost:4566',
+  accountId: '000000000000',
+  accessKey: 'test',
+  secretKey: 'test',
+  /** The tutorial's URL: LocalStack serves the REST API with the id from its `_custom_id_` tag. */
+  apiUrl: `http://${names.restApiId}.execute-api.localhost.localstack.cloud:4566/${names.stage}/${names.resource}`,
+} as const;
+
+export interface ResourceRefs {
+  tableName: string;
+  topicArn: string;
+  queueUrl: string;
+  deadLetterQueueUrl: string;
+}
+
+/** The environment each function gets, wherever it runs (stack or offline runtime). */
+export function functionEnvironment(refs: ResourceRefs): { product: Record<string, string>; retry: Record<string, string> } {
+  // Stack traces point into the TypeScript through the bundles' source maps.
+  const common = { NODE_OPTIONS: '--enable-source-maps' };
+  return {
+    product: { ...common, [env.tableName]: refs.tableName, [env.topicArn]: refs.topicArn },
+    retry: { ...common, [env.tableName]: refs.tableName, [env.queueUrl]: refs.queueUrl, [env.deadLetterQueueUrl]: refs.deadLetterQueueUrl },
+  };
+}

@@ -13,10 +13,10 @@ export const bundles = [
 
 export const distDir = path.resolve(__dirname, '..', 'dist');
 
-export async function buildAll(): Promise<Array<{ name: string; file: string; bytes: number; ms: number }>> {
+export async function buildAll(outDir = distDir): Promise<Array<{ name: string; file: string; bytes: number; ms: number }>> {
   return Promise.all(
     bundles.map(async ({ name, entry }) => {
-      const outfile = path.join(distDir, name, 'index.js');
+      const outfile = path.join(outDir, name, 'index.js');
       const started = performance.now();
       await build({
         entryPoints: [path.resolve(__dirname, '..', entry)],

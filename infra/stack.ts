@@ -1,0 +1,289 @@
+/**
+ * The whole application as one CDK for Terraform stack: table, topic, queues, both functions with
+ * least-privilege roles, the event source mapping and the REST API. Every name and setting comes
+ * from spec.ts.
+ */
+import { ApiGatewayDeployment } from '@cdktf/provider-aws/lib/api-gateway-deployment';
+import { ApiGatewayIntegration } from '@cdktf/provider-aws/lib/api-gateway-integration';
+import { ApiGatewayMethod } from '@cdktf/provider-aws/lib/api-gateway-method';
+import { ApiGatewayResource } from '@cdktf/provider-aws/lib/api-gateway-resource';
+import { ApiGatewayRestApi } from '@cdktf/provider-aws/lib/api-gateway-rest-api';
+import { ApiGatewayStage } from '@cdktf/provider-aws/lib/api-gateway-stage';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
+import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
+import { AssetType, Fn, LocalBackend, TerraformAsset, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
+import type { Construct } from 'constructs';
+import path from 'node:path';
+import { functionEnvironment, functions, localstack, names, retryPath, timing } from './spec';
+import { endpointServices, type Target } from './target';
+
+const repoRoot = path.resolve(__dirname, '..');
+
+interface Statement {
+  Effect: 'Allow';
+  Action: string[];
+  Resource: string[];
+}
+
+const policy = (statements: Statement[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
+
+export interface StackOptions {
+  /**
+   * Where Terraform keeps state, relative to the synthesized stack folder where terraform runs.
+   * The default, the project root, survives a new synth and is the same path inside the compose
+   * deploy container, which mounts the project.
+   */
+  statePath?: string;
+}
+
+export class ProductStack extends TerraformStack {
+  constructor(scope: Construct, id: string, target: Target, options: StackOptions = {}) {
+    super(scope, id);
+
+    new LocalBackend(this, { path: options.statePath ?? `../../../terraform.${id}.tfstate` });
+    this.provider(target);
+
+    const table = new DynamodbTable(this, 'products-table', {
+      name: names.table,
+      billingMode: 'PAY_PER_REQUEST',
+      hashKey: 'id',
+      attribute: [{ name: 'id', type: 'S' }],
+    });
+
+    const topic = new SnsTopic(this, 'product-events-topic', { name: names.topic });
+
+    const deadLetterQueue = new SqsQueue(this, 'product-events-dlq', {
+      name: names.deadLetterQueue,
+      messageRetentionSeconds: retryPath.messageRetentionSeconds,
+    });
+
+    const queue = new SqsQueue(this, 'product-events-queue', {
+      name: names.queue,
+      visibilityTimeoutSeconds: retryPath.visibilityTimeoutSeconds,
+      messageRetentionSeconds: retryPath.messageRetentionSeconds,
+      receiveWaitTimeSeconds: retryPath.receiveWaitTimeSeconds,
+      redrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterQueue.arn, maxReceiveCount: retryPath.maxReceiveCount }),
+    });
+
+    // Only the topic may send to the queue.
+    new SqsQueuePolicy(this, 'product-events-queue-policy', {
+      queueUrl: queue.url,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'AllowProductEventsTopic',
+            Effect: 'Allow',
+            Principal: { Service: 'sns.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Resource: queue.arn,
+            Condition: { ArnEquals: { 'aws:SourceArn': topic.arn } },
+          },
+        ],
+      }),
+    });
+
+    new SnsTopicSubscription(this, 'product-events-subscription', {
+      topicArn: topic.arn,
+      protocol: 'sqs',
+      endpoint: queue.arn,
+      // The retry Lambda reads the product JSON itself, not an SNS envelope.
+      rawMessageDelivery: true,
+    });
+
+    const environment = functionEnvironment({
+      tableName: table.name,
+      topicArn: topic.arn,
+      queueUrl: queue.url,
+      deadLetterQueueUrl: deadLetterQueue.url,
+    });
+
+    const product = this.lambda('product', {
+      functionName: names.productFunction,
+      bundleDir: functions.productBundleDir,
+      timeoutSeconds: timing.productTimeoutSeconds,
+      environment: environment.product,
+      statements: (logs) => [
+        { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Scan'], Resource: [table.arn] },
+        { Effect: 'Allow', Action: ['sns:Publish'], Resource: [topic.arn] },
+        logs,
+      ],
+    });
+
+    const retry = this.lambda('retry', {
+      functionName: names.retryFunction,
+      bundleDir: functions.retryBundleDir,
+      timeoutSeconds: timing.retryTimeoutSeconds,
+      environment: environment.retry,
+      statements: (logs) => [
+        { Effect: 'Allow', Action: ['dynamodb:PutItem'], Resource: [table.arn] },
+        {
+          Effect: 'Allow',
+          Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+          Resource: [queue.arn],
+        },
+        { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [deadLetterQueue.arn] },
+        logs,
+      ],
+    });
+
+    new LambdaEventSourceMapping(this, 'retry-event-source', {
+      eventSourceArn: queue.arn,
+      functionName: retry.arn,
+      batchSize: retryPath.batchSize,
+      functionResponseTypes: ['ReportBatchItemFailures'],
+      scalingConfig: { maximumConcurrency: retryPath.maximumConcurrency },
+    });
+
+    const api = this.restApi(product);
+
+    new TerraformOutput(this, 'api_url', {
+      value: target.kind === 'localstack' ? localstack.apiUrl : `${api.invokeUrl}/${names.resource}`,
+      description: 'POST products here',
+    });
+    new TerraformOutput(this, 'table_name', { value: table.name });
+    new TerraformOutput(this, 'queue_url', { value: queue.url });
+    new TerraformOutput(this, 'dlq_url', { value: deadLetterQueue.url });
+  }
+
+  private provider(target: Target): void {
+    if (target.kind === 'aws') {
+      new AwsProvider(this, 'aws', { region: target.region });
+      return;
+    }
+    // A variable, so one synthesized stack deploys to LocalStack on the host, to the compose
+    // network (http://localstack:4566) or to another emulator: `terraform apply -var endpoint=...`.
+    const endpoint = new TerraformVariable(this, 'endpoint', {
+      type: 'string',
+      default: target.endpoint,
+      description: 'URL of LocalStack, or of another emulator that speaks its API',
+    });
+    const offlinePlan = new TerraformVariable(this, 'offline_plan', {
+      type: 'bool',
+      default: false,
+      description: 'Skip the account id look-up so plan works with no endpoint up. ARNs then lack the account id: never apply with it.',
+    });
+    new AwsProvider(this, 'aws', {
+      region: target.region,
+      skipRequestingAccountId: offlinePlan.booleanValue,
+      accessKey: localstack.accessKey,
+      secretKey: localstack.secretKey,
+      skipCredentialsValidation: true,
+      skipMetadataApiCheck: 'true',
+      s3UsePathStyle: true,
+      endpoints: [Object.fromEntries(endpointServices.map((service) => [service, endpoint.stringValue]))],
+    });
+  }
+
+  private lambda(
+    id: string,
+    options: {
+      functionName: string;
+      bundleDir: string;
+      timeoutSeconds: number;
+      environment: Record<string, string>;
+      statements: (logs: Statement) => Statement[];
+    },
+  ): LambdaFunction {
+    const logGroup = new CloudwatchLogGroup(this, `${id}-logs`, {
+      name: `/aws/lambda/${options.functionName}`,
+      retentionInDays: functions.logRetentionDays,
+    });
+    const role = new IamRole(this, `${id}-role`, {
+      name: `${options.functionName}Role`,
+      assumeRolePolicy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      }),
+    });
+    new IamRolePolicy(this, `${id}-policy`, {
+      role: role.name,
+      name: `${options.functionName}Access`,
+      policy: policy(
+        options.statements({
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          // Log stream names are chosen by Lambda at run time, so the stream part must be a wildcard.
+          Resource: [`${logGroup.arn}:log-stream:*`],
+        }),
+      ),
+    });
+    const bundle = new TerraformAsset(this, `${id}-bundle`, {
+      path: path.join(repoRoot, options.bundleDir),
+      type: AssetType.ARCHIVE,
+    });
+    return new LambdaFunction(this, `${id}-function`, {
+      functionName: options.functionName,
+      role: role.arn,
+      runtime: functions.runtime,
+      handler: functions.handler,
+      filename: bundle.path,
+      sourceCodeHash: Fn.filebase64sha256(bundle.path),
+      memorySize: functions.memoryMb,
+      timeout: options.timeoutSeconds,
+      environment: { variables: options.environment },
+      dependsOn: [logGroup],
+    });
+  }
+
+  private restApi(product: LambdaFunction): ApiGatewayStage {
+    const api = new ApiGatewayRestApi(this, 'product-api', {
+      name: names.restApi,
+      // LocalStack takes the API id from this tag, so the tutorial's URL works; AWS ignores it.
+      tags: { _custom_id_: names.restApiId },
+    });
+    const resource = new ApiGatewayResource(this, 'product-api-resource', {
+      restApiId: api.id,
+      parentId: api.rootResourceId,
+      pathPart: names.resource,
+    });
+    const routes = (['GET', 'POST'] as const).map((httpMethod) => {
+      const method = new ApiGatewayMethod(this, `product-api-${httpMethod.toLowerCase()}`, {
+        restApiId: api.id,
+        resourceId: resource.id,
+        httpMethod,
+        authorization: 'NONE',
+      });
+      const integration = new ApiGatewayIntegration(this, `product-api-${httpMethod.toLowerCase()}-integration`, {
+        restApiId: api.id,
+        resourceId: resource.id,
+        httpMethod: method.httpMethod,
+        type: 'AWS_PROXY',
+        integrationHttpMethod: 'POST',
+        uri: product.invokeArn,
+      });
+      return { method, integration };
+    });
+    const deployment = new ApiGatewayDeployment(this, 'product-api-deployment', {
+      restApiId: api.id,
+      // A new deployment whenever the routes change; the stage then points at it.
+      triggers: {
+        redeployment: Fn.sha1(Fn.jsonencode([resource.id, ...routes.flatMap(({ method, integration }) => [method.id, integration.id, integration.uri])])),
+      },
+      lifecycle: { createBeforeDestroy: true },
+      dependsOn: routes.map(({ integration }) => integration),
+    });
+    new LambdaPermission(this, 'product-api-permission', {
+      statementId: 'AllowProductApiInvoke',
+      action: 'lambda:InvokeFunction',
+      functionName: product.functionName,
+      principal: 'apigateway.amazonaws.com',
+      sourceArn: `${api.executionArn}/*/*/${names.resource}`,
+    });
+    return new ApiGatewayStage(this, 'product-api-stage', {
+      restApiId: api.id,
+      deploymentId: deployment.id,
+      stageName: names.stage,
+    });
+  }
+}

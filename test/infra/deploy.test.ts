@@ -1,0 +1,131 @@
+/**
+ * A real deploy: terraform apply of the synthesized stack against moto_server (an AWS emulator
+ * that accepts every resource here, though it cannot run the Lambdas without Docker), checked with
+ * real AWS API calls, then destroyed.
+ */
+import { APIGatewayClient, GetRestApisCommand, GetStagesCommand, GetResourcesCommand } from '@aws-sdk/client-api-gateway';
+import { DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { GetFunctionConfigurationCommand, GetPolicyCommand, LambdaClient, ListEventSourceMappingsCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import net from 'node:net';
+import { names, retryPath, timing } from '../../infra/spec';
+import { testStack } from '../support/stack';
+import { synthToDir, terraform, terraformSkipReason } from '../support/terraform';
+
+function motoSkipReason(): string | undefined {
+  try {
+    execFileSync('moto_server', ['--help'], { stdio: 'ignore' });
+  } catch {
+    return 'moto_server is not installed';
+  }
+  return terraformSkipReason();
+}
+
+const skip = motoSkipReason();
+if (skip) console.log(`Skipping the deploy test: ${skip}`);
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => resolve(socket.destroy() === socket));
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > until) throw new Error(`moto_server did not listen on ${port}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+(skip ? describe.skip : describe)('deploy to an AWS emulator', () => {
+  let moto: ChildProcess;
+  let dir: string;
+  let endpoint: string;
+  const clientConfig = () => ({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+
+  beforeAll(async () => {
+    const port = await freePort();
+    endpoint = `http://127.0.0.1:${port}`;
+    moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+    await waitForPort(port, 30_000);
+    dir = synthToDir(testStack(undefined, { statePath: 'terraform.tfstate' }));
+    await terraform(dir, ['init', '-input=false']);
+  }, 120_000);
+
+  afterAll(() => {
+    moto?.kill();
+  });
+
+  it('applies, creates every resource as declared, and destroys them all', async () => {
+    await terraform(dir, ['apply', '-input=false', '-auto-approve', '-var', `endpoint=${endpoint}`], 400_000);
+    const outputs = JSON.parse(await terraform(dir, ['output', '-json'])) as Record<string, { value: string }>;
+    expect(outputs.api_url!.value).toBe('http://12345.execute-api.localhost.localstack.cloud:4566/dev/productApi');
+    expect(outputs.table_name!.value).toBe(names.table);
+
+    const dynamo = new DynamoDBClient(clientConfig());
+    const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: names.table }));
+    expect(Table?.KeySchema).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
+    expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+
+    const sqs = new SQSClient({ ...clientConfig(), useQueueUrlAsEndpoint: false });
+    const queueUrl = (await sqs.send(new GetQueueUrlCommand({ QueueName: names.queue }))).QueueUrl!;
+    expect(outputs.queue_url!.value).toBe(queueUrl);
+    const { Attributes: queue = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }));
+    expect(Number(queue.VisibilityTimeout)).toBe(retryPath.visibilityTimeoutSeconds);
+    expect(JSON.parse(queue.RedrivePolicy!)).toMatchObject({ deadLetterTargetArn: expect.stringContaining(names.deadLetterQueue), maxReceiveCount: retryPath.maxReceiveCount });
+    expect(JSON.parse(queue.Policy!).Statement[0].Condition.ArnEquals['aws:SourceArn']).toContain(names.topic);
+
+    const sns = new SNSClient(clientConfig());
+    const topicArn = (await sns.send(new ListTopicsCommand({}))).Topics?.find((t) => t.TopicArn?.endsWith(`:${names.topic}`))?.TopicArn;
+    expect(topicArn).toBeDefined();
+    const [subscription] = (await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }))).Subscriptions ?? [];
+    expect(subscription).toMatchObject({ Protocol: 'sqs', Endpoint: expect.stringContaining(names.queue) });
+    const { Attributes: subscriptionAttributes = {} } = await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: subscription!.SubscriptionArn }));
+    expect(subscriptionAttributes.RawMessageDelivery).toBe('true');
+
+    const lambda = new LambdaClient(clientConfig());
+    const product = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: names.productFunction }));
+    expect(product).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'index.handler', Timeout: timing.productTimeoutSeconds });
+    expect(product.Environment?.Variables).toMatchObject({ TABLE_NAME: names.table, TOPIC_ARN: topicArn });
+    const retry = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: names.retryFunction }));
+    expect(retry.Environment?.Variables).toMatchObject({ TABLE_NAME: names.table, QUEUE_URL: queueUrl, DLQ_URL: outputs.dlq_url!.value });
+    // Listed unfiltered: moto's FunctionName filter does not match a plain function name.
+    const { EventSourceMappings: allMappings = [] } = await lambda.send(new ListEventSourceMappingsCommand({}));
+    const EventSourceMappings = allMappings.filter((m) => m.FunctionArn === retry.FunctionArn);
+    expect(EventSourceMappings).toHaveLength(1);
+    expect(EventSourceMappings[0]).toMatchObject({ BatchSize: retryPath.batchSize, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    expect(EventSourceMappings[0]!.EventSourceArn).toContain(names.queue);
+
+    // API Gateway may invoke the product function, from this API's /productApi only, with the account id filled in.
+    const permission = JSON.parse((await lambda.send(new GetPolicyCommand({ FunctionName: names.productFunction }))).Policy!).Statement[0];
+    expect(permission.Principal).toEqual({ Service: 'apigateway.amazonaws.com' });
+    expect(JSON.stringify(permission.Condition)).toMatch(/arn:aws:execute-api:us-east-1:\d{12}:12345\/\*\/\*\/productApi/);
+
+    const apigateway = new APIGatewayClient(clientConfig());
+    const api = (await apigateway.send(new GetRestApisCommand({}))).items?.find((a) => a.name === names.restApi);
+    expect(api?.tags).toMatchObject({ _custom_id_: names.restApiId });
+    const { item: stages = [] } = await apigateway.send(new GetStagesCommand({ restApiId: api!.id }));
+    expect(stages.map((s) => s.stageName)).toEqual([names.stage]);
+    const { items: apiResources = [] } = await apigateway.send(new GetResourcesCommand({ restApiId: api!.id }));
+    const route = apiResources.find((r) => r.path === `/${names.resource}`);
+    expect(Object.keys(route?.resourceMethods ?? {}).sort()).toEqual(['GET', 'POST']);
+
+    await terraform(dir, ['destroy', '-input=false', '-auto-approve', '-var', `endpoint=${endpoint}`], 400_000);
+    expect((await dynamo.send(new ListTablesCommand({}))).TableNames ?? []).not.toContain(names.table);
+    expect((await sqs.send(new ListQueuesCommand({}))).QueueUrls ?? []).toEqual([]);
+    expect((await sns.send(new ListTopicsCommand({}))).Topics ?? []).toEqual([]);
+    expect((await lambda.send(new ListFunctionsCommand({}))).Functions ?? []).toEqual([]);
+    expect((await apigateway.send(new GetRestApisCommand({}))).items ?? []).toEqual([]);
+  }, 600_000);
+});

@@ -1,0 +1,4 @@
+// cdktf's jest matchers: toHaveResourceWithProperties and friends.
+import { Testing } from 'cdktf';
+
+Testing.setupJest();

@@ -1,0 +1,19 @@
+import { Testing } from 'cdktf';
+import { ProductStack, type StackOptions } from '../../infra/stack';
+import type { Target } from '../../infra/target';
+
+export const localstackTarget: Target = { kind: 'localstack', region: 'us-east-1', endpoint: 'http://localhost:4566' };
+
+/** A fresh stack in a test app; jest's global set-up has built the bundles it zips. */
+export function testStack(target: Target = localstackTarget, options: StackOptions = {}): ProductStack {
+  return new ProductStack(Testing.app(), 'product-service', target, options);
+}
+
+interface Synthesized {
+  resource: Record<string, Record<string, Record<string, unknown>>>;
+  provider: Record<string, Array<Record<string, unknown>>>;
+  output: Record<string, { value: unknown }>;
+  variable?: Record<string, { default?: unknown }>;
+}
+
+export const parse = (json: string) => JSON.parse(json) as Synthesized;
