@@ -1,48 +1,28 @@
-/** The app's resources for the in-process emulators, declared from the same spec as the stack. */
+/**
+ * The app's resources in the emulators, created with the SDK from the same spec as the stack:
+ * the table, and the topic → queue (raw delivery) with its DLQ and redrive policy.
+ */
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { names, region, retryPath } from '../infra/spec';
+import { CreateTopicCommand, type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { names, retryPath } from '../infra/spec';
 
-export const accountId = '000000000000';
-export const topicArn = `arn:aws:sns:${region}:${accountId}:${names.topic}`;
-export const queueArn = `arn:aws:sqs:${region}:${accountId}:${names.queue}`;
-export const deadLetterQueueArn = `arn:aws:sqs:${region}:${accountId}:${names.deadLetterQueue}`;
-
-export interface MessagingOverrides {
-  visibilityTimeoutSeconds?: number;
-  maxReceiveCount?: number;
+export interface MessagingSettings {
+  visibilityTimeoutSeconds: number;
+  maxReceiveCount: number;
 }
 
-interface Declared {
-  name: string;
-  attributes?: Record<string, string>;
+export interface Messaging {
+  topicArn: string;
+  queueUrl: string;
+  queueArn: string;
+  deadLetterQueueUrl: string;
 }
 
-/** fauxqs init config: queue, DLQ with redrive policy, topic, raw-delivery subscription. */
-export function messagingConfig(overrides: MessagingOverrides = {}): {
-  region: string;
-  queues: Declared[];
-  topics: Declared[];
-  subscriptions: Array<{ topic: string; queue: string; attributes: Record<string, string> }>;
-} {
-  return {
-    region,
-    queues: [
-      { name: names.deadLetterQueue, attributes: { MessageRetentionPeriod: String(retryPath.messageRetentionSeconds) } },
-      {
-        name: names.queue,
-        attributes: {
-          VisibilityTimeout: String(overrides.visibilityTimeoutSeconds ?? retryPath.visibilityTimeoutSeconds),
-          MessageRetentionPeriod: String(retryPath.messageRetentionSeconds),
-          RedrivePolicy: JSON.stringify({
-            deadLetterTargetArn: deadLetterQueueArn,
-            maxReceiveCount: overrides.maxReceiveCount ?? retryPath.maxReceiveCount,
-          }),
-        },
-      },
-    ],
-    topics: [{ name: names.topic }],
-    subscriptions: [{ topic: names.topic, queue: names.queue, attributes: { RawMessageDelivery: 'true' } }],
-  };
+/** A value an AWS answer must carry; its absence means the emulator misbehaved. */
+export function must<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`The emulator's answer has no ${what}`);
+  return value;
 }
 
 export async function createTable(dynamo: DynamoDBClient): Promise<void> {
@@ -54,4 +34,22 @@ export async function createTable(dynamo: DynamoDBClient): Promise<void> {
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
+}
+
+export async function createMessaging(sqs: SQSClient, sns: SNSClient, settings: MessagingSettings): Promise<Messaging> {
+  const createQueue = async (name: string, attributes: Record<string, string>) => {
+    const url = must((await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl, 'QueueUrl');
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+    return { url, arn: must(Attributes?.QueueArn, 'QueueArn') };
+  };
+  const retention = { MessageRetentionPeriod: String(retryPath.messageRetentionSeconds) };
+  const dlq = await createQueue(names.deadLetterQueue, retention);
+  const queue = await createQueue(names.queue, {
+    ...retention,
+    VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: settings.maxReceiveCount }),
+  });
+  const topicArn = must((await sns.send(new CreateTopicCommand({ Name: names.topic }))).TopicArn, 'TopicArn');
+  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queue.arn, Attributes: { RawMessageDelivery: 'true' } }));
+  return { topicArn, queueUrl: queue.url, queueArn: queue.arn, deadLetterQueueUrl: dlq.url };
 }

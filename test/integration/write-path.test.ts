@@ -3,14 +3,14 @@
  * process, fauxqs (SNS + SQS) in a child process, and a fault proxy that takes DynamoDB down.
  */
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import dynalite from 'dynalite';
 import { names, region } from '../../infra/spec';
 import { pollOnce } from '../../local/event-source';
-import { createTable, queueArn, topicArn } from '../../local/resources';
+import { createTable, type Messaging } from '../../local/resources';
 import { createHandler as createProductHandler } from '../../lambdas/product/handler';
 import { QUEUED_MESSAGE, STORED_MESSAGE } from '../../lambdas/product/http';
 import { createHandler as createRetryHandler } from '../../lambdas/retry/handler';
@@ -25,6 +25,7 @@ let proxy: FaultProxy;
 let dynamo: DynamoDBClient;
 let sqs: SQSClient;
 let queueUrl: string;
+let queueArn: string;
 let deadLetterQueueUrl: string;
 let env: Record<string, string>;
 
@@ -33,22 +34,21 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => database.listen(0, '127.0.0.1', resolve));
   const databaseUrl = `http://127.0.0.1:${(database.address() as AddressInfo).port}`;
   proxy = await startFaultProxy((database.address() as AddressInfo).port);
-  const started = await startTsChild<{ port: number }>('test/support/messaging-child.ts', [JSON.stringify({ visibilityTimeoutSeconds: 30 })]);
+  const started = await startTsChild<Messaging & { port: number }>('test/support/messaging-child.ts', [JSON.stringify({ visibilityTimeoutSeconds: 30 })]);
   messaging = started.child;
   const messagingUrl = `http://127.0.0.1:${started.ready.port}`;
 
   dynamo = new DynamoDBClient({ region, endpoint: databaseUrl });
   sqs = new SQSClient({ region, endpoint: messagingUrl });
   await createTable(dynamo);
-  queueUrl = (await sqs.send(new GetQueueUrlCommand({ QueueName: names.queue }))).QueueUrl!;
-  deadLetterQueueUrl = (await sqs.send(new GetQueueUrlCommand({ QueueName: names.deadLetterQueue }))).QueueUrl!;
+  ({ queueUrl, queueArn, deadLetterQueueUrl } = started.ready);
 
   // The SDK reads endpoints from the environment on every call, as it does inside Lambda.
   Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: proxy.url, AWS_ENDPOINT_URL_SNS: messagingUrl, AWS_ENDPOINT_URL_SQS: messagingUrl });
   // What the stack gives the Lambdas, with timings scaled down so the test waits seconds, not minutes.
   env = {
     TABLE_NAME: names.table,
-    TOPIC_ARN: topicArn,
+    TOPIC_ARN: started.ready.topicArn,
     QUEUE_URL: queueUrl,
     DLQ_URL: deadLetterQueueUrl,
     RETRY_BACKOFF_BASE_SECONDS: '1',

@@ -4,7 +4,7 @@ import readline from 'node:readline';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 
-/** Starts a TypeScript program under tsx and resolves with the first JSON line it prints. */
+/** Starts a TypeScript program under tsx and resolves with the first JSON object line it prints (earlier lines are its logs). */
 export async function startTsChild<T>(script: string, args: string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; ready: T }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, script), ...args], {
     cwd: repoRoot,
@@ -15,12 +15,23 @@ export async function startTsChild<T>(script: string, args: string[] = [], env: 
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const ready = await new Promise<T>((resolve, reject) => {
-    const lines = readline.createInterface({ input: child.stdout! });
-    lines.once('line', (line) => resolve(JSON.parse(line) as T));
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before it was ready:\n${stderr}`)));
-  });
-  return { child, ready };
+  const lines = readline.createInterface({ input: child.stdout! });
+  try {
+    const ready = await new Promise<T>((resolve, reject) => {
+      const onLine = (line: string) => {
+        if (!line.startsWith('{')) return;
+        lines.off('line', onLine);
+        resolve(JSON.parse(line) as T);
+      };
+      lines.on('line', onLine);
+      child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before it was ready:\n${stderr}`)));
+    });
+    lines.close();
+    return { child, ready };
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
 }
 
 export async function stopChild(child: ChildProcess | undefined): Promise<void> {

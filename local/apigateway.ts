@@ -1,0 +1,117 @@
+/**
+ * API Gateway (REST, Lambda proxy integration) for the product API: the URL forms LocalStack
+ * serves, the v1 proxy event, and API Gateway's own answers for unknown routes, function errors
+ * and integration timeouts.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { localstack, names } from '../infra/spec';
+
+export interface ApiRequest {
+  apiId: string;
+  stage: string;
+  /** The resource path after the stage, e.g. /productApi. */
+  path: string;
+  query: URLSearchParams;
+}
+
+export interface HttpAnswer {
+  statusCode: number;
+  headers: Record<string, string | string[]>;
+  body: string | Buffer;
+}
+
+/** API Gateway's limit on how long an integration may take. */
+export const INTEGRATION_TIMEOUT_MS = 29_000;
+
+const splitStage = (apiId: string, rest: string, query: URLSearchParams): ApiRequest | undefined => {
+  const match = /^\/([^/]+)(\/.*)?$/.exec(rest);
+  return match?.[1] ? { apiId, stage: match[1], path: match[2] ?? '/', query } : undefined;
+};
+
+/** Recognises http://<id>.execute-api.localhost.localstack.cloud:4566/<stage>/<path> and the two path styles. */
+export function matchApiRequest(host: string | undefined, rawUrl: string): ApiRequest | undefined {
+  const url = new URL(rawUrl, 'http://localhost');
+  const hostMatch = /^([a-z0-9]+)\.execute-api\./i.exec(host ?? '');
+  if (hostMatch?.[1]) return splitStage(hostMatch[1], url.pathname, url.searchParams);
+  const pathStyle = /^\/_aws\/execute-api\/([^/]+)(\/.*)$/.exec(url.pathname);
+  if (pathStyle?.[1] && pathStyle[2]) return splitStage(pathStyle[1], pathStyle[2], url.searchParams);
+  const legacy = /^\/restapis\/([^/]+)\/([^/]+)\/_user_request_(\/.*)?$/.exec(url.pathname);
+  if (legacy?.[1] && legacy[2]) return { apiId: legacy[1], stage: legacy[2], path: legacy[3] ?? '/', query: url.searchParams };
+  return undefined;
+}
+
+const json = (statusCode: number, message: string, requestId: string): HttpAnswer => ({
+  statusCode,
+  headers: { 'Content-Type': 'application/json', 'x-amzn-RequestId': requestId },
+  body: JSON.stringify({ message }),
+});
+
+/** The route this API defines, or API Gateway's answer when there is none. */
+export function routeError(request: ApiRequest, method: string, requestId: string): HttpAnswer | undefined {
+  if (request.apiId !== names.restApiId) return json(404, `Not Found: no REST API with id ${request.apiId}`, requestId);
+  if (request.stage !== names.stage) return json(403, 'Forbidden', requestId);
+  // Like API Gateway, an undefined resource or method is "Missing Authentication Token".
+  if (request.path !== `/${names.resource}` || !['GET', 'POST'].includes(method)) return json(403, 'Missing Authentication Token', requestId);
+  return undefined;
+}
+
+export function proxyEvent(request: ApiRequest, method: string, headers: IncomingHttpHeaders, body: string, sourceIp: string, requestId: string): APIGatewayProxyEvent {
+  const single: Record<string, string> = {};
+  const multi: Record<string, string[]> = {};
+  for (const [key, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const values = Array.isArray(value) ? value : [value];
+    single[key] = values[values.length - 1] ?? '';
+    multi[key] = values;
+  }
+  const query: Record<string, string> = {};
+  const multiQuery: Record<string, string[]> = {};
+  for (const [key, value] of request.query) {
+    query[key] = value;
+    (multiQuery[key] ??= []).push(value);
+  }
+  const resource = `/${names.resource}`;
+  return {
+    resource,
+    path: request.path,
+    httpMethod: method,
+    headers: single,
+    multiValueHeaders: multi,
+    queryStringParameters: Object.keys(query).length > 0 ? query : null,
+    multiValueQueryStringParameters: Object.keys(multiQuery).length > 0 ? multiQuery : null,
+    pathParameters: null,
+    stageVariables: null,
+    body: body === '' ? null : body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: localstack.accountId,
+      apiId: request.apiId,
+      authorizer: null,
+      protocol: 'HTTP/1.1',
+      httpMethod: method,
+      identity: { sourceIp, userAgent: single['user-agent'] ?? null } as APIGatewayProxyEvent['requestContext']['identity'],
+      path: `/${request.stage}${request.path}`,
+      stage: request.stage,
+      requestId,
+      requestTimeEpoch: Date.now(),
+      resourceId: 'offline',
+      resourcePath: resource,
+    },
+  };
+}
+
+/** Maps what the function returned (or how it failed) to the HTTP answer API Gateway gives. */
+export function proxyAnswer(outcome: { ok: true; result: unknown } | { ok: false; timedOut: boolean }, requestId: string): HttpAnswer {
+  if (!outcome.ok) return outcome.timedOut ? json(504, 'Endpoint request timed out', requestId) : json(502, 'Internal server error', requestId);
+  const result = outcome.result as Partial<APIGatewayProxyResult> | null;
+  if (!result || typeof result.statusCode !== 'number') return json(502, 'Internal server error', requestId);
+  const headers: Record<string, string | string[]> = { 'x-amzn-RequestId': requestId };
+  for (const [key, value] of Object.entries(result.headers ?? {})) headers[key] = String(value);
+  for (const [key, values] of Object.entries(result.multiValueHeaders ?? {})) headers[key] = values.map(String);
+  const body = result.body ?? '';
+  return { statusCode: result.statusCode, headers, body: result.isBase64Encoded ? Buffer.from(body, 'base64') : body };
+}
+
+export const newRequestId = () => randomUUID();

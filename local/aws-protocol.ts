@@ -1,0 +1,71 @@
+/**
+ * Just enough of the AWS wire protocols to route a call, name it for the Chaos API and the logs,
+ * and answer a fault in the service's own error format, so SDKs and the AWS CLI parse it as
+ * they would parse LocalStack's.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { region as defaultRegion } from '../infra/spec';
+import type { Call, Fault } from './chaos';
+
+export type Protocol = 'json' | 'query';
+
+export interface AwsCall extends Call {
+  protocol: Protocol;
+}
+
+export const FAULT_MESSAGE = 'Operation failed due to a simulated fault';
+
+// x-amz-target prefixes of the JSON-protocol services the runtime serves.
+const TARGET_PREFIXES: Record<string, string> = { DynamoDB_20120810: 'dynamodb', AmazonSQS: 'sqs' };
+
+/** Reads service, region and operation from a request, or undefined when it is not an AWS call. */
+export function identify(headers: IncomingHttpHeaders, body: string): AwsCall | undefined {
+  // SigV4: Credential=AKID/20240101/us-east-1/dynamodb/aws4_request
+  const scope = /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(String(headers.authorization ?? ''));
+  const region = scope?.[1] ?? defaultRegion;
+  const target = headers['x-amz-target'];
+  if (typeof target === 'string') {
+    const [prefix, operation] = target.split('.');
+    const service = prefix ? TARGET_PREFIXES[prefix] : undefined;
+    if (service && operation) return { service, region, operation, protocol: 'json' };
+  }
+  const action = new URLSearchParams(body).get('Action');
+  const service = scope?.[2];
+  if (action && service) return { service, region, operation: action, protocol: 'query' };
+  return undefined;
+}
+
+const XMLNS: Record<string, string> = {
+  sns: 'http://sns.amazonaws.com/doc/2010-03-31/',
+  sqs: 'http://queue.amazonaws.com/doc/2012-11-05/',
+  sts: 'https://sts.amazonaws.com/doc/2011-06-15/',
+};
+
+const escapeXml = (text: string) => text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The HTTP answer for a faulted call. */
+export function faultResponse(call: AwsCall, fault: Fault): { statusCode: number; headers: Record<string, string>; body: string } {
+  const requestId = randomUUID();
+  if (call.protocol === 'json') {
+    return {
+      statusCode: fault.statusCode,
+      headers: {
+        'Content-Type': 'application/x-amz-json-1.0',
+        'X-Amzn-ErrorType': fault.code,
+        'x-amzn-RequestId': requestId,
+        // SQS's JSON protocol carries the query-compatible code here.
+        ...(call.service === 'sqs' ? { 'x-amzn-query-error': `${fault.code};${fault.statusCode < 500 ? 'Sender' : 'Receiver'}` } : {}),
+      },
+      body: JSON.stringify({ __type: fault.code, message: FAULT_MESSAGE }),
+    };
+  }
+  const type = fault.statusCode < 500 ? 'Sender' : 'Receiver';
+  return {
+    statusCode: fault.statusCode,
+    headers: { 'Content-Type': 'text/xml', 'x-amzn-RequestId': requestId },
+    body:
+      `<ErrorResponse xmlns="${XMLNS[call.service] ?? XMLNS.sns}"><Error><Type>${type}</Type><Code>${escapeXml(fault.code)}</Code>` +
+      `<Message>${FAULT_MESSAGE}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * The offline runtime: the whole application in one Node process, no Docker, no account.
+ * DynamoDB (dynalite) and SNS + SQS (fauxqs) run in-process behind the edge; the two Lambdas run
+ * from their deployable bundles in worker threads; API Gateway and the SQS event source mapping
+ * are emulated here; the Chaos API acts on every AWS call at the edge.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { build } from 'esbuild';
+import dynalite from 'dynalite';
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { env, functionEnvironment, functions, localstack, names, region, retryPath, timing } from '../infra/spec';
+import { buildAll, distDir } from '../scripts/build';
+import { INTEGRATION_TIMEOUT_MS, newRequestId, proxyAnswer, proxyEvent, routeError } from './apigateway';
+import { Chaos } from './chaos';
+import { Edge } from './edge';
+import { pollOnce } from './event-source';
+import { LocalFunction } from './lambda';
+import { createMessaging, createTable } from './resources';
+
+/** Settings a test (or a curious user) may scale down; each defaults to the deployed value from the spec. */
+export interface Timings {
+  visibilityTimeoutSeconds: number;
+  maxReceiveCount: number;
+  pollWaitSeconds: number;
+  backoffBaseSeconds: number;
+  backoffCapSeconds: number;
+  breakerCooldownMs: number;
+}
+
+export interface RuntimeOptions {
+  port: number;
+  host?: string;
+  timings?: Partial<Timings>;
+  /** Bundle the Lambdas (and the worker harness) first; true unless the caller has just done it. */
+  build?: boolean;
+  /** Draws for fault probabilities; Math.random unless a test wants them reproducible. */
+  random?: () => number;
+  log?: (line: string) => void;
+}
+
+export interface Runtime {
+  url: string;
+  port: number;
+  chaos: Chaos;
+  stop(): Promise<void>;
+}
+
+const defaults: Timings = {
+  visibilityTimeoutSeconds: retryPath.visibilityTimeoutSeconds,
+  maxReceiveCount: retryPath.maxReceiveCount,
+  // Long polling as the event source mapping does it; shorter than the 20 s the queue allows so Ctrl-C stops promptly.
+  pollWaitSeconds: 5,
+  backoffBaseSeconds: timing.backoffBaseSeconds,
+  backoffCapSeconds: timing.backoffCapSeconds,
+  breakerCooldownMs: timing.breakerCooldownMs,
+};
+
+const credentials = { accessKeyId: localstack.accessKey, secretAccessKey: localstack.secretKey };
+
+export const harnessPath = path.join(distDir, 'offline', 'lambda-worker.js');
+
+export async function buildHarness(): Promise<string> {
+  const outfile = harnessPath;
+  await build({ entryPoints: [path.join(__dirname, 'lambda-worker.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+  return outfile;
+}
+
+async function listenLoopback(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const timings = { ...defaults, ...options.timings };
+  const host = options.host ?? '127.0.0.1';
+  const chaos = new Chaos(options.random);
+  const cleanup: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+  };
+
+  try {
+
+    const database = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    const databasePort = await listenLoopback(database);
+    cleanup.push(() => new Promise((resolve) => database.close(resolve)));
+
+    // fauxqs is an ES module; its queue URLs take LocalStack's form, with the edge's port.
+    const { buildApp } = await import('fauxqs');
+    const messaging = buildApp({ logger: false, host: 'localhost.localstack.cloud', defaultRegion: region });
+    await messaging.listen({ port: 0, host: '127.0.0.1' });
+    const messagingPort = (messaging.server.address() as AddressInfo).port;
+    cleanup.push(() => messaging.close());
+
+    // The product function exists once the resources it names do; the API answers 502 until then.
+    const functionsUp: { product?: LocalFunction } = {};
+    const edge: Edge = new Edge({
+      host,
+      port: options.port,
+      chaos,
+      backends: { dynamodb: databasePort, sns: messagingPort, sqs: messagingPort, sts: messagingPort },
+      log,
+      health: () => ({
+        services: Object.fromEntries(['apigateway', 'dynamodb', 'lambda', 'sns', 'sqs', 'sts'].map((s) => [s, 'running'])),
+        edition: 'offline',
+        pendingDeliveries: edge.pendingDeliveries,
+      }),
+      api: async (request, req, body) => {
+        const requestId = newRequestId();
+        const notRouted = routeError(request, req.method ?? 'GET', requestId);
+        const product = functionsUp.product;
+        if (notRouted || !product) return notRouted ?? proxyAnswer({ ok: false, timedOut: false }, requestId);
+        const event = proxyEvent(request, req.method ?? 'GET', req.headers, body, req.socket.remoteAddress ?? '127.0.0.1', requestId);
+        const outcome = await Promise.race([product.invoke(event), sleep(INTEGRATION_TIMEOUT_MS, 'timeout' as const)]);
+        if (outcome === 'timeout') return proxyAnswer({ ok: false, timedOut: true }, requestId);
+        return proxyAnswer(outcome.ok ? outcome : { ok: false, timedOut: false }, requestId);
+      },
+    });
+    const port = await edge.listen();
+    cleanup.push(() => edge.close());
+    const url = `http://127.0.0.1:${port}`;
+
+    // Bundled after the port is ours, so a taken port fails fast and leaves dist/ alone.
+    if (options.build !== false) await Promise.all([buildAll(), buildHarness()]);
+    const harness = harnessPath;
+    const bundleOf = (name: string) => path.join(distDir, name, 'index.js');
+    for (const file of [harness, bundleOf('product'), bundleOf('retry')]) {
+      if (!existsSync(file)) throw new Error(`${path.relative(process.cwd(), file)} is missing: run npm run build, or start without --no-build`);
+    }
+
+    // The resources, created through the edge with the SDK, as a deployment would.
+    const client = { region, endpoint: url, credentials };
+    const sqs = new SQSClient({ ...client, useQueueUrlAsEndpoint: false });
+    await createTable(new DynamoDBClient(client));
+    const { topicArn, queueUrl, queueArn, deadLetterQueueUrl } = await createMessaging(sqs, new SNSClient(client), timings);
+
+    // The functions, with the environment the stack gives them, calling AWS through the edge.
+    const environment = functionEnvironment({ tableName: names.table, topicArn, queueUrl, deadLetterQueueUrl });
+    const common = {
+      AWS_ENDPOINT_URL: url,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      // The functions run on nodejs22.x when deployed; here they share this machine's Node.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      [env.backoffBaseSeconds]: String(timings.backoffBaseSeconds),
+      [env.backoffCapSeconds]: String(timings.backoffCapSeconds),
+      [env.breakerCooldownMs]: String(timings.breakerCooldownMs),
+    };
+    const fn = (name: string, bundle: string, variables: Record<string, string>, timeoutSeconds: number, maxConcurrency: number) =>
+      new LocalFunction({
+        name,
+        bundle: bundleOf(bundle),
+        harness,
+        // Only what Lambda would set: the stack's variables and the runtime's own, not this shell's.
+        environment: { ...variables, ...common },
+        timeoutSeconds,
+        memoryMb: functions.memoryMb,
+        region,
+        maxConcurrency,
+        log: (line) => log(`[${name}] ${line}`),
+      });
+    const product = fn(names.productFunction, 'product', environment.product, timing.productTimeoutSeconds, 10);
+    functionsUp.product = product;
+    const retry = fn(names.retryFunction, 'retry', environment.retry, timing.retryTimeoutSeconds, retryPath.maximumConcurrency);
+    cleanup.push(() => product.stop(), () => retry.stop());
+
+    // The event source mapping: as many pollers as its maximum concurrency, each long-polling through the edge.
+    const polling = new AbortController();
+    const settings = { queueUrl, queueArn, region, batchSize: retryPath.batchSize, waitTimeSeconds: timings.pollWaitSeconds };
+    const pollers = Array.from({ length: retryPath.maximumConcurrency }, async () => {
+      while (!polling.signal.aborted) {
+        try {
+          await pollOnce(sqs, settings, async (event) => {
+            const outcome = await retry.invoke(event);
+            if (!outcome.ok) throw new Error(outcome.errorMessage);
+            return outcome.result as Awaited<ReturnType<Parameters<typeof pollOnce>[2]>>;
+          }, polling.signal);
+        } catch {
+          // A faulted or aborted receive: wait a moment, as the real poller backs off.
+          if (!polling.signal.aborted) await sleep(1_000);
+        }
+      }
+    });
+    cleanup.push(async () => {
+      polling.abort();
+      await Promise.all(pollers);
+    });
+
+    return { url, port, chaos, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

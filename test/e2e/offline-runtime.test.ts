@@ -1,0 +1,237 @@
+/**
+ * The offline runtime end to end: real HTTP into its edge, the Lambdas from their bundles, real
+ * SDK calls into the emulators, and real faults through the Chaos API.
+ */
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { names } from '../../infra/spec';
+import { QUEUED_MESSAGE, STORED_MESSAGE } from '../../lambdas/product/http';
+import { eventually, OfflineRuntime } from '../support/offline';
+
+let runtime: OfflineRuntime;
+
+beforeAll(async () => {
+  runtime = await OfflineRuntime.start();
+}, 60_000);
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+afterEach(async () => {
+  await runtime.chaos('POST', 'faults', []);
+  await runtime.chaos('POST', 'effects', { latency: 0 });
+});
+
+const product = (id: string, extra: Record<string, unknown> = {}) => ({ id, name: 'Super Widget', price: '29.99', description: 'A versatile widget.', ...extra });
+const dynamoOutage = { service: 'dynamodb', error: { statusCode: 500, code: 'SomethingWentWrong' } };
+const drained = async () => (await runtime.depth(names.queue)) === 0;
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Faults apply to calls that arrive after them: let the pollers' in-flight long polls (1 s) end first. */
+const blockReceives = async (...others: unknown[]) => {
+  await runtime.chaos('POST', 'faults', [...others, { service: 'sqs', operation: 'ReceiveMessage' }]);
+  await pause(1_500);
+};
+
+describe('the tutorial', () => {
+  it('stores, queues during an outage, and recovers: both products end up in the table', async () => {
+    const preflight = await runtime.post({ id: 'prod-2004', name: 'Ultimate Gadget', price: '49.99', description: 'The Ultimate Gadget.' });
+    expect(preflight).toMatchObject({ status: 200, body: STORED_MESSAGE });
+
+    expect((await runtime.chaos('PATCH', 'faults', [{ ...dynamoOutage, probability: 1 }])).status).toBe(200);
+    const queued = await runtime.post(product('prod-1003'));
+    expect(queued).toMatchObject({ status: 202, body: QUEUED_MESSAGE });
+    expect(await runtime.item('prod-1003').catch(() => 'unreachable')).toBe('unreachable'); // DynamoDB is down for everyone
+
+    await runtime.chaos('POST', 'faults', []);
+    const recovered = await eventually('prod-1003 in the table', () => runtime.item('prod-1003'));
+    expect(recovered).toMatchObject({ name: { S: 'Super Widget' }, price: { N: '29.99' } });
+    expect(await runtime.item('prod-2004')).toMatchObject({ price: { N: '49.99' } });
+    await eventually('the queue to drain', drained);
+  });
+
+  it('answers 200 or 202 to the tutorial’s 80% outage, never an error', async () => {
+    await runtime.chaos('PATCH', 'faults', [{ ...dynamoOutage, probability: 0.8 }]);
+    for (let i = 0; i < 5; i += 1) {
+      const answer = await runtime.post(product(`prod-80-${i}`));
+      expect([STORED_MESSAGE, QUEUED_MESSAGE]).toContain(answer.body);
+    }
+    await runtime.chaos('POST', 'faults', []);
+    for (let i = 0; i < 5; i += 1) await eventually(`prod-80-${i}`, () => runtime.item(`prod-80-${i}`));
+  });
+
+  it('serves the three URL forms, reads back, and answers unknown routes as API Gateway does', async () => {
+    const pathStyle = await fetch(`${runtime.url}/_aws/execute-api/12345/dev/productApi`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(product('prod-path')),
+    });
+    expect(pathStyle.status).toBe(200);
+    const legacy = await fetch(`${runtime.url}/restapis/12345/dev/_user_request_/productApi?id=prod-path`);
+    expect(await legacy.json()).toMatchObject({ id: 'prod-path', price: 29.99 });
+    expect((await runtime.get('/_aws/execute-api/12345/dev/productApi?id=nope')).status).toBe(404);
+    expect(await runtime.get('/_aws/execute-api/12345/dev/other')).toEqual({ status: 403, body: '{"message":"Missing Authentication Token"}' });
+    expect((await runtime.post('{"id": ')).status).toBe(400);
+  });
+
+  it('lets the real AWS CLI scan the table, when it is installed', async () => {
+    const run = promisify(execFile);
+    try {
+      await run('aws', ['--version']);
+    } catch {
+      console.log('Skipping the AWS CLI check: no `aws` on PATH (apt-get install awscli)');
+      return;
+    }
+    await runtime.post(product('prod-cli', { price: 12.5 }));
+    const { stdout } = await run('aws', ['--endpoint-url', runtime.url, 'dynamodb', 'scan', '--table-name', names.table, '--output', 'json'], {
+      env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' },
+    });
+    const scanned = JSON.parse(stdout) as { Items: Array<Record<string, { S?: string; N?: string }>> };
+    expect(scanned.Items.find((item) => item.id?.S === 'prod-cli')?.price).toEqual({ N: '12.5' });
+  });
+});
+
+describe('the Chaos API', () => {
+  const rule = { service: 'sns', operation: 'Publish', probability: 0.5 };
+
+  it('GETs, POSTs (replace), PATCHes (append) and DELETEs (remove equal) fault rules', async () => {
+    expect(await runtime.chaos('GET', 'faults')).toEqual({ status: 200, json: [] });
+    expect((await runtime.chaos('POST', 'faults', [dynamoOutage])).json).toEqual([dynamoOutage]);
+    expect((await runtime.chaos('PATCH', 'faults', [rule])).json).toEqual([dynamoOutage, rule]);
+    expect((await runtime.chaos('POST', 'faults', [rule])).json).toEqual([rule]);
+    expect((await runtime.chaos('PATCH', 'faults', [dynamoOutage])).json).toEqual([rule, dynamoOutage]);
+    expect((await runtime.chaos('DELETE', 'faults', [dynamoOutage])).json).toEqual([rule]);
+    expect(await runtime.chaos('GET', 'faults')).toEqual({ status: 200, json: [rule] });
+  });
+
+  it.each([
+    ['an unknown key', [{ service: 'dynamodb', latency: 5 }], /unknown key\(s\) latency/],
+    ['a probability above 1', [{ probability: 1.5 }], /probability/],
+    ['a status code below 400', [{ error: { statusCode: 200 } }], /statusCode/],
+    ['an object instead of a list', { service: 'dynamodb' }, /expected array/],
+    ['malformed JSON', '[{"service": ', /Invalid JSON body/],
+  ])('rejects %s with 400 and a message, keeping the rules', async (_label, body, message) => {
+    await runtime.chaos('POST', 'faults', [rule]);
+    const answer = await runtime.chaos('POST', 'faults', body);
+    expect(answer.status).toBe(400);
+    expect((answer.json as { message: string }).message).toMatch(message);
+    expect((await runtime.chaos('GET', 'faults')).json).toEqual([rule]);
+  });
+
+  it('reads and replaces the latency effect, and validates it', async () => {
+    expect(await runtime.chaos('GET', 'effects')).toEqual({ status: 200, json: { latency: 0 } });
+    expect(await runtime.chaos('POST', 'effects', { latency: 250 })).toEqual({ status: 200, json: { latency: 250 } });
+    expect((await runtime.chaos('POST', 'effects', { latency: -1 })).status).toBe(400);
+    expect((await runtime.chaos('POST', 'effects', { delay: 5 })).status).toBe(400);
+  });
+
+  it('faults only the named operation: PutItem down, GetItem up', async () => {
+    await runtime.post(product('prod-op'));
+    await runtime.chaos('POST', 'faults', [{ service: 'dynamodb', operation: 'PutItem' }]);
+    expect((await runtime.post(product('prod-op', { name: 'Queued' }))).status).toBe(202);
+    const read = await runtime.get('/_aws/execute-api/12345/dev/productApi?id=prod-op');
+    expect(read.status).toBe(200);
+    await runtime.chaos('POST', 'faults', []);
+    await eventually('the queued rename', async () => (await runtime.item('prod-op'))?.name?.S === 'Queued');
+  });
+
+  it('answers a faulted call in the service’s own format, which the SDK parses', async () => {
+    await runtime.chaos('POST', 'faults', [{ service: 'dynamodb', error: { statusCode: 500, code: 'SomethingWentWrong' } }]);
+    await expect(runtime.scan()).rejects.toMatchObject({ name: 'SomethingWentWrong', message: 'Operation failed due to a simulated fault', $metadata: { httpStatusCode: 500 } });
+    await runtime.chaos('POST', 'faults', [{ service: 'sqs' }]);
+    await expect(runtime.depth(names.queue)).rejects.toMatchObject({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
+  });
+
+  it('fails about the given share of calls for a partial probability', async () => {
+    await runtime.chaos('POST', 'faults', [{ service: 'dynamodb', operation: 'Scan', probability: 0.5 }]);
+    let failed = 0;
+    for (let i = 0; i < 200; i += 1) await runtime.scan().catch(() => (failed += 1));
+    // Binomial(200, 0.5): outside 60..140 about once in 10^8 runs.
+    expect(failed).toBeGreaterThan(60);
+    expect(failed).toBeLessThan(140);
+    await runtime.chaos('POST', 'faults', [{ service: 'dynamodb', operation: 'Scan', probability: 0 }]);
+    for (let i = 0; i < 20; i += 1) await runtime.scan();
+  });
+});
+
+describe('faults on SNS and SQS', () => {
+  it('answers 503 with Retry-After when DynamoDB and SNS are both down, and stores nothing', async () => {
+    await runtime.chaos('POST', 'faults', [dynamoOutage, { service: 'sns', operation: 'Publish' }]);
+    const answer = await runtime.post(product('prod-lost'));
+    expect(answer.status).toBe(503);
+    expect(answer.headers['retry-after']).toMatch(/^\d+$/);
+    await runtime.chaos('POST', 'faults', []);
+    await pause(1_500);
+    expect(await runtime.item('prod-lost')).toBeUndefined();
+    expect(await drained()).toBe(true);
+  });
+
+  it('holds SNS→SQS delivery back while sqs:SendMessage is faulted, and delivers it afterwards', async () => {
+    await runtime.chaos('POST', 'faults', [dynamoOutage, { service: 'sqs', operation: 'SendMessage' }]);
+    expect((await runtime.post(product('prod-held'))).status).toBe(202);
+    expect(JSON.parse((await runtime.get('/_localstack/health')).body).pendingDeliveries).toBe(1);
+    await runtime.chaos('POST', 'faults', []);
+    await eventually('prod-held in the table', () => runtime.item('prod-held'));
+  });
+
+  it('keeps a queued write while the poller cannot receive, then applies it', async () => {
+    await blockReceives(dynamoOutage);
+    expect((await runtime.post(product('prod-unreceived'))).status).toBe(202);
+    await runtime.chaos('DELETE', 'faults', [dynamoOutage]);
+    await pause(1_500);
+    expect(await runtime.item('prod-unreceived')).toBeUndefined();
+    await runtime.chaos('POST', 'faults', []);
+    await eventually('prod-unreceived in the table', () => runtime.item('prod-unreceived'));
+  });
+});
+
+describe('ordering and poison', () => {
+  it('never lets a stale queued write overwrite a newer direct one', async () => {
+    // Hold the queued write back (no receives) until the newer write is in the table.
+    await blockReceives(dynamoOutage);
+    expect((await runtime.post(product('prod-order', { name: 'Older' }))).status).toBe(202);
+    await runtime.chaos('DELETE', 'faults', [dynamoOutage]);
+    await pause(400); // past the breaker cooldown
+    expect((await runtime.post(product('prod-order', { name: 'Newer' }))).status).toBe(200);
+    await runtime.chaos('POST', 'faults', []);
+    await eventually('the queue to drain', drained);
+    expect((await runtime.item('prod-order'))?.name).toEqual({ S: 'Newer' });
+    await eventually('the retry Lambda to log the stale write', async () => runtime.logs.some((line) => line.includes('Queued write is stale') && line.includes('prod-order')));
+  });
+
+  it('moves a poison message to the DLQ with its reason', async () => {
+    await runtime.sqs.send(new SendMessageCommand({ QueueUrl: await runtime.queueUrl(names.queue), MessageBody: '{"id": "prod-poison"' }));
+    const dlq = await runtime.queueUrl(names.deadLetterQueue);
+    const [message] = await eventually('a message in the DLQ', async () => {
+      const { Messages } = await runtime.sqs.send(new ReceiveMessageCommand({ QueueUrl: dlq, MessageAttributeNames: ['All'], WaitTimeSeconds: 1 }));
+      return Messages?.length ? Messages : undefined;
+    });
+    expect(message!.Body).toBe('{"id": "prod-poison"');
+    expect(message!.MessageAttributes?.reason?.StringValue).toMatch(/JSON/);
+    await eventually('the queue to drain', drained);
+  });
+
+  it('uses the queue URL form LocalStack uses', async () => {
+    const { Attributes = {} } = await runtime.sqs.send(new GetQueueAttributesCommand({ QueueUrl: await runtime.queueUrl(names.queue), AttributeNames: ['RedrivePolicy'] }));
+    expect(await runtime.queueUrl(names.queue)).toMatch(/^http:\/\/sqs\.us-east-1\.localhost\.localstack\.cloud:\d+\/000000000000\/ProductEventsQueue$/);
+    expect(JSON.parse(Attributes.RedrivePolicy!).deadLetterTargetArn).toBe('arn:aws:sqs:us-east-1:000000000000:ProductEventsDLQ');
+  });
+});
+
+describe('latency', () => {
+  it('still answers 200, and 202 during an outage, inside API Gateway’s 29 s with 5 s on every AWS call', async () => {
+    await runtime.chaos('POST', 'effects', { latency: 5000 });
+    let started = Date.now();
+    expect((await runtime.post(product('prod-slow'))).status).toBe(200);
+    const stored = Date.now() - started;
+
+    await runtime.chaos('POST', 'faults', [dynamoOutage]);
+    started = Date.now();
+    expect((await runtime.post(product('prod-slow-queued'))).status).toBe(202);
+    const queued = Date.now() - started;
+    console.log(`With 5 s latency: stored in ${stored} ms, queued in ${queued} ms`);
+    expect(stored).toBeGreaterThanOrEqual(5_000); // the latency was really applied
+    expect(queued).toBeLessThan(29_000);
+  }, 60_000);
+});

@@ -1,0 +1,115 @@
+/** Client side of the end-to-end tests: start the offline runtime and talk to it as a user would. */
+import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import readline from 'node:readline';
+import { names } from '../../infra/spec';
+import type { Timings } from '../../local/runtime';
+import { startTsChild, stopChild } from './processes';
+
+/** Scaled-down timings: seconds instead of minutes between retries. */
+export const fastTimings: Partial<Timings> = {
+  visibilityTimeoutSeconds: 5,
+  pollWaitSeconds: 1,
+  backoffBaseSeconds: 1,
+  backoffCapSeconds: 1,
+  breakerCooldownMs: 300,
+};
+
+export class OfflineRuntime {
+  readonly logs: string[] = [];
+  readonly dynamo: DynamoDBClient;
+  readonly sqs: SQSClient;
+
+  private constructor(
+    readonly url: string,
+    private readonly child: ChildProcess,
+  ) {
+    const config = { region: 'us-east-1', endpoint: url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 };
+    this.dynamo = new DynamoDBClient(config);
+    this.sqs = new SQSClient({ ...config, useQueueUrlAsEndpoint: false });
+    readline.createInterface({ input: child.stdout! }).on('line', (line) => this.logs.push(line));
+  }
+
+  static async start(timings: Partial<Timings> = fastTimings): Promise<OfflineRuntime> {
+    const { child, ready } = await startTsChild<{ url: string }>('test/support/runtime-child.ts', [JSON.stringify({ port: 0, timings })]);
+    return new OfflineRuntime(ready.url, child);
+  }
+
+  stop(): Promise<void> {
+    return stopChild(this.child);
+  }
+
+  /**
+   * POSTs to the tutorial's host-style URL: sent to 127.0.0.1 with that Host header, so no DNS is
+   * needed (fetch cannot set Host, node:http can).
+   */
+  post(product: unknown): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+    const { port } = new URL(this.url);
+    const body = typeof product === 'string' ? product : JSON.stringify(product);
+    return new Promise((resolve, reject) => {
+      const request = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/dev/productApi',
+          headers: { 'Content-Type': 'application/json', Host: `12345.execute-api.localhost.localstack.cloud:${port}` },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: response.headers }));
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
+  }
+
+  async get(path: string): Promise<{ status: number; body: string }> {
+    const response = await fetch(`${this.url}${path}`);
+    return { status: response.status, body: await response.text() };
+  }
+
+  async chaos(method: string, path: 'faults' | 'effects', body?: unknown): Promise<{ status: number; json: unknown }> {
+    const response = await fetch(`${this.url}/_localstack/chaos/${path}`, {
+      method,
+      headers: { 'Content-Type': 'application/json' },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    return { status: response.status, json: await response.json() };
+  }
+
+  async item(id: string) {
+    return (await this.dynamo.send(new GetItemCommand({ TableName: names.table, Key: { id: { S: id } }, ConsistentRead: true }))).Item;
+  }
+
+  async scan() {
+    return (await this.dynamo.send(new ScanCommand({ TableName: names.table }))).Items ?? [];
+  }
+
+  async queueUrl(name: string): Promise<string> {
+    return (await this.sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl!;
+  }
+
+  /** Visible plus in-flight messages. */
+  async depth(name: string): Promise<number> {
+    const { Attributes = {} } = await this.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: await this.queueUrl(name), AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    );
+    return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
+  }
+}
+
+/** Polls `check` until it returns something truthy, or fails with `what` after `timeoutMs`. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * Starts the offline runtime for the end-to-end tests: port and timings from argv (JSON), one
+ * JSON line {"url","port"} on stdout once it is ready, then its log lines. Stops on SIGTERM.
+ */
+import { startRuntime, type RuntimeOptions } from '../../local/runtime';
+
+async function main(): Promise<void> {
+  const options = JSON.parse(process.argv[2] ?? '{}') as Pick<RuntimeOptions, 'port' | 'timings'>;
+  // jest's global set-up has built the bundles; rebuilding them here would race the other suites.
+  const runtime = await startRuntime({ port: options.port ?? 0, timings: options.timings, build: false, log: (line) => process.stdout.write(`${line}\n`) });
+  process.stdout.write(`${JSON.stringify({ url: runtime.url, port: runtime.port })}\n`);
+  process.on('SIGTERM', () => void runtime.stop().then(() => process.exit(0)));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

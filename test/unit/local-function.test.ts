@@ -1,0 +1,86 @@
+/** The offline Lambda executor: cold starts, isolation, timeouts. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LocalFunction } from '../../local/lambda';
+import { harnessPath } from '../../local/runtime';
+
+let dir: string;
+const harness = harnessPath; // built by jest's global set-up
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'fn-'));
+  // A stand-in bundle: sleeps as long as asked, reports its environment and module state.
+  writeFileSync(
+    path.join(dir, 'index.js'),
+    `let calls = 0;
+     exports.handler = async (event, context) => {
+       calls += 1;
+       await new Promise((r) => setTimeout(r, event.sleepMs ?? 0));
+       if (event.fail) throw new TypeError('boom');
+       return { calls, greeting: process.env.GREETING, remaining: context.getRemainingTimeInMillis(), requestId: context.awsRequestId };
+     };`,
+  );
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const fn = (maxConcurrency = 1, timeoutSeconds = 1) =>
+  new LocalFunction({
+    name: 'Test',
+    bundle: path.join(dir, 'index.js'),
+    harness,
+    environment: { GREETING: 'hello' },
+    timeoutSeconds,
+    memoryMb: 128,
+    region: 'us-east-1',
+    maxConcurrency,
+    log: () => undefined,
+  });
+
+it('runs invocations in one warm environment with the function’s environment and a Lambda context', async () => {
+  const f = fn();
+  try {
+    const first = await f.invoke({});
+    const second = await f.invoke({});
+    expect(first).toMatchObject({ ok: true, result: { calls: 1, greeting: 'hello' } });
+    expect(second).toMatchObject({ ok: true, result: { calls: 2 } });
+    const result = (second as { result: { remaining: number; requestId: string } }).result;
+    expect(result.remaining).toBeGreaterThan(500);
+    expect(result.remaining).toBeLessThanOrEqual(1_000);
+    expect(result.requestId).toBe(second.requestId);
+  } finally {
+    await f.stop();
+  }
+});
+
+it('fails an invocation that outlives its timeout, and starts the next one cold', async () => {
+  const f = fn(1, 0.3);
+  try {
+    expect(await f.invoke({ sleepMs: 2_000 })).toMatchObject({ ok: false, errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 0.30 seconds' });
+    expect(await f.invoke({})).toMatchObject({ ok: true, result: { calls: 1 } });
+  } finally {
+    await f.stop();
+  }
+});
+
+it('reports a handler error as a failed invocation', async () => {
+  const f = fn();
+  try {
+    expect(await f.invoke({ fail: true })).toMatchObject({ ok: false, errorType: 'TypeError', errorMessage: 'boom' });
+  } finally {
+    await f.stop();
+  }
+});
+
+it('runs concurrent invocations in separate environments, up to the limit', async () => {
+  const f = fn(2);
+  try {
+    const results = await Promise.all([0, 1, 2, 3].map(() => f.invoke({ sleepMs: 100 })));
+    const calls = results.map((r) => (r as { result: { calls: number } }).result.calls).sort();
+    // Two environments, two invocations each: module state is per environment.
+    expect(calls).toEqual([1, 1, 2, 2]);
+  } finally {
+    await f.stop();
+  }
+});
