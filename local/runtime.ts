@@ -37,6 +37,8 @@ export interface RuntimeOptions {
   port: number;
   host?: string;
   timings?: Partial<Timings>;
+  /** Extra environment per function, over what the stack gives it: how a test breaks one on purpose. */
+  environmentOverrides?: { product?: Record<string, string>; retry?: Record<string, string> };
   /** Bundle the Lambdas (and the worker harness) first; true unless the caller has just done it. */
   build?: boolean;
   /** Draws for fault probabilities; Math.random unless a test wants them reproducible. */
@@ -166,9 +168,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         maxConcurrency,
         log: (line) => log(`[${name}] ${line}`),
       });
-    const product = fn(names.productFunction, 'product', environment.product, timing.productTimeoutSeconds, 10);
+    const overrides = options.environmentOverrides ?? {};
+    const product = fn(names.productFunction, 'product', { ...environment.product, ...overrides.product }, timing.productTimeoutSeconds, 10);
     functionsUp.product = product;
-    const retry = fn(names.retryFunction, 'retry', environment.retry, timing.retryTimeoutSeconds, retryPath.maximumConcurrency);
+    const retry = fn(names.retryFunction, 'retry', { ...environment.retry, ...overrides.retry }, timing.retryTimeoutSeconds, retryPath.maximumConcurrency);
     cleanup.push(() => product.stop(), () => retry.stop());
 
     // The event source mapping: as many pollers as its maximum concurrency, each long-polling through the edge.

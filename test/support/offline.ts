@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import readline from 'node:readline';
 import { names } from '../../infra/spec';
-import type { Timings } from '../../local/runtime';
+import type { RuntimeOptions, Timings } from '../../local/runtime';
 import { startTsChild, stopChild } from './processes';
 
 /** Scaled-down timings: seconds instead of minutes between retries. */
@@ -32,8 +32,8 @@ export class OfflineRuntime {
     readline.createInterface({ input: child.stdout! }).on('line', (line) => this.logs.push(line));
   }
 
-  static async start(timings: Partial<Timings> = fastTimings): Promise<OfflineRuntime> {
-    const { child, ready } = await startTsChild<{ url: string }>('test/support/runtime-child.ts', [JSON.stringify({ port: 0, timings })]);
+  static async start(timings: Partial<Timings> = fastTimings, environmentOverrides?: RuntimeOptions['environmentOverrides']): Promise<OfflineRuntime> {
+    const { child, ready } = await startTsChild<{ url: string }>('test/support/runtime-child.ts', [JSON.stringify({ port: 0, timings, environmentOverrides })]);
     return new OfflineRuntime(ready.url, child);
   }
 
