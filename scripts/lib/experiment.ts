@@ -307,9 +307,10 @@ export class Experiment {
   private journal(): Journal {
     const byStatus: Record<string, number> = {};
     for (const r of this.requests) byStatus[String(r.status || 'no answer')] = (byStatus[String(r.status || 'no answer')] ?? 0) + 1;
-    const final = this.samples.at(-1);
+    // The newest answer the target gave for each measure (the last samples may have been cut off by injected latency).
+    const lastKnown = (key: 'queue' | 'dlq' | 'inTable') => this.samples.findLast((sample) => sample[key] !== null)?.[key] ?? null;
     const recovery = this.steps.find((s) => s.name === 'recovery');
-    const lost = recovery?.held ? 0 : this.expected.size - (final?.inTable ?? 0);
+    const lost = recovery?.held ? 0 : this.expected.size - (lastKnown('inTable') ?? 0);
     const ms = this.requests.map((r) => r.ms);
     return {
       runId: this.runId,
@@ -325,7 +326,7 @@ export class Experiment {
         requestsByStatus: byStatus,
         accepted: this.requests.filter((r) => r.status === 200 || r.status === 202).length,
         queued: this.requests.filter((r) => r.status === 202).length,
-        drained: final?.queue === 0 && final.dlq === 0,
+        drained: lastKnown('queue') === 0 && lastKnown('dlq') === 0,
         lost,
         recoveryMs: this.recoveryMs,
         latencyMs: { p50: percentile(ms, 50), p95: percentile(ms, 95), p99: percentile(ms, 99), max: Math.max(0, ...ms) },
