@@ -307,8 +307,8 @@ export class Experiment {
   private journal(): Journal {
     const byStatus: Record<string, number> = {};
     for (const r of this.requests) byStatus[String(r.status || 'no answer')] = (byStatus[String(r.status || 'no answer')] ?? 0) + 1;
-    // The newest answer the target gave for each measure (the last samples may have been cut off by injected latency).
-    const lastKnown = (key: 'queue' | 'dlq' | 'inTable') => this.samples.findLast((sample) => sample[key] !== null)?.[key] ?? null;
+    // The newest answer the target gave (the last samples may have been cut off by injected latency).
+    const lastKnown = (key: 'inTable') => this.samples.findLast((sample) => sample[key] !== null)?.[key] ?? null;
     const recovery = this.steps.find((s) => s.name === 'recovery');
     const lost = recovery?.held ? 0 : this.expected.size - (lastKnown('inTable') ?? 0);
     const ms = this.requests.map((r) => r.ms);
@@ -326,7 +326,8 @@ export class Experiment {
         requestsByStatus: byStatus,
         accepted: this.requests.filter((r) => r.status === 200 || r.status === 202).length,
         queued: this.requests.filter((r) => r.status === 202).length,
-        drained: lastKnown('queue') === 0 && lastKnown('dlq') === 0,
+        // Judged when recovery was: the latency step may queue a write of its own afterwards.
+        drained: this.recoveryMs !== null,
         lost,
         recoveryMs: this.recoveryMs,
         latencyMs: { p50: percentile(ms, 50), p95: percentile(ms, 95), p99: percentile(ms, 99), max: Math.max(0, ...ms) },

@@ -114,7 +114,7 @@ export function summaryRows(journal: Journal): Array<[string, string]> {
     ['requests by outcome', Object.entries(s.requestsByStatus).map(([status, n]) => `${status}: ${n}`).join(', ')],
     ['accepted (200 + 202)', String(s.accepted)],
     ['queued (202)', String(s.queued)],
-    ['queue and DLQ drained', s.drained ? 'yes' : 'no'],
+    ['queue and DLQ drained after the outage', s.drained ? 'yes' : 'no'],
     ['lost', String(s.lost)],
     ['time to recover', s.recoveryMs === null ? 'did not recover' : `${(s.recoveryMs / 1000).toFixed(1)} s`],
     ['API latency p50 / p95 / p99', `${s.latencyMs.p50} / ${s.latencyMs.p95} / ${s.latencyMs.p99} ms`],
@@ -123,7 +123,7 @@ export function summaryRows(journal: Journal): Array<[string, string]> {
 
 export function summaryText(journal: Journal): string {
   const lines = journal.steps.map((step) => `  ${step.held ? 'HELD  ' : 'FAILED'}  ${pad(step.name, 10)} ${step.details}`);
-  const rows = summaryRows(journal).map(([k, v]) => `  ${pad(k, 28)} ${v}`);
+  const rows = summaryRows(journal).map(([k, v]) => `  ${pad(k, 40)} ${v}`);
   const verdict = journal.summary.held ? 'Every hypothesis held.' : `Hypotheses that failed: ${journal.summary.failedHypotheses.join(', ')}.`;
   return [...lines, '', ...rows, '', verdict].join('\n');
 }
