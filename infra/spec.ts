@@ -30,6 +30,7 @@ export const env = {
   breakerCooldownMs: 'BREAKER_COOLDOWN_MS',
   backoffBaseSeconds: 'RETRY_BACKOFF_BASE_SECONDS',
   backoffCapSeconds: 'RETRY_BACKOFF_CAP_SECONDS',
+  maxReceiveCount: 'MAX_RECEIVE_COUNT',
 } as const;
 
 /**
@@ -59,9 +60,10 @@ export const timing = {
 
 /**
  * The retry path. The queue hides a message for 6 × the retry Lambda's timeout (AWS's advice for
- * event source mappings). maxReceiveCount is SQS's maximum: with the 60 s backoff cap a valid
- * write survives about 16 hours of outage before it is dead-lettered, and 14 days of retention
- * keep it that long. Poison messages do not wait for this: the retry Lambda moves them at once.
+ * event source mappings). maxReceiveCount is SQS's maximum, and a valid write that reaches it
+ * during an outage is re-queued by the retry Lambda as a fresh message, so no outage is long
+ * enough to dead-letter it; the redrive still catches messages whose invocations keep crashing.
+ * Poison messages do not wait for this: the retry Lambda moves them to the DLQ at once.
  */
 export const retryPath = {
   visibilityTimeoutSeconds: 6 * timing.retryTimeoutSeconds,
@@ -119,6 +121,13 @@ export function functionEnvironment(refs: ResourceRefs): { product: Record<strin
   const common = { NODE_OPTIONS: '--enable-source-maps' };
   return {
     product: { ...common, [env.tableName]: refs.tableName, [env.topicArn]: refs.topicArn },
-    retry: { ...common, [env.tableName]: refs.tableName, [env.queueUrl]: refs.queueUrl, [env.deadLetterQueueUrl]: refs.deadLetterQueueUrl },
+    retry: {
+      ...common,
+      [env.tableName]: refs.tableName,
+      [env.queueUrl]: refs.queueUrl,
+      [env.deadLetterQueueUrl]: refs.deadLetterQueueUrl,
+      // The queue's redrive threshold: near it, the retry Lambda re-queues a valid write instead of letting SQS dead-letter it.
+      [env.maxReceiveCount]: String(retryPath.maxReceiveCount),
+    },
   };
 }

@@ -132,7 +132,8 @@ export class ProductStack extends TerraformStack {
           Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
           Resource: [queue.arn],
         },
-        { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [deadLetterQueue.arn] },
+        // SendMessage on the queue itself: a write near the redrive threshold is re-queued, not dead-lettered.
+        { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [queue.arn, deadLetterQueue.arn] },
         logs,
       ],
     });

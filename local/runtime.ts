@@ -154,6 +154,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       [env.backoffBaseSeconds]: String(timings.backoffBaseSeconds),
       [env.backoffCapSeconds]: String(timings.backoffCapSeconds),
       [env.breakerCooldownMs]: String(timings.breakerCooldownMs),
+      [env.maxReceiveCount]: String(timings.maxReceiveCount),
     };
     const fn = (name: string, bundle: string, variables: Record<string, string>, timeoutSeconds: number, maxConcurrency: number) =>
       new LocalFunction({

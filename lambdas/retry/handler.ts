@@ -2,7 +2,9 @@
  * The retry Lambda: drains ProductEventsQueue back into the Products table.
  * Each record is one accepted write. It lands with the same ordering rule as a direct write; a
  * stale one counts as done; a transient failure backs off and is reported as a batch item
- * failure; a record that can never succeed goes to the DLQ at once, with its reason.
+ * failure, and one about to reach the queue's redrive threshold is re-queued as a fresh message
+ * instead, so an outage of any length never dead-letters a valid write; a record that can never
+ * succeed goes to the DLQ at once, with its reason.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -52,10 +54,38 @@ export function createHandler(config: Config) {
     logger.error('Message can never succeed; moved to the DLQ', { messageId: record.messageId, reason });
   }
 
-  /** Hides the record for longer after each failed attempt. If this fails the queue's own visibility timeout applies. */
-  async function backOff(record: SQSRecord, deadline: Deadline): Promise<void> {
+  /**
+   * Sends a copy of the record to the back of the queue, delayed by the backoff, so its receive
+   * count starts again. Returns false if SQS did not take it (the record then stays as it is).
+   */
+  async function requeue(record: SQSRecord, seconds: number, deadline: Deadline): Promise<boolean> {
+    try {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: config.queueUrl,
+          MessageBody: record.body,
+          DelaySeconds: Math.min(seconds, 900),
+          MessageAttributes: { requeuedFrom: { DataType: 'String', StringValue: record.messageId } },
+        }),
+        { abortSignal: deadline.signal() },
+      );
+      logger.warn('Write re-queued before the redrive threshold; it will be retried', { messageId: record.messageId, retryInSeconds: seconds });
+      return true;
+    } catch (error) {
+      logger.error('Could not re-queue a write at the redrive threshold', { messageId: record.messageId, error: describeError(error) });
+      return false;
+    }
+  }
+
+  /**
+   * Hides the record for longer after each failed attempt, or re-queues it when SQS would
+   * dead-letter it at the next receive. Returns true when the record is taken care of (re-queued);
+   * false when it stays in flight and must be reported as a failure.
+   */
+  async function backOff(record: SQSRecord, deadline: Deadline): Promise<boolean> {
     const receiveCount = Number(record.attributes.ApproximateReceiveCount);
     const seconds = backoffSeconds(receiveCount, config);
+    if (receiveCount >= config.maxReceiveCount - 1 && (await requeue(record, seconds, deadline))) return true;
     try {
       await sqs.send(
         new ChangeMessageVisibilityCommand({ QueueUrl: config.queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds }),
@@ -65,6 +95,7 @@ export function createHandler(config: Config) {
       logger.warn('Could not extend the visibility timeout', { messageId: record.messageId, error: describeError(error) });
     }
     logger.warn('Write not applied yet; it will be retried', { messageId: record.messageId, receiveCount, retryInSeconds: seconds });
+    return false;
   }
 
   async function processRecord(record: SQSRecord, deadline: Deadline): Promise<void> {
@@ -73,7 +104,7 @@ export function createHandler(config: Config) {
     logger.appendKeys({ requestId: write.requestId });
     try {
       if (!breaker.allows()) {
-        await backOff(record, deadline);
+        if (await backOff(record, deadline)) return;
         throw new Error('DynamoDB is unavailable (circuit breaker open)');
       }
       try {
@@ -89,7 +120,7 @@ export function createHandler(config: Config) {
         }
         if (failure === 'rejected') return await deadLetter(record, `DynamoDB rejected the write: ${describeError(error).message}`, deadline);
         breaker.failure();
-        await backOff(record, deadline);
+        if (await backOff(record, deadline)) return;
         throw error;
       }
     } finally {

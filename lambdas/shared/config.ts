@@ -3,7 +3,7 @@
  * come from the spec so a missing timing variable never means an unbounded wait; a missing
  * resource name is a deployment error and fails at start-up, not on the first request.
  */
-import { env, timing } from '../../infra/spec';
+import { env, retryPath, timing } from '../../infra/spec';
 
 export interface Config {
   tableName: string;
@@ -17,6 +17,7 @@ export interface Config {
   breakerCooldownMs: number;
   backoffBaseSeconds: number;
   backoffCapSeconds: number;
+  maxReceiveCount: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -50,5 +51,6 @@ export function loadConfig(source: Env, needs: ReadonlyArray<'tableName' | 'topi
     breakerCooldownMs: positiveNumber(source, env.breakerCooldownMs, timing.breakerCooldownMs),
     backoffBaseSeconds: positiveNumber(source, env.backoffBaseSeconds, timing.backoffBaseSeconds),
     backoffCapSeconds: positiveNumber(source, env.backoffCapSeconds, timing.backoffCapSeconds),
+    maxReceiveCount: positiveNumber(source, env.maxReceiveCount, retryPath.maxReceiveCount),
   };
 }

@@ -110,6 +110,7 @@ it('deploys both functions from the bundles with the spec runtime, timeouts and 
         TABLE_NAME: '${aws_dynamodb_table.products-table.name}',
         QUEUE_URL: '${aws_sqs_queue.product-events-queue.url}',
         DLQ_URL: '${aws_sqs_queue.product-events-dlq.url}',
+        MAX_RECEIVE_COUNT: String(retryPath.maxReceiveCount),
       },
     },
   });
@@ -212,7 +213,7 @@ describe('IAM', () => {
       'sqs:DeleteMessage': ['${aws_sqs_queue.product-events-queue.arn}'],
       'sqs:GetQueueAttributes': ['${aws_sqs_queue.product-events-queue.arn}'],
       'sqs:ChangeMessageVisibility': ['${aws_sqs_queue.product-events-queue.arn}'],
-      'sqs:SendMessage': ['${aws_sqs_queue.product-events-dlq.arn}'],
+      'sqs:SendMessage': ['${aws_sqs_queue.product-events-queue.arn}', '${aws_sqs_queue.product-events-dlq.arn}'],
       'logs:CreateLogStream': ['${aws_cloudwatch_log_group.retry-logs.arn}:log-stream:*'],
       'logs:PutLogEvents': ['${aws_cloudwatch_log_group.retry-logs.arn}:log-stream:*'],
     });

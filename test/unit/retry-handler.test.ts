@@ -51,6 +51,26 @@ it('reports a transient failure as a batch item failure and backs off with the r
   expect(sqs).not.toHaveReceivedCommand(SendMessageCommand);
 });
 
+it('re-queues a write at the redrive threshold instead of letting SQS dead-letter it', async () => {
+  dynamo.on(PutItemCommand).rejects(new InternalServerError({ message: 'down', ...meta(500) }));
+  const record = sqsRecord(JSON.stringify(sampleWrite()), 4);
+  const result = await newHandler({ MAX_RECEIVE_COUNT: '5' })(sqsEvent(record), lambdaContext());
+
+  expect(result).toEqual({ batchItemFailures: [] });
+  expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, { QueueUrl: process.env.QUEUE_URL, MessageBody: record.body, DelaySeconds: 16 });
+  expect(sqs).not.toHaveReceivedCommand(ChangeMessageVisibilityCommand);
+});
+
+it('keeps the record in flight, reported as failed, when the re-queue itself fails', async () => {
+  dynamo.on(PutItemCommand).rejects(new InternalServerError({ message: 'down', ...meta(500) }));
+  sqs.on(SendMessageCommand).rejects(new Error('sqs down'));
+  const record = sqsRecord(JSON.stringify(sampleWrite()), 5);
+  const result = await newHandler({ MAX_RECEIVE_COUNT: '5' })(sqsEvent(record), lambdaContext());
+
+  expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+  expect(sqs).toHaveReceivedCommand(ChangeMessageVisibilityCommand);
+});
+
 it('still reports the failure when the backoff call itself fails', async () => {
   dynamo.on(PutItemCommand).rejects(new InternalServerError({ message: 'down', ...meta(500) }));
   sqs.on(ChangeMessageVisibilityCommand).rejects(new Error('sqs down'));
