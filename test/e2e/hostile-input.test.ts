@@ -1,0 +1,137 @@
+/**
+ * A generated corpus of hostile requests against the product API on the offline runtime. Every
+ * one must get a 4xx that says what is wrong; none a 5xx; none may reach the queue or the table.
+ */
+import fc from 'fast-check';
+import http from 'node:http';
+import { limits, names } from '../../infra/spec';
+import { parseProduct } from '../../lambdas/shared/product';
+import { OfflineRuntime } from '../support/offline';
+
+interface Hostile {
+  label: string;
+  method?: string;
+  path?: string;
+  contentType?: string;
+  body?: string;
+}
+
+const valid = { id: 'prod-1', name: 'Widget', price: '9.99', description: 'fine' };
+const validJson = JSON.stringify(valid);
+
+function corpus(): Hostile[] {
+  const cases: Hostile[] = [];
+  // Truncated JSON: every prefix of a valid body.
+  for (let i = 0; i < validJson.length; i += 1) cases.push({ label: `truncated at ${i}`, body: validJson.slice(0, i) });
+  cases.push({ label: 'trailing garbage', body: `${validJson}}` }, { label: 'single quotes', body: validJson.replace(/"/g, "'") }, { label: 'two documents', body: `${validJson}${validJson}` });
+  // Wrong types, field by field.
+  for (const field of Object.keys(valid)) {
+    for (const value of [field === 'price' ? '4 2' : 42, true, null, [], {}, ['x']]) cases.push({ label: `${field} = ${JSON.stringify(value)}`, body: JSON.stringify({ ...valid, [field]: value }) });
+    cases.push({ label: `no ${field}`, body: JSON.stringify(Object.fromEntries(Object.entries(valid).filter(([key]) => key !== field))) });
+  }
+  for (const value of [-1, 1e20, 1.234, 'NaN', 'Infinity', '1e3', '0x10', '', ' ', '12,50', Number.MAX_SAFE_INTEGER]) {
+    cases.push({ label: `price ${JSON.stringify(value)}`, body: JSON.stringify({ ...valid, price: value }) });
+  }
+  // Huge strings and deep nesting.
+  cases.push(
+    { label: 'huge name (over the body limit)', body: JSON.stringify({ ...valid, name: 'x'.repeat(100_000) }) },
+    { label: 'long name', body: JSON.stringify({ ...valid, name: 'x'.repeat(limits.maxNameLength + 1) }) },
+    { label: 'long description', body: JSON.stringify({ ...valid, description: 'd'.repeat(limits.maxDescriptionLength + 1) }) },
+    { label: 'long id', body: JSON.stringify({ ...valid, id: 'i'.repeat(limits.maxIdLength + 1) }) },
+    { label: 'deep nesting', body: `{"id": ${'['.repeat(3_000)}${']'.repeat(3_000)}}` },
+    { label: 'deep nesting over the limit', body: `${'['.repeat(20_000)}${']'.repeat(20_000)}` },
+  );
+  // Unicode edge cases.
+  for (const [label, id] of [
+    ['lone surrogate', '\ud800'],
+    ['zero-width space', 'prod\u200b1'],
+    ['right-to-left override', 'prod\u202e1'],
+    ['non-ASCII letters', 'prodé'],
+    ['emoji', 'prod-🙂'],
+    ['NUL', 'prod\u00001'],
+    ['spaces', 'prod 1'],
+    ['path traversal', '../etc/passwd'],
+  ]) {
+    cases.push({ label: `id with ${label}`, body: JSON.stringify({ ...valid, id }) });
+  }
+  cases.push({ label: 'name with a lone surrogate', body: JSON.stringify({ ...valid, name: 'x\udfff' }) }, { label: 'name with a control character', body: JSON.stringify({ ...valid, name: 'x\u0007' }) });
+  // Prototype pollution.
+  for (const key of ['__proto__', 'constructor', 'prototype']) cases.push({ label: `${key} key`, body: `{"id":"p","name":"n","price":1,"description":"d","${key}":{"admin":true}}` });
+  // Wrong content types.
+  for (const contentType of ['text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded', 'application/jsonx']) {
+    cases.push({ label: `Content-Type ${contentType}`, contentType, body: validJson });
+  }
+  // Unknown methods and paths.
+  for (const method of ['PUT', 'DELETE', 'PATCH', 'OPTIONS']) cases.push({ label: `${method} /productApi`, method, body: validJson });
+  for (const path of ['/dev/other', '/dev/productApi/extra', '/prod/productApi', '/dev/', '/dev/productapi']) cases.push({ label: `POST ${path}`, path, body: validJson });
+  cases.push({ label: 'empty body', body: '' }, { label: 'JSON null', body: 'null' }, { label: 'JSON array', body: '[]' }, { label: 'JSON string', body: '"product"' });
+  // Random JSON documents that are not products.
+  const random = fc.sample(fc.jsonValue(), { numRuns: 150, seed: 42 });
+  for (const [i, value] of random.entries()) {
+    try {
+      parseProduct(value);
+    } catch {
+      cases.push({ label: `random JSON #${i}`, body: JSON.stringify(value) });
+    }
+  }
+  return cases;
+}
+
+let runtime: OfflineRuntime;
+
+beforeAll(async () => {
+  runtime = await OfflineRuntime.start();
+}, 60_000);
+
+afterAll(() => runtime?.stop());
+
+function send(request: Hostile): Promise<{ status: number; body: string }> {
+  const { port } = new URL(runtime.url);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: request.method ?? 'POST',
+        path: request.path ?? '/dev/productApi',
+        headers: {
+          Host: `12345.execute-api.localhost.localstack.cloud:${port}`,
+          // Explicit, or node:http would send DELETE and OPTIONS bodies without framing.
+          'Content-Length': String(Buffer.byteLength(request.body ?? '')),
+          'Content-Type': request.contentType ?? 'application/json',
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      },
+    );
+    req.on('error', reject);
+    req.end(request.body ?? '');
+  });
+}
+
+it('answers every hostile request with a 4xx that names the problem, and nothing reaches the queue or the table', async () => {
+  const cases = corpus();
+  expect(cases.length).toBeGreaterThan(250);
+  const before = (await runtime.scan()).length;
+  const publishesBefore = runtime.logs.filter((line) => line.includes('sns.Publish')).length;
+
+  const failures: string[] = [];
+  for (const request of cases) {
+    const { status, body } = await send(request);
+    let message: unknown;
+    try {
+      message = (JSON.parse(body) as { message?: unknown }).message;
+    } catch {
+      message = undefined;
+    }
+    if (status < 400 || status > 499 || typeof message !== 'string' || message.length < 5) failures.push(`${request.label}: ${status} ${body.slice(0, 120)}`);
+  }
+
+  expect(failures).toEqual([]);
+  expect((await runtime.scan()).length).toBe(before);
+  expect(await runtime.depth(names.queue)).toBe(0);
+  expect(runtime.logs.filter((line) => line.includes('sns.Publish')).length).toBe(publishesBefore);
+}, 120_000);
