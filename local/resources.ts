@@ -20,7 +20,7 @@ export interface Messaging {
 }
 
 /** A value an AWS answer must carry; its absence means the emulator misbehaved. */
-export function must<T>(value: T | undefined, what: string): T {
+function must<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`The emulator's answer has no ${what}`);
   return value;
 }
