@@ -3,7 +3,7 @@
  * as a table and written to reports/bench.json. Noisy machines give noisy numbers: each figure is
  * a distribution (p50/p95/p99) over many requests, measured in one run.
  */
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -73,7 +73,6 @@ async function consistency(runtime: Runtime, count: number): Promise<void> {
   }
   await faults([]);
   const started = performance.now();
-  const { BatchGetItemCommand } = await import('@aws-sdk/client-dynamodb');
   const missing = new Set(ids);
   while (missing.size > 0) {
     for (let i = 0; i < ids.length; i += 100) {
