@@ -5,7 +5,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CircuitBreaker } from '../shared/breaker';
 import type { Deadline } from '../shared/deadline';
-import { classify, describeError } from '../shared/errors';
+import { describeError } from '../shared/errors';
+import { guardedPut } from '../shared/guarded-put';
 import { InputError, type ProductWrite } from '../shared/product';
 import type { WritePublisher } from '../shared/publisher';
 import type { ProductStore } from '../shared/store';
@@ -22,26 +23,20 @@ export interface SaveDeps {
 
 export async function saveProduct(write: ProductWrite, deadline: Deadline, deps: SaveDeps): Promise<SaveOutcome> {
   const { store, publisher, breaker, logger } = deps;
-  if (breaker.allows()) {
-    try {
-      await store.put(write, deadline.signal(deps.dynamoBudgetMs));
-      breaker.success();
+  const put = await guardedPut(store, breaker, write, () => deadline.signal(deps.dynamoBudgetMs));
+  switch (put.kind) {
+    case 'stored':
       logger.info('Product stored', { productId: write.id, updatedAt: write.updatedAt });
       return 'stored';
-    } catch (error) {
-      const failure = classify(error);
-      if (failure !== 'unavailable') breaker.success(); // DynamoDB answered, so it is up.
-      if (failure === 'stale') {
-        // A newer write for this id is already in the table; this one is accepted and superseded.
-        logger.info('Product write superseded by a newer one', { productId: write.id, updatedAt: write.updatedAt });
-        return 'stored';
-      }
-      if (failure === 'rejected') throw new InputError(400, `DynamoDB rejected the product: ${describeError(error).message}`);
-      breaker.failure();
-      logger.warn('DynamoDB unavailable, queueing the write', { productId: write.id, error: describeError(error), breakerOpen: breaker.isOpen });
-    }
-  } else {
-    logger.warn('Circuit breaker open, queueing the write without calling DynamoDB', { productId: write.id });
+    case 'stale':
+      // A newer write for this id is already in the table; this one is accepted and superseded.
+      logger.info('Product write superseded by a newer one', { productId: write.id, updatedAt: write.updatedAt });
+      return 'stored';
+    case 'rejected':
+      throw new InputError(400, `DynamoDB rejected the product: ${put.message}`);
+    case 'unavailable':
+      if (put.error === undefined) logger.warn('Circuit breaker open, queueing the write without calling DynamoDB', { productId: write.id });
+      else logger.warn('DynamoDB unavailable, queueing the write', { productId: write.id, error: describeError(put.error), breakerOpen: breaker.isOpen });
   }
 
   try {

@@ -15,7 +15,8 @@ import { CircuitBreaker } from '../shared/breaker';
 import { createDynamoClient, createSqsClient } from '../shared/clients';
 import { type Config, loadConfig } from '../shared/config';
 import { Deadline } from '../shared/deadline';
-import { classify, describeError } from '../shared/errors';
+import { describeError } from '../shared/errors';
+import { guardedPut } from '../shared/guarded-put';
 import { parseWrite, type ProductWrite } from '../shared/product';
 import { ProductStore } from '../shared/store';
 
@@ -103,25 +104,19 @@ export function createHandler(config: Config) {
     if (typeof write === 'string') return deadLetter(record, write, deadline);
     logger.appendKeys({ requestId: write.requestId });
     try {
-      if (!breaker.allows()) {
-        if (await backOff(record, deadline)) return;
-        throw new Error('DynamoDB is unavailable (circuit breaker open)');
-      }
-      try {
-        await store.put(write, deadline.signal(config.dynamoBudgetMs));
-        breaker.success();
-        logger.info('Queued write applied', { productId: write.id, updatedAt: write.updatedAt, messageId: record.messageId });
-      } catch (error) {
-        const failure = classify(error);
-        if (failure !== 'unavailable') breaker.success();
-        if (failure === 'stale') {
+      const put = await guardedPut(store, breaker, write, () => deadline.signal(config.dynamoBudgetMs));
+      switch (put.kind) {
+        case 'stored':
+          logger.info('Queued write applied', { productId: write.id, updatedAt: write.updatedAt, messageId: record.messageId });
+          return;
+        case 'stale':
           logger.info('Queued write is stale; the table holds newer data', { productId: write.id, updatedAt: write.updatedAt });
           return;
-        }
-        if (failure === 'rejected') return await deadLetter(record, `DynamoDB rejected the write: ${describeError(error).message}`, deadline);
-        breaker.failure();
-        if (await backOff(record, deadline)) return;
-        throw error;
+        case 'rejected':
+          return await deadLetter(record, `DynamoDB rejected the write: ${put.message}`, deadline);
+        case 'unavailable':
+          if (await backOff(record, deadline)) return;
+          throw put.error ?? new Error('DynamoDB is unavailable (circuit breaker open)');
       }
     } finally {
       logger.removeKeys(['requestId']);
