@@ -39,6 +39,13 @@ export interface Sample {
   inTable: number | null;
 }
 
+interface Observation {
+  t: number;
+  queue: number | null;
+  dlq: number | null;
+  table: Map<string, string> | null;
+}
+
 export interface Step {
   name: string;
   hypothesis: string;
@@ -96,7 +103,8 @@ export class Experiment {
   private readonly injectedRules: FaultRule[] = [];
   private latencyBefore: number | undefined;
   private queueUrls: { queue: string; dlq: string } | undefined;
-  private lastSample: Sample = { t: 0, queue: null, dlq: null, inTable: null };
+  /** The sampler's newest observation, which the recovery step judges instead of asking the target again. */
+  private latest: Observation | undefined;
   private recoveryMs: number | null = null;
 
   constructor(private readonly options: ExperimentOptions) {
@@ -213,19 +221,27 @@ export class Experiment {
   private async recovery(): Promise<string> {
     const ended = this.faultWindows.at(-1)?.end ?? this.now();
     const deadline = Date.now() + this.options.recoveryTimeoutMs;
+    const missingIn = (state: Observation) => (state.table ? [...this.expected].filter(([id, name]) => state.table?.get(id) !== name).length : this.expected.size);
+    let judged: Observation | undefined;
     for (;;) {
       this.options.signal?.throwIfAborted();
-      const state = await this.observe();
-      const missing = state.table ? [...this.expected].filter(([id, name]) => state.table?.get(id) !== name).length : this.expected.size;
-      this.options.progress?.({ kind: 'wait', text: `waiting for recovery: ${this.expected.size - missing}/${this.expected.size} in the table, queue ${state.queue ?? '?'}, DLQ ${state.dlq ?? '?'}` });
-      if (missing === 0 && state.queue === 0 && state.dlq === 0) {
-        this.recoveryMs = this.now() - ended;
-        return `all ${this.expected.size} products hold their newest value; queue and DLQ empty ${(this.recoveryMs / 1000).toFixed(1)} s after the outage`;
+      // Judge each new observation the sampler makes after the outage ended, and only those.
+      const state = this.latest;
+      if (state && state !== judged && state.t > ended) {
+        judged = state;
+        const missing = missingIn(state);
+        this.options.progress?.({ kind: 'wait', text: `waiting for recovery: ${this.expected.size - missing}/${this.expected.size} in the table, queue ${state.queue ?? '?'}, DLQ ${state.dlq ?? '?'}` });
+        if (missing === 0 && state.queue === 0 && state.dlq === 0) {
+          this.recoveryMs = state.t - ended;
+          return `all ${this.expected.size} products hold their newest value; queue and DLQ empty ${(this.recoveryMs / 1000).toFixed(1)} s after the outage`;
+        }
       }
       if (Date.now() > deadline) {
-        throw new Error(`after ${this.options.recoveryTimeoutMs / 1000} s, ${missing} of ${this.expected.size} accepted writes are missing or stale in the table; queue ${state.queue ?? '?'}, DLQ ${state.dlq ?? '?'}`);
+        const limit = `after ${this.options.recoveryTimeoutMs / 1000} s`;
+        if (!judged) throw new Error(`${limit}, the target had not answered an observation since the outage ended`);
+        throw new Error(`${limit}, ${missingIn(judged)} of ${this.expected.size} accepted writes are missing or stale in the table; queue ${judged.queue ?? '?'}, DLQ ${judged.dlq ?? '?'}`);
       }
-      await sleep(SAMPLE_EVERY_MS);
+      await sleep(SAMPLE_EVERY_MS / 5);
     }
   }
 
@@ -259,12 +275,12 @@ export class Experiment {
   }
 
   /** Queue depths and this run's products in the table; null where the target could not say (faults hit us too). */
-  private async observe(): Promise<{ queue: number | null; dlq: number | null; table: Map<string, string> | null }> {
+  private async observe(): Promise<void> {
     const [queue, dlq, table] = await Promise.all([this.depth('queue'), this.depth('dlq'), this.table()]);
+    const t = this.now();
     const inTable = table ? [...this.expected.keys()].filter((id) => table.has(id)).length : null;
-    this.lastSample = { t: this.now(), queue, dlq, inTable };
-    this.samples.push(this.lastSample);
-    return { queue, dlq, table };
+    this.samples.push({ t, queue, dlq, inTable });
+    this.latest = { t, queue, dlq, table };
   }
 
   private get abortable() {
