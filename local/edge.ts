@@ -106,6 +106,7 @@ export class Edge {
       return sendJson(res, 400, { message: `Not an AWS call this runtime serves (DynamoDB, SNS, SQS, STS): ${req.method} ${url.pathname}` });
     }
     const { chaos, log } = this.options;
+    const request = { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers };
     if (chaos.latency > 0) await sleep(chaos.latency);
     const fault = chaos.faultFor(call);
     if (fault) {
@@ -114,11 +115,11 @@ export class Edge {
     }
     if (call.service === 'sns' && call.operation === 'Publish' && chaos.faultFor({ service: 'sqs', region: call.region, operation: 'SendMessage' })) {
       // The topic accepts the message, but its delivery to the queue is faulted: hold it back and retry.
-      this.held.push({ req: { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers }, body, call });
+      this.held.push({ req: request, body, call });
       log(`AWS sns.Publish => 200 (delivery to SQS held back by a fault; ${this.held.length} pending)`);
       return send(res, publishAccepted());
     }
-    const answer = await this.forward(call.service, { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers }, body);
+    const answer = await this.forward(call.service, request, body);
     log(`AWS ${call.service}.${call.operation} => ${answer.statusCode}${answer.statusCode >= 400 ? ` (${errorCode(answer)})` : ''}`);
     send(res, answer);
   }

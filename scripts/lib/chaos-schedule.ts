@@ -139,7 +139,7 @@ export async function runSchedule(schedule: Phase[], options: ScheduleOptions): 
   };
   const pending = async () => ((await (await fetch(`${endpoint}/_localstack/health`)).json()) as { pendingDeliveries?: number }).pendingDeliveries ?? 0;
 
-  let items = await table();
+  let items: Map<string, { name: string; updatedAt: number }>;
   for (;;) {
     const [queued, dead, held] = await Promise.all([depth(names.queue), depth(names.deadLetterQueue), pending()]);
     items = await table();
