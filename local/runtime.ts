@@ -33,6 +33,15 @@ export interface Timings {
   breakerCooldownMs: number;
 }
 
+/** Timings scaled from minutes to seconds, for the tests and the soak: a retry every second, a 300 ms breaker. */
+export const fastTimings: Partial<Timings> = {
+  visibilityTimeoutSeconds: 5,
+  pollWaitSeconds: 1,
+  backoffBaseSeconds: 1,
+  backoffCapSeconds: 1,
+  breakerCooldownMs: 300,
+};
+
 export interface RuntimeOptions {
   port: number;
   host?: string;

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { parseArgs } from 'node:util';
-import { startRuntime } from '../local/runtime';
+import { fastTimings, startRuntime } from '../local/runtime';
 import { runSchedule, scheduleArbitrary } from './lib/chaos-schedule';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -18,11 +18,7 @@ async function main(): Promise<number> {
   const seed = Number(values.seed ?? Math.floor(Math.random() * 2 ** 31));
   const logs: string[] = [];
   // Scaled-down retry timings, as in the tests, so a schedule settles in seconds.
-  const runtime = await startRuntime({
-    port: 0,
-    log: (line) => logs.push(line),
-    timings: { visibilityTimeoutSeconds: 5, pollWaitSeconds: 1, backoffBaseSeconds: 1, backoffCapSeconds: 1, breakerCooldownMs: 300 },
-  });
+  const runtime = await startRuntime({ port: 0, log: (line) => logs.push(line), timings: fastTimings });
   console.log(`Soak: at least ${target} writes against ${runtime.url}, seed ${seed} (replay with --seed ${seed})`);
   const totals = { schedules: 0, writes: 0, stored: 0, queued: 0, refused503: 0, staleDropped: 0, lost: 0, staleInTable: 0, rejectedInTable: 0, deadLettered: 0, violations: 0 };
   const tally = (violations: string[]) => {

@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Journal } from '../../scripts/lib/experiment';
-import { fastTimings, OfflineRuntime } from '../support/offline';
+import { fastTimings } from '../../local/runtime';
+import { OfflineRuntime } from '../support/offline';
 import { repoRoot } from '../support/processes';
 
 const run = promisify(execFile);

@@ -3,17 +3,12 @@
  * one must get a 4xx that says what is wrong; none a 5xx; none may reach the queue or the table.
  */
 import fc from 'fast-check';
-import http from 'node:http';
 import { limits, names } from '../../infra/spec';
 import { parseProduct } from '../../lambdas/shared/product';
-import { OfflineRuntime } from '../support/offline';
+import { type ApiCall, OfflineRuntime } from '../support/offline';
 
-interface Hostile {
+interface Hostile extends ApiCall {
   label: string;
-  method?: string;
-  path?: string;
-  contentType?: string;
-  body?: string;
 }
 
 const valid = { id: 'prod-1', name: 'Widget', price: '9.99', description: 'fine' };
@@ -85,33 +80,6 @@ beforeAll(async () => {
 
 afterAll(() => runtime?.stop());
 
-function send(request: Hostile): Promise<{ status: number; body: string }> {
-  const { port } = new URL(runtime.url);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: request.method ?? 'POST',
-        path: request.path ?? '/dev/productApi',
-        headers: {
-          Host: `12345.execute-api.localhost.localstack.cloud:${port}`,
-          // Explicit, or node:http would send DELETE and OPTIONS bodies without framing.
-          'Content-Length': String(Buffer.byteLength(request.body ?? '')),
-          'Content-Type': request.contentType ?? 'application/json',
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      },
-    );
-    req.on('error', reject);
-    req.end(request.body ?? '');
-  });
-}
-
 it('answers every hostile request with a 4xx that names the problem, and nothing reaches the queue or the table', async () => {
   const cases = corpus();
   expect(cases.length).toBeGreaterThan(250);
@@ -120,7 +88,7 @@ it('answers every hostile request with a 4xx that names the problem, and nothing
 
   const failures: string[] = [];
   for (const request of cases) {
-    const { status, body } = await send(request);
+    const { status, body } = await runtime.request(request);
     let message: unknown;
     try {
       message = (JSON.parse(body) as { message?: unknown }).message;

@@ -5,7 +5,8 @@
  */
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { names } from '../../infra/spec';
-import { eventually, fastTimings, OfflineRuntime } from '../support/offline';
+import { fastTimings } from '../../local/runtime';
+import { eventually, OfflineRuntime } from '../support/offline';
 
 const patience = { ...fastTimings, maxReceiveCount: 3 };
 

@@ -5,17 +5,21 @@ import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import readline from 'node:readline';
 import { names } from '../../infra/spec';
-import type { RuntimeOptions, Timings } from '../../local/runtime';
+import { fastTimings, type RuntimeOptions, type Timings } from '../../local/runtime';
 import { startTsChild, stopChild } from './processes';
 
-/** Scaled-down timings: seconds instead of minutes between retries. */
-export const fastTimings: Partial<Timings> = {
-  visibilityTimeoutSeconds: 5,
-  pollWaitSeconds: 1,
-  backoffBaseSeconds: 1,
-  backoffCapSeconds: 1,
-  breakerCooldownMs: 300,
-};
+export interface ApiCall {
+  method?: string;
+  path?: string;
+  contentType?: string;
+  body?: string;
+}
+
+export interface ApiAnswer {
+  status: number;
+  body: string;
+  headers: http.IncomingHttpHeaders;
+}
 
 export class OfflineRuntime {
   readonly logs: string[] = [];
@@ -42,20 +46,24 @@ export class OfflineRuntime {
   }
 
   /**
-   * POSTs to the tutorial's host-style URL: sent to 127.0.0.1 with that Host header, so no DNS is
-   * needed (fetch cannot set Host, node:http can).
+   * A request to the tutorial's host-style URL: sent to 127.0.0.1 with that Host header, so no
+   * DNS is needed (fetch cannot set Host, node:http can).
    */
-  post(product: unknown): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+  request({ method = 'POST', path = '/dev/productApi', contentType = 'application/json', body = '' }: ApiCall): Promise<ApiAnswer> {
     const { port } = new URL(this.url);
-    const body = typeof product === 'string' ? product : JSON.stringify(product);
     return new Promise((resolve, reject) => {
       const request = http.request(
         {
           host: '127.0.0.1',
           port,
-          method: 'POST',
-          path: '/dev/productApi',
-          headers: { 'Content-Type': 'application/json', Host: `12345.execute-api.localhost.localstack.cloud:${port}` },
+          method,
+          path,
+          headers: {
+            Host: `12345.execute-api.localhost.localstack.cloud:${port}`,
+            // Explicit, or node:http would send DELETE and OPTIONS bodies without framing.
+            'Content-Length': String(Buffer.byteLength(body)),
+            'Content-Type': contentType,
+          },
         },
         (response) => {
           const chunks: Buffer[] = [];
@@ -66,6 +74,11 @@ export class OfflineRuntime {
       request.on('error', reject);
       request.end(body);
     });
+  }
+
+  /** POSTs a product (an object, or a raw body) as the tutorial's curl does. */
+  post(product: unknown): Promise<ApiAnswer> {
+    return this.request({ body: typeof product === 'string' ? product : JSON.stringify(product) });
   }
 
   async get(path: string): Promise<{ status: number; body: string }> {
