@@ -3,16 +3,17 @@
  * as a table and written to reports/bench.json. Noisy machines give noisy numbers: each figure is
  * a distribution (p50/p95/p99) over many requests, measured in one run.
  */
-import { BatchGetItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { localstack, names, region, timing } from '../infra/spec';
+import { names, timing } from '../infra/spec';
 import { startRuntime, type Runtime } from '../local/runtime';
 import { buildAll } from './build';
 import { percentile } from './lib/experiment';
+import { Target } from './lib/target';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -33,8 +34,10 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
 }
 
 function api(runtime: Runtime) {
-  const url = `${runtime.url}/_aws/execute-api/${names.restApiId}/${names.stage}/${names.resource}`;
+  const target = new Target(runtime.url);
+  const url = target.apiUrl;
   return {
+    dynamo: target.dynamo,
     post: async (id: string) => {
       const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ id, name: 'Bench', price: 1, description: 'b' }) });
       await response.text();
@@ -61,8 +64,7 @@ async function series(n: number, fn: (i: number) => Promise<number>, expect: num
 }
 
 async function consistency(runtime: Runtime, count: number): Promise<void> {
-  const { post, faults } = api(runtime);
-  const dynamo = new DynamoDBClient({ region, endpoint: runtime.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const { post, faults, dynamo } = api(runtime);
   // Queue the writes while nothing is received, so the drain starts the moment the outage ends.
   await faults([{ service: 'dynamodb' }, { service: 'sqs', operation: 'ReceiveMessage' }]);
   await sleep(1_500);
@@ -95,13 +97,12 @@ async function main(): Promise<void> {
 
   const runtime = await startRuntime({ port: 0, log: quiet, build: false, timings: fastTimings });
   try {
-    const { post, get, faults, latency } = api(runtime);
+    const { post, get, faults, latency, dynamo } = api(runtime);
     await series(20, (i) => post(`warm-${i}`), [200]); // warm environments and connections
     const stored = await series(300, (i) => post(`stored-${i}`), [200]);
     record('POST, stored (200)', dist(stored));
     record('GET by id (200)', dist(await series(300, (i) => get(`stored-${i}`), [200])));
 
-    const dynamo = new DynamoDBClient({ region, endpoint: runtime.url, credentials: { accessKeyId: localstack.accessKey, secretAccessKey: localstack.secretKey } });
     const bare = await series(300, async (i) => {
       await dynamo.send(new PutItemCommand({ TableName: names.table, Item: { id: { S: `bare-${i}` }, name: { S: 'Bench' }, price: { N: '1' }, description: { S: 'b' } } }));
       return 200;

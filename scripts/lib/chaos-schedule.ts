@@ -4,12 +4,11 @@
  * update overlapping products. Once the last fault clears, the invariants of the design must hold.
  * Used by the randomized test (short) and `npm run soak` (long).
  */
-import { DynamoDBClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { localstack, names, region } from '../../infra/spec';
+import { names } from '../../infra/spec';
 import { ChaosClient, type FaultRule } from './chaos-client';
+import { type StoredValue, Target } from './target';
 
 export interface Phase {
   faults: FaultRule[];
@@ -67,12 +66,9 @@ let runCounter = 0;
 
 export async function runSchedule(schedule: Phase[], options: ScheduleOptions): Promise<Outcome> {
   const runId = `r${process.pid}-${(runCounter += 1)}`;
-  const endpoint = options.endpoint.replace(/\/$/, '');
+  const target = new Target(options.endpoint);
+  const { endpoint, apiUrl } = target;
   const chaos = new ChaosClient(endpoint);
-  const client = { region, endpoint, credentials: { accessKeyId: localstack.accessKey, secretAccessKey: localstack.secretKey } };
-  const dynamo = new DynamoDBClient(client);
-  const sqs = new SQSClient({ ...client, useQueueUrlAsEndpoint: false });
-  const apiUrl = `${endpoint}/_aws/execute-api/${names.restApiId}/${names.stage}/${names.resource}`;
   const logsBefore = options.logs().length;
   const writes: WriteRecord[] = [];
   // Writes to one product go one after another (so the client knows which is newest); products in parallel.
@@ -119,27 +115,11 @@ export async function runSchedule(schedule: Phase[], options: ScheduleOptions): 
 
   // Settle: wait for the queue, the DLQ and held deliveries to empty and the table to catch up.
   const started = Date.now();
-  const depth = async (name: string) => {
-    const url = (await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl;
-    const { Attributes = {} } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }),
-    );
-    return Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0);
-  };
-  const table = async () => {
-    const items = new Map<string, { name: string; updatedAt: number }>();
-    let page: ScanCommandOutput | undefined;
-    do {
-      page = await dynamo.send(new ScanCommand({ TableName: names.table, ...(page?.LastEvaluatedKey ? { ExclusiveStartKey: page.LastEvaluatedKey } : {}) }));
-      for (const item of page.Items ?? []) {
-        if (item.id?.S?.startsWith(`${runId}-`)) items.set(item.id.S, { name: item.name?.S ?? '', updatedAt: Number(item.updatedAt?.N) });
-      }
-    } while (page.LastEvaluatedKey);
-    return items;
-  };
+  const depth = (name: string) => target.queueDepth(name);
+  const table = () => target.products(`${runId}-`);
   const pending = async () => ((await (await fetch(`${endpoint}/_localstack/health`)).json()) as { pendingDeliveries?: number }).pendingDeliveries ?? 0;
 
-  let items: Map<string, { name: string; updatedAt: number }>;
+  let items: Map<string, StoredValue>;
   for (;;) {
     const [queued, dead, held] = await Promise.all([depth(names.queue), depth(names.deadLetterQueue), pending()]);
     items = await table();

@@ -3,12 +3,11 @@
  * injected DynamoDB outage, and under latency. Drives any target that serves the product API and
  * the Chaos API (the offline runtime or LocalStack); always removes what it injected.
  */
-import { DynamoDBClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { localstack, names, region } from '../../infra/spec';
+import { names } from '../../infra/spec';
 import { ChaosClient, type FaultRule } from './chaos-client';
+import { Target } from './target';
 
 export interface ExperimentOptions {
   endpoint: string;
@@ -91,8 +90,7 @@ export class Experiment {
   readonly runId = randomBytes(3).toString('hex');
   private readonly started = Date.now();
   private readonly chaos: ChaosClient;
-  private readonly dynamo: DynamoDBClient;
-  private readonly sqs: SQSClient;
+  private readonly target: Target;
   private readonly apiUrl: string;
   private readonly requests: RequestRecord[] = [];
   private readonly samples: Sample[] = [];
@@ -102,18 +100,15 @@ export class Experiment {
   private readonly expected = new Map<string, string>();
   private readonly injectedRules: FaultRule[] = [];
   private latencyBefore: number | undefined;
-  private queueUrls: { queue: string; dlq: string } | undefined;
   /** The sampler's newest observation, which the recovery step judges instead of asking the target again. */
   private latest: Observation | undefined;
   private recoveryMs: number | null = null;
 
   constructor(private readonly options: ExperimentOptions) {
-    const endpoint = options.endpoint.replace(/\/$/, '');
-    this.chaos = new ChaosClient(endpoint);
-    const client = { region, endpoint, credentials: { accessKeyId: localstack.accessKey, secretAccessKey: localstack.secretKey }, maxAttempts: 1 };
-    this.dynamo = new DynamoDBClient(client);
-    this.sqs = new SQSClient({ ...client, useQueueUrlAsEndpoint: false });
-    this.apiUrl = `${endpoint}/_aws/execute-api/${names.restApiId}/${names.stage}/${names.resource}`;
+    // One attempt per reading: under a fault the sampler records "unknown" rather than retrying.
+    this.target = new Target(options.endpoint, { maxAttempts: 1 });
+    this.chaos = new ChaosClient(this.target.endpoint);
+    this.apiUrl = this.target.apiUrl;
   }
 
   private now = () => Date.now() - this.started;
@@ -283,38 +278,14 @@ export class Experiment {
     this.latest = { t, queue, dlq, table };
   }
 
-  private get abortable() {
-    return { abortSignal: this.sampling.signal };
-  }
-
   private async depth(which: 'queue' | 'dlq'): Promise<number | null> {
-    try {
-      this.queueUrls ??= {
-        queue: (await this.sqs.send(new GetQueueUrlCommand({ QueueName: names.queue }), this.abortable)).QueueUrl ?? '',
-        dlq: (await this.sqs.send(new GetQueueUrlCommand({ QueueName: names.deadLetterQueue }), this.abortable)).QueueUrl ?? '',
-      };
-      const { Attributes = {} } = await this.sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl: this.queueUrls[which], AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
-        this.abortable,
-      );
-      return Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
-    } catch {
-      return null;
-    }
+    return this.target.queueDepth(which === 'queue' ? names.queue : names.deadLetterQueue, this.sampling.signal).catch(() => null);
   }
 
   private async table(): Promise<Map<string, string> | null> {
     try {
-      const found = new Map<string, string>();
-      let page: ScanCommandOutput | undefined;
-      do {
-        page = await this.dynamo.send(new ScanCommand({ TableName: names.table, ...(page?.LastEvaluatedKey ? { ExclusiveStartKey: page.LastEvaluatedKey } : {}) }), this.abortable);
-        for (const item of page.Items ?? []) {
-          const id = item.id?.S;
-          if (id?.startsWith(`exp-${this.runId}-`)) found.set(id, item.name?.S ?? '');
-        }
-      } while (page.LastEvaluatedKey);
-      return found;
+      const products = await this.target.products(`exp-${this.runId}-`, this.sampling.signal);
+      return new Map([...products].map(([id, { name }]) => [id, name]));
     } catch {
       return null;
     }
