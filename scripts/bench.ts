@@ -1,8 +1,10 @@
 /**
  * `npm run bench`: the performance figures of the design, measured on the offline runtime, printed
- * as a table and written to reports/bench.json. Noisy machines give noisy numbers: each figure is
- * a distribution (p50/p95/p99) over many requests, measured in one run.
+ * as a table and written to reports/bench.json as numbers with units, so runs can be compared.
+ * Noisy machines give noisy numbers: each timing is a distribution (p50/p95/p99) over many
+ * requests, measured in one run.
  */
+import './lib/quiet-sdk';
 import { BatchGetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -11,19 +13,80 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { names, timing } from '../infra/spec';
 import { startRuntime, type Runtime } from '../local/runtime';
-import { buildAll } from './build';
+import { buildAll, bundles } from './build';
+import { command, type Command, main, parse } from './lib/cli';
 import { percentile } from './lib/experiment';
 import { Target } from './lib/target';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+/** One figure: a distribution of n samples, or a single value. Numbers, in `unit`. */
+export type Result = { name: string; unit: string } & ({ n: number; p50: number; p95: number; p99: number } | { value: number; n?: number });
 
-type Figures = Record<string, string | number>;
-const results: Array<{ measure: string; figures: Figures }> = [];
-const record = (measure: string, figures: Figures) => {
-  results.push({ measure, figures });
-  console.log(`  ${measure.padEnd(58)} ${Object.entries(figures).map(([k, v]) => `${k} ${v}`).join('  ')}`);
-};
-const dist = (ms: number[]) => ({ p50: `${percentile(ms, 50).toFixed(1)} ms`, p95: `${percentile(ms, 95).toFixed(1)} ms`, p99: `${percentile(ms, 99).toFixed(1)} ms`, n: ms.length });
+/** What bench measures, in the order it measures it, with the samples of a full run. */
+export const measures = {
+  stored: { name: 'POST, stored (200)', n: 300 },
+  get: { name: 'GET by id (200)', n: 300 },
+  bare: { name: 'bare SDK PutItem to the same emulator', n: 300 },
+  overhead: { name: 'product handler overhead over a bare PutItem (p50 ratio)', n: 0 },
+  queuedOpen: { name: 'POST, queued, DynamoDB down, breaker open (202)', n: 200 },
+  slow: { name: 'POST with 5 s latency on every AWS call (200)', n: 3 },
+  slowQueued: { name: 'POST with 5 s latency, DynamoDB down (202)', n: 3 },
+  queuedClosed: { name: 'POST, queued, DynamoDB down, breaker closed (202)', n: 100 },
+} as const;
+const drainCounts = [100, 1000] as const;
+const bundleLoads = 5;
+const consistencyName = (count: number) => `time to consistency, ${count} queued writes`;
+const drainRateName = (count: number) => `drain rate, ${count} queued writes`;
+
+/** --quick: the same figures from a tenth of the samples (one of each 5 s latency request). */
+const quickSamples = (full: number) => (full <= 3 ? 1 : Math.max(3, Math.ceil(full / 10)));
+
+export function benchCommand(print?: (text: string) => void): Command {
+  const listed = [
+    ...Object.values(measures).map(({ name, n }) => `  ${name}${n > 0 ? `: ${n} requests (--quick: ${quickSamples(n)})` : ''}`),
+    ...drainCounts.map((count) => `  time to consistency and drain rate, ${count} writes queued during an outage`),
+    ...bundles.map(({ name }) => `  bundle ${name}: size, and cold module load (${bundleLoads} loads)`),
+  ];
+  return command('npm run bench --', 'Measures the performance figures of the design on an offline runtime of its own (nothing else needed), prints them as a table and writes them to a JSON file.', print)
+    .option('--out <file>', 'where to write the figures', path.join('reports', 'bench.json'))
+    .option('--quick', 'a tenth of the samples per figure: noisier, for a smoke run, not for comparisons')
+    .addHelpText(
+      'after',
+      `
+Measures (timings in ms, as p50/p95/p99 over the requests):
+${listed.join('\n')}
+
+Takes 80 to 100 s on 2 cores, --quick about a minute: the 5 s latency requests
+and the 1,000-write drain take most of it.
+
+The JSON file holds the machine, the time, --quick, and one entry per figure:
+numbers with a unit, either a distribution or a single value, e.g.
+  {"name": "POST, stored (200)", "unit": "ms", "n": 300, "p50": 5.2, "p95": 8.8, "p99": 11.8}
+  {"name": "time to consistency, 100 queued writes", "unit": "s", "value": 1.48}
+
+Exit codes: 0 done; 1 a measurement failed (an unexpected status); 2 a wrong
+command line.`,
+    );
+}
+
+const round = (value: number) => Math.round(value * 100) / 100;
+
+function show(result: Result): string {
+  const unit = result.unit === 'ratio' ? '×' : ` ${result.unit}`;
+  const figures =
+    'value' in result
+      ? `${result.value}${unit}${result.n ? `  n ${result.n}` : ''}`
+      : `p50 ${result.p50.toFixed(1)}${unit}  p95 ${result.p95.toFixed(1)}${unit}  p99 ${result.p99.toFixed(1)}${unit}  n ${result.n}`;
+  return `  ${result.name.padEnd(58)} ${figures}`;
+}
+
+const distribution = (name: string, ms: number[], unit = 'ms'): Result => ({
+  name,
+  unit,
+  n: ms.length,
+  p50: round(percentile(ms, 50)),
+  p95: round(percentile(ms, 95)),
+  p99: round(percentile(ms, 99)),
+});
 
 const fastTimings = { visibilityTimeoutSeconds: 30, pollWaitSeconds: 1 };
 
@@ -63,7 +126,7 @@ async function series(n: number, fn: (i: number) => Promise<number>, expect: num
   return ms;
 }
 
-async function consistency(runtime: Runtime, count: number): Promise<void> {
+async function consistency(runtime: Runtime, count: number): Promise<Result[]> {
   const { post, faults, dynamo } = api(runtime);
   // Queue the writes while nothing is received, so the drain starts the moment the outage ends.
   await faults([{ service: 'dynamodb' }, { service: 'sqs', operation: 'ReceiveMessage' }]);
@@ -87,37 +150,52 @@ async function consistency(runtime: Runtime, count: number): Promise<void> {
     if (missing.size > 0) await sleep(50);
   }
   const seconds = (performance.now() - started) / 1000;
-  record(`time to consistency, ${count} queued writes`, { seconds: seconds.toFixed(2), 'drain rate': `${(count / seconds).toFixed(0)} items/s` });
+  return [
+    { name: consistencyName(count), unit: 's', value: round(seconds) },
+    { name: drainRateName(count), unit: 'items/s', value: Math.round(count / seconds) },
+  ];
 }
 
-async function main(): Promise<void> {
-  console.log(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}\n`);
-  const bundles = await buildAll();
+async function run(argv: string[]): Promise<number> {
+  const cmd = await parse(benchCommand(), argv);
+  if (!cmd) return 0;
+  const { out, quick = false } = cmd.opts<{ out: string; quick?: boolean }>();
+  const n = (measure: { n: number }) => (quick ? quickSamples(measure.n) : measure.n);
+  const results: Result[] = [];
+  const record = (...figures: Result[]) => {
+    for (const result of figures) {
+      results.push(result);
+      console.log(show(result));
+    }
+  };
+
+  console.log(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${quick ? ' (--quick: fewer samples, noisier figures)' : ''}\n`);
+  const built = await buildAll();
   const quiet = () => undefined;
 
   const runtime = await startRuntime({ port: 0, log: quiet, build: false, timings: fastTimings });
   try {
     const { post, get, faults, latency, dynamo } = api(runtime);
     await series(20, (i) => post(`warm-${i}`), [200]); // warm environments and connections
-    const stored = await series(300, (i) => post(`stored-${i}`), [200]);
-    record('POST, stored (200)', dist(stored));
-    record('GET by id (200)', dist(await series(300, (i) => get(`stored-${i}`), [200])));
+    const stored = await series(n(measures.stored), (i) => post(`stored-${i}`), [200]);
+    record(distribution(measures.stored.name, stored));
+    record(distribution(measures.get.name, await series(n(measures.get), (i) => get(`stored-${i}`), [200])));
 
-    const bare = await series(300, async (i) => {
+    const bare = await series(n(measures.bare), async (i) => {
       await dynamo.send(new PutItemCommand({ TableName: names.table, Item: { id: { S: `bare-${i}` }, name: { S: 'Bench' }, price: { N: '1' }, description: { S: 'b' } } }));
       return 200;
     }, [200]);
-    record('bare SDK PutItem to the same emulator', dist(bare));
-    record('product handler overhead over a bare PutItem (p50 ratio)', { ratio: `${(percentile(stored, 50) / percentile(bare, 50)).toFixed(1)}×` });
+    record(distribution(measures.bare.name, bare));
+    record({ name: measures.overhead.name, unit: 'ratio', value: Math.round((percentile(stored, 50) / percentile(bare, 50)) * 10) / 10 });
 
     await faults([{ service: 'dynamodb', operation: 'PutItem' }]);
-    record('POST, queued, DynamoDB down, breaker open (202)', dist(await series(200, (i) => post(`queued-open-${i}`), [202])));
+    record(distribution(measures.queuedOpen.name, await series(n(measures.queuedOpen), (i) => post(`queued-open-${i}`), [202])));
     await faults([]);
     await sleep(timing.breakerCooldownMs + 500); // let the product Lambda's breaker close again
     await latency(5_000);
-    record('POST with 5 s latency on every AWS call (200)', dist(await series(3, (i) => post(`slow-${i}`), [200])));
+    record(distribution(measures.slow.name, await series(n(measures.slow), (i) => post(`slow-${i}`), [200])));
     await faults([{ service: 'dynamodb', operation: 'PutItem' }]);
-    record('POST with 5 s latency, DynamoDB down (202)', dist(await series(3, (i) => post(`slow-q-${i}`), [202])));
+    record(distribution(measures.slowQueued.name, await series(n(measures.slowQueued), (i) => post(`slow-q-${i}`), [202])));
     await faults([]);
     await latency(0);
   } finally {
@@ -129,40 +207,35 @@ async function main(): Promise<void> {
   try {
     const { post, faults } = api(closed);
     await faults([{ service: 'dynamodb', operation: 'PutItem' }]);
-    record('POST, queued, DynamoDB down, breaker closed (202)', dist(await series(100, (i) => post(`queued-closed-${i}`), [202])));
+    record(distribution(measures.queuedClosed.name, await series(n(measures.queuedClosed), (i) => post(`queued-closed-${i}`), [202])));
     await faults([]);
   } finally {
     await closed.stop();
   }
 
-  for (const count of [100, 1000]) {
+  for (const count of drainCounts) {
     const drain = await startRuntime({ port: 0, log: quiet, build: false, timings: fastTimings });
     try {
-      await consistency(drain, count);
+      record(...(await consistency(drain, count)));
     } finally {
       await drain.stop();
     }
   }
 
-  for (const { name, file } of bundles) {
-    const loads = Array.from({ length: 5 }, () => {
+  for (const { name, file } of built) {
+    const loads = Array.from({ length: bundleLoads }, () => {
       const script = `const t=process.hrtime.bigint();require(${JSON.stringify(path.resolve(file))});console.log(Number(process.hrtime.bigint()-t)/1e6)`;
       const env = { ...process.env, TABLE_NAME: 'T', TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:T', QUEUE_URL: 'http://q', DLQ_URL: 'http://d' };
       return Number(execFileSync(process.execPath, ['-e', script], { env, encoding: 'utf8' }).trim());
     });
-    record(`bundle ${name}: size and cold module load`, { size: `${(statSync(file).size / 1024).toFixed(0)} KiB`, 'load p50': `${percentile(loads, 50).toFixed(0)} ms`, n: loads.length });
+    record({ name: `bundle ${name}: size`, unit: 'KiB', value: Math.round(statSync(file).size / 1024) }, distribution(`bundle ${name}: cold module load`, loads));
   }
 
-  mkdirSync('reports', { recursive: true });
-  const out = path.join('reports', 'bench.json');
-  writeFileSync(out, `${JSON.stringify({ machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version }, at: new Date().toISOString(), results }, null, 2)}\n`);
+  mkdirSync(path.dirname(out), { recursive: true });
+  const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+  writeFileSync(out, `${JSON.stringify({ machine, at: new Date().toISOString(), quick, results }, null, 2)}\n`);
   console.log(`\nWritten to ${out}`);
+  return 0;
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+if (require.main === module) main(() => run(process.argv.slice(2)));

@@ -46,6 +46,10 @@ export interface ScheduleOptions {
   /** The runtime's log lines so far: what it logged as accepted is checked too. */
   logs: () => string[];
   settleTimeoutMs: number;
+  /** Send at most this many writes: the schedule stops early once they are sent. */
+  maxWrites?: number;
+  /** Called as each write is answered (status 0: no answer), for progress reports. */
+  onWrite?: (status: number) => void;
 }
 
 interface WriteRecord {
@@ -74,6 +78,8 @@ export async function runSchedule(schedule: Phase[], options: ScheduleOptions): 
   // Writes to one product go one after another (so the client knows which is newest); products in parallel.
   const lanes = new Map<string, Promise<void>>();
   const lastAccepted = new Map<string, string>();
+  const budget = options.maxWrites ?? Number.POSITIVE_INFINITY;
+  let sent = 0;
 
   const write = (id: string, name: string) => {
     const previous = lanes.get(id) ?? Promise.resolve();
@@ -92,6 +98,7 @@ export async function runSchedule(schedule: Phase[], options: ScheduleOptions): 
         status = 0;
       }
       writes.push({ id, name, status });
+      options.onWrite?.(status);
       if (status === 200 || status === 202) lastAccepted.set(id, name);
     });
     lanes.set(id, next);
@@ -100,11 +107,15 @@ export async function runSchedule(schedule: Phase[], options: ScheduleOptions): 
 
   try {
     for (const [p, phase] of schedule.entries()) {
+      if (sent >= budget) break;
       await chaos.setFaults(phase.faults);
       await chaos.setLatency(phase.latencyMs);
       await Promise.all(
         Array.from({ length: options.writers }, async (_, w) => {
-          for (let i = 0; i < phase.writesPerWriter; i += 1) await write(`${runId}-${(w + i) % options.ids}`, `w${w}-p${p}-i${i}`);
+          for (let i = 0; i < phase.writesPerWriter && sent < budget; i += 1) {
+            sent += 1;
+            await write(`${runId}-${(w + i) % options.ids}`, `w${w}-p${p}-i${i}`);
+          }
         }),
       );
     }

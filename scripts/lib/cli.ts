@@ -54,12 +54,13 @@ export function decimal(min: number, max: number): (raw: string) => number {
 export function npmHint(cmd: Command, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const script = env.npm_lifecycle_event;
   if (!script) return undefined;
+  // npm files `--no-build` under npm_config_build, so a negated option is looked up without its `no-`.
   const taken = cmd.options
-    .map((option) => option.long?.replace(/^--(no-)?/, ''))
-    .filter((name): name is string => name !== undefined && env[`npm_config_${name.replace(/-/g, '_')}`] !== undefined);
+    .map((option) => option.long)
+    .filter((long): long is string => long !== undefined && env[`npm_config_${long.replace(/^--(no-)?/, '').replace(/-/g, '_')}`] !== undefined);
   if (taken.length === 0) return undefined;
   const run = script === 'start' || script === 'test' ? `npm ${script}` : `npm run ${script}`;
-  return `npm kept ${taken.map((name) => `--${name}`).join(', ')} for itself: options for the script go after --, as in \`${run} -- --${taken[0]} …\``;
+  return `npm kept ${taken.join(', ')} for itself: options for the script go after --, as in \`${run} -- ${taken[0]} …\``;
 }
 
 /** The message of a parse error, without commander's "error: " prefix, with the npm hint if it applies. */
@@ -90,6 +91,8 @@ export async function parse(cmd: Command, argv: string[]): Promise<Command | und
  * Runs a script's main function and exits with its code: 2 for a wrong command line, 1 for any
  * other error, each reported as one line on stderr.
  */
+// `void`: a main function that returns nothing means exit code 0.
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type
 export function main(run: () => Promise<number | void>): void {
   run().then(
     (code) => process.exit(code ?? 0),

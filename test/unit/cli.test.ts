@@ -1,0 +1,138 @@
+/** The shared command-line helpers: number parsers, the hint for options npm kept, parse errors, progress lines. */
+import { PassThrough } from 'node:stream';
+import { command, decimal, int, npmHint, parse, UsageError } from '../../scripts/lib/cli';
+import { progress } from '../../scripts/lib/progress';
+
+describe('int', () => {
+  it.each([
+    ['0', 0],
+    ['65535', 65535],
+    [' 42 ', 42],
+    ['1e3', 1000],
+  ])('accepts %j as %d', (raw, value) => {
+    expect(int(0, 65535)(raw)).toBe(value);
+  });
+
+  it.each(['', ' ', 'abc', '1.5', '-1', '65536', 'NaN', 'Infinity', '2x'])('rejects %j, saying what it expected', (raw) => {
+    expect(() => int(0, 65535)(raw)).toThrow('Expected a whole number from 0 to 65535.');
+  });
+
+  it('names only the lower bound when there is no upper one', () => {
+    expect(int(1)('7')).toBe(7);
+    expect(() => int(1)('0')).toThrow('Expected a whole number of at least 1.');
+  });
+
+  it('takes negative bounds', () => {
+    expect(int(-1)('-1')).toBe(-1);
+    expect(() => int(-1)('-2')).toThrow('at least -1');
+  });
+});
+
+describe('decimal', () => {
+  it.each([
+    ['0', 0],
+    ['0.25', 0.25],
+    ['.5', 0.5],
+    ['1', 1],
+  ])('accepts %j as %d', (raw, value) => {
+    expect(decimal(0, 1)(raw)).toBe(value);
+  });
+
+  it.each(['', 'often', '1.5', '-0.1', 'NaN', 'Infinity'])('rejects %j, saying what it expected', (raw) => {
+    expect(() => decimal(0, 1)(raw)).toThrow('Expected a number from 0 to 1.');
+  });
+});
+
+describe('npmHint', () => {
+  const withPort = () => command('npm start --', 'test', () => undefined).option('--port <n>', 'port', int(0, 65535)).option('--no-build', 'skip the build');
+
+  it('explains an option npm kept for itself, for npm start', () => {
+    const hint = npmHint(withPort(), { npm_lifecycle_event: 'start', npm_config_port: 'true' });
+    expect(hint).toContain('--port');
+    expect(hint).toContain('npm start -- --port');
+  });
+
+  it('says npm run for other scripts, and finds negated options by their name', () => {
+    const hint = npmHint(withPort(), { npm_lifecycle_event: 'demo', npm_config_build: '' });
+    expect(hint).toContain('npm run demo -- --no-build');
+  });
+
+  it('says nothing outside npm, or when npm kept none of the options', () => {
+    expect(npmHint(withPort(), { npm_config_port: 'true' })).toBeUndefined();
+    expect(npmHint(withPort(), { npm_lifecycle_event: 'start', npm_config_cache: '/root/.npm' })).toBeUndefined();
+  });
+});
+
+describe('parse', () => {
+  const cmd = (print: (text: string) => void = () => undefined) =>
+    command('npm run soak --', 'a test command', print).option('--writes <n>', 'writes', int(1), 5000).option('--seed <n>', 'seed', int(0));
+
+  it('returns the command with typed options', async () => {
+    const parsed = await parse(cmd(), ['--writes', '20']);
+    expect(parsed?.opts()).toEqual({ writes: 20 });
+  });
+
+  it('shows the help through print and returns undefined', async () => {
+    const out: string[] = [];
+    expect(await parse(cmd((text) => out.push(text)), ['--help'])).toBeUndefined();
+    expect(out.join('\n')).toMatch(/^Usage: npm run soak -- \[options\]/);
+    expect(out.join('\n')).toContain('--writes <n>');
+  });
+
+  it('reports a misspelled option as one sentence with a suggestion', async () => {
+    const error = await parse(cmd(), ['--writs', '20']).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toBe("Unknown option '--writs' (Did you mean --writes?) (see --help)");
+  });
+
+  it('reports a bad number with the option and what was expected', async () => {
+    const error = await parse(cmd(), ['--writes', 'lots']).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(/--writes <n>.*'lots' is invalid\. Expected a whole number of at least 1\./);
+  });
+
+  it('rejects stray arguments', async () => {
+    await expect(parse(cmd(), ['20'])).rejects.toThrow(/Too many arguments/);
+  });
+});
+
+describe('progress', () => {
+  const capture = () => {
+    const stream = new PassThrough();
+    let text = '';
+    stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    return { stream, text: () => text };
+  };
+
+  it('redraws one line in place on a terminal and ends it when done', () => {
+    const { stream, text } = capture();
+    let n = 0;
+    const bar = progress(() => `${n} writes`, { stream, tty: true, everyMs: 60_000 });
+    for (n = 1; n <= 12; n += 1) bar.show();
+    n = 5;
+    bar.done();
+    bar.done();
+    expect(text()).not.toMatch(/\n.*\n/);
+    expect(text().endsWith('\r5 writes \n')).toBe(true); // padded over the longer "12 writes"
+  });
+
+  it('writes whole lines, only when the state changed, into a pipe', () => {
+    const { stream, text } = capture();
+    let n = 0;
+    const bar = progress(() => `${n} writes`, { stream, tty: false, everyMs: 60_000 });
+    bar.show();
+    bar.show();
+    n = 7;
+    bar.show();
+    bar.done();
+    expect(text()).toBe('0 writes\n7 writes\n');
+  });
+
+  it('shows the state on a timer', async () => {
+    const { stream, text } = capture();
+    const bar = progress(() => `${text().length} so far`, { stream, tty: false, everyMs: 20 });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    bar.done();
+    expect(text().split('\n').length).toBeGreaterThan(2);
+  });
+});
