@@ -1,41 +1,24 @@
 /**
  * `npm run chaos -- <command>`: start and end outages, add or clear latency, and show what is
- * active, through the Chaos API of LocalStack or the offline runtime.
+ * active, through the Chaos API of LocalStack or the offline runtime. Everything sent is checked
+ * first as LocalStack checks it, so a command that works offline works on LocalStack too.
  */
-import { parseArgs } from 'node:util';
 import { localstack } from '../infra/spec';
-import { ChaosApiError, ChaosClient, checkRule, type FaultRule } from './lib/chaos-client';
+import { checkRules, formatPath, jsonEqual, type Problem } from '../local/chaos';
+import { type Command, command, decimal, int, main, parse, UsageError } from './lib/cli';
+import { ChaosClient, type FaultRule, regionProblem, serviceProblem } from './lib/chaos-client';
 
-const usage = `Usage: npm run chaos -- <command> [options]
+export { UsageError };
 
-Commands:
-  outage            start an outage: add a fault rule
-                      --service NAME       AWS service, e.g. dynamodb (required)
-                      --operation NAME     only this operation, e.g. PutItem
-                      --region NAME        only this region, e.g. us-east-1
-                      --probability P      share of calls that fail, 0 to 1 (default 1)
-                      --status CODE        HTTP status of the fault, 400 to 599 (default 503)
-                      --code CODE          error code, e.g. SomethingWentWrong (default ServiceUnavailable)
-  end               end outages: remove every rule, or only those of --service NAME
-  latency MS        add MS milliseconds to every AWS call (0 clears it)
-  status            show the active fault rules and latency
+type Print = (line: string) => void;
 
-Options:
-  --endpoint URL    LocalStack or the offline runtime (default $CHAOS_ENDPOINT or ${localstack.endpoint})
-  --help            show this help
-
-Examples:
-  npm run chaos -- outage --service dynamodb --probability 0.8 --status 500 --code SomethingWentWrong
-  npm run chaos -- latency 5000
-  npm run chaos -- end`;
-
-export class UsageError extends Error {}
-
-function number(raw: string | undefined, name: string): number | undefined {
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value)) throw new UsageError(`${name} must be a number, got "${raw}"`);
-  return value;
+interface OutageOptions {
+  service?: string;
+  operation?: string;
+  region?: string;
+  probability?: number;
+  status?: number;
+  code?: string;
 }
 
 function describeRule(rule: FaultRule): string {
@@ -44,79 +27,149 @@ function describeRule(rule: FaultRule): string {
   return `${where}: ${Math.round((rule.probability ?? 1) * 100)}% of calls fail with ${error}`;
 }
 
-function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-    allowPositionals: true,
-    options: {
-      endpoint: { type: 'string' },
-      service: { type: 'string' },
-      operation: { type: 'string' },
-      region: { type: 'string' },
-      probability: { type: 'string' },
-      status: { type: 'string' },
-        code: { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
+/** What is still on after a command, in one sentence. */
+function remaining(rules: FaultRule[], latency: number): string {
+  const faults = rules.length === 0 ? 'No fault rules remain' : `${rules.length} fault rule(s) remain: ${rules.map(describeRule).join('; ')}`;
+  const delay = latency > 0 ? `latency of ${latency} ms is still on (chaos latency 0 or chaos reset clears it)` : 'no latency is on';
+  return `${faults}; ${delay}.`;
+}
+
+// A schema problem in a rule, said in terms of the option that set the field.
+const OPTIONS: Record<string, { option: string; value: (o: OutageOptions) => string | undefined; hint: string }> = {
+  operation: { option: '--operation', value: (o) => o.operation, hint: 'an API operation name, letters only, e.g. PutItem' },
+  'error.code': { option: '--code', value: (o) => o.code, hint: 'an error code, letters and digits only, e.g. SomethingWentWrong' },
+};
+
+function optionProblem(problem: Problem, options: OutageOptions): string {
+  const field = formatPath(problem.path.slice(1));
+  const known = OPTIONS[field];
+  if (!known) return `${field}: ${problem.message}.`;
+  return `${known.option} ${JSON.stringify(known.value(options))} is not valid: ${problem.message} (${known.hint}).`;
+}
+
+async function outage(options: OutageOptions, endpoint: string, print: Print): Promise<void> {
+  // Checked here rather than with requiredOption, so a misspelt option is reported first.
+  if (options.service === undefined) throw new UsageError('outage needs --service NAME, e.g. --service dynamodb (see outage --help)');
+  const { service, operation, region, probability, status, code } = options;
+  const rule: FaultRule = {
+    service,
+    ...(operation !== undefined ? { operation } : {}),
+    ...(region !== undefined ? { region } : {}),
+    ...(probability !== undefined ? { probability } : {}),
+    ...(status !== undefined || code !== undefined ? { error: { ...(status !== undefined ? { statusCode: status } : {}), ...(code !== undefined ? { code } : {}) } } : {}),
+  };
+  // Service and region must be AWS names, which is stricter than the schema's patterns.
+  const problems = [
+    serviceProblem(service),
+    region === undefined ? undefined : regionProblem(region),
+    ...checkRules([rule])
+      .filter((p) => p.path[1] !== 'service' && p.path[1] !== 'region')
+      .map((p) => optionProblem(p, options)),
+  ].filter((p): p is string => p !== undefined);
+  if (problems.length > 0) throw new UsageError(problems.join(' '));
+
+  const client = new ChaosClient(endpoint);
+  const served = await client.servedServices();
+  if (served && !served.includes(service)) {
+    throw new UsageError(`The target at ${endpoint} does not serve ${service}, so a rule for it would never fire. It serves ${served.join(', ')}.`);
+  }
+  if (probability === 0) print('Warning: --probability 0: this rule never fires (the Chaos API accepts it all the same).');
+  const active = await client.getFaults();
+  if (active.some((r) => jsonEqual(r, rule))) return print(`Already active, nothing sent: ${describeRule(rule)}. ${active.length} rule(s) active.`);
+  const rules = await client.addFaults([rule]);
+  print(`Outage started: ${describeRule(rule)}. ${rules.length} rule(s) active.`);
+}
+
+async function end(service: string | undefined, endpoint: string, print: Print): Promise<void> {
+  const problem = service === undefined ? undefined : serviceProblem(service);
+  if (problem) throw new UsageError(problem);
+  const client = new ChaosClient(endpoint);
+  const [active, effects] = await Promise.all([client.getFaults(), client.getEffects()]);
+  const ending = service === undefined ? active : active.filter((rule) => rule.service === service);
+  if (ending.length === 0) {
+    return print(`${service === undefined ? 'No fault rule is active.' : `No fault rule for ${service} is active.`} ${remaining(active, effects.latency)}`);
+  }
+  // DELETE removes every copy of a rule; the client sends each rule once.
+  const left = service === undefined ? await client.setFaults([]) : await client.removeFaults(ending);
+  print(`Ended ${active.length - left.length} rule(s). ${remaining(left, effects.latency)}`);
+}
+
+async function reset(endpoint: string, print: Print): Promise<void> {
+  const client = new ChaosClient(endpoint);
+  const [active, effects] = await Promise.all([client.getFaults(), client.getEffects()]);
+  const [left, after] = [await client.setFaults([]), await client.setLatency(0)];
+  const ended = [active.length > 0 ? `ended ${active.length} fault rule(s)` : undefined, effects.latency > 0 ? `cleared latency of ${effects.latency} ms` : undefined].filter(Boolean);
+  print(`Reset: ${ended.length > 0 ? ended.join(' and ') : 'nothing was active'}. ${remaining(left, after.latency)}`);
+}
+
+async function status(endpoint: string, print: Print): Promise<void> {
+  const client = new ChaosClient(endpoint);
+  const [rules, effects] = await Promise.all([client.getFaults(), client.getEffects()]);
+  print(rules.length === 0 ? 'No fault rules are active.' : `Fault rules (first match wins):\n${rules.map((r, i) => `  ${i + 1}. ${describeRule(r)}`).join('\n')}`);
+  print(effects.latency > 0 ? `Latency: ${effects.latency} ms on every AWS call (chaos latency 0 or chaos reset clears it).` : 'No latency.');
+}
+
+/** The command line, built afresh for each run so tests can call it again and again. */
+function program(print: Print): Command {
+  const chaos = command('npm run chaos --', 'Start and end outages and latency through the Chaos API of LocalStack or the offline runtime.', print)
+    .usage('<command> [options]')
+    .option('--endpoint <url>', `LocalStack or the offline runtime (default $CHAOS_ENDPOINT or ${localstack.endpoint})`)
+    .configureHelp({ showGlobalOptions: true })
+    .helpCommand('help [command]', 'show help for a command')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  npm run chaos -- outage --service dynamodb --probability 0.8 --status 500 --code SomethingWentWrong
+  npm run chaos -- latency 5000
+  npm run chaos -- end
+  npm run chaos -- reset`,
+    );
+  const endpoint = () => (chaos.opts<{ endpoint?: string }>().endpoint ?? process.env.CHAOS_ENDPOINT ?? localstack.endpoint);
+
+  chaos
+    .command('outage')
+    .description('start an outage: add a fault rule that makes matching AWS calls fail')
+    .option('--service <name>', 'AWS service, as LocalStack names it: dynamodb, sqs, sns, lambda, events (required)')
+    .option('--operation <name>', 'only this operation, e.g. PutItem')
+    .option('--region <name>', 'only this region, e.g. us-east-1')
+    .option('--probability <p>', 'share of calls that fail, 0 to 1 (default 1; 0 never fires)', decimal(0, 1))
+    .option('--status <code>', 'HTTP status of the fault, 400 to 599 (default 503)', int(400, 599))
+    .option('--code <code>', 'error code, letters and digits (default ServiceUnavailable)')
+    .addHelpText('after', '\nThe service must be an AWS service name and, when the target reports its services\n(GET /_localstack/health), one it serves.')
+    .action((options: OutageOptions) => outage(options, endpoint(), print));
+
+  chaos
+    .command('end')
+    .description('end outages: remove every fault rule, or only those of --service (latency stays; see reset)')
+    .option('--service <name>', 'only the rules of this service')
+    .action((options: { service?: string }) => end(options.service, endpoint(), print));
+
+  chaos
+    .command('latency')
+    .description('add latency to every AWS call (0 clears it)')
+    .argument('<ms>', 'milliseconds, a whole number of at least 0', int(0))
+    .action(async (ms: number) => {
+      await new ChaosClient(endpoint()).setLatency(ms);
+      print(ms === 0 ? 'Latency cleared.' : `Every AWS call now takes ${ms} ms longer.`);
     });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message} (see --help)`);
-  }
+
+  chaos
+    .command('reset')
+    .description('end every outage and clear the latency')
+    .action(() => reset(endpoint(), print));
+
+  chaos
+    .command('status')
+    .description('show the active fault rules and latency')
+    .action(() => status(endpoint(), print));
+
+  return chaos;
 }
 
-export async function runChaosCli(argv: string[], print: (line: string) => void = console.log): Promise<void> {
-  const { values, positionals } = parse(argv);
-  const [command, ...rest] = positionals;
-  if (values.help || !command) return print(usage);
-  const client = new ChaosClient(values.endpoint ?? process.env.CHAOS_ENDPOINT ?? localstack.endpoint);
-
-  switch (command) {
-    case 'outage': {
-      if (!values.service) throw new UsageError('outage needs --service, e.g. --service dynamodb');
-      const statusCode = number(values.status, '--status');
-      const rule: FaultRule = {
-        service: values.service,
-        ...(values.operation ? { operation: values.operation } : {}),
-        ...(values.region ? { region: values.region } : {}),
-        ...(values.probability !== undefined ? { probability: number(values.probability, '--probability') } : {}),
-        ...(statusCode !== undefined || values.code ? { error: { ...(statusCode !== undefined ? { statusCode } : {}), ...(values.code ? { code: values.code } : {}) } } : {}),
-      };
-      const problems = checkRule(rule);
-      if (problems.length > 0) throw new UsageError(problems.join('; '));
-      const rules = await client.addFaults([rule]);
-      return print(`Outage started: ${describeRule(rule)}. ${rules.length} rule(s) active.`);
-    }
-    case 'end': {
-      const active = await client.getFaults();
-      const ending = values.service ? active.filter((rule) => rule.service === values.service) : active;
-      if (ending.length === 0) return print(values.service ? `No outage of ${values.service} is active.` : 'No outage is active.');
-      const left = values.service ? await client.removeFaults(ending) : await client.setFaults([]);
-      return print(`Ended ${ending.length} rule(s); ${left.length} still active.`);
-    }
-    case 'latency': {
-      const ms = number(rest[0], 'latency');
-      if (ms === undefined || !Number.isInteger(ms) || ms < 0) throw new UsageError('latency needs a whole number of milliseconds, e.g. latency 5000 (0 clears it)');
-      await client.setLatency(ms);
-      return print(ms === 0 ? 'Latency cleared.' : `Every AWS call now takes ${ms} ms longer.`);
-    }
-    case 'status': {
-      const [rules, effects] = await Promise.all([client.getFaults(), client.getEffects()]);
-      print(rules.length === 0 ? 'No fault rules are active.' : `Fault rules (first match wins):\n${rules.map((r, i) => `  ${i + 1}. ${describeRule(r)}`).join('\n')}`);
-      return print(effects.latency > 0 ? `Latency: ${effects.latency} ms on every AWS call.` : 'No latency.');
-    }
-    default:
-      throw new UsageError(`Unknown command "${command}". Commands: outage, end, latency, status (see --help).`);
-  }
+/** Runs the chaos CLI on `argv` (the user's arguments); `print` receives every line of output. */
+export async function runChaosCli(argv: string[], print: Print = console.log): Promise<void> {
+  await parse(program(print), argv);
 }
 
-if (require.main === module) {
-  runChaosCli(process.argv.slice(2)).catch((error: unknown) => {
-    if (error instanceof UsageError || error instanceof ChaosApiError) {
-      console.error(`Error: ${(error as Error).message}`);
-      process.exit(2);
-    }
-    console.error(error);
-    process.exit(1);
-  });
-}
+if (require.main === module) main(() => runChaosCli(process.argv.slice(2)));

@@ -1,22 +1,57 @@
-/** A client for the Chaos API, on LocalStack or the offline runtime: only the endpoint differs. */
-import type { FaultRule } from '../../local/chaos';
+/**
+ * A client for the Chaos API, on LocalStack or the offline runtime: only the endpoint differs.
+ * Rules are checked with the runtime's own check (LocalStack's schema) and freed of repeats
+ * before they are sent, since LocalStack refuses a list with two equal rules.
+ */
+import { ChaosValidationError, checkRules, type FaultRule, formatProblem, uniqueRules } from '../../local/chaos';
+import awsNames from './aws-names.json';
 
 export type { FaultRule };
 
 export class ChaosApiError extends Error {}
+
+/** The rules as they may be sent: repeats dropped, then checked; throws ChaosValidationError. */
+function sendable(rules: FaultRule[]): FaultRule[] {
+  const unique = uniqueRules(rules);
+  const problems = checkRules(unique);
+  if (problems.length > 0) throw new ChaosValidationError(`Not sent to the Chaos API: ${problems.map(formatProblem).join('; ')}`);
+  return unique;
+}
+
+const HEALTH_TIMEOUT_MS = 3_000;
 
 export class ChaosClient {
   constructor(readonly endpoint: string) {}
 
   getFaults = () => this.call<FaultRule[]>('GET', 'faults');
   /** PATCH: appends rules, keeping the ones already active. */
-  addFaults = (rules: FaultRule[]) => this.call<FaultRule[]>('PATCH', 'faults', rules);
-  /** DELETE: removes exactly these rules. */
-  removeFaults = (rules: FaultRule[]) => this.call<FaultRule[]>('DELETE', 'faults', rules);
+  addFaults = (rules: FaultRule[]) => this.call<FaultRule[]>('PATCH', 'faults', sendable(rules));
+  /** DELETE: removes every active rule equal to one of these. */
+  removeFaults = (rules: FaultRule[]) => this.call<FaultRule[]>('DELETE', 'faults', sendable(rules));
   /** POST: replaces every rule ([] ends every outage). */
-  setFaults = (rules: FaultRule[]) => this.call<FaultRule[]>('POST', 'faults', rules);
+  setFaults = (rules: FaultRule[]) => this.call<FaultRule[]>('POST', 'faults', sendable(rules));
   getEffects = () => this.call<{ latency: number }>('GET', 'effects');
   setLatency = (latency: number) => this.call<{ latency: number }>('POST', 'effects', { latency });
+
+  /**
+   * The services the target serves, from `GET /_localstack/health` (`{services: {name: state}}`,
+   * "disabled" ones left out), or undefined when it does not say: a check that cannot be made
+   * must not block.
+   */
+  async servedServices(): Promise<string[] | undefined> {
+    try {
+      const response = await fetch(`${this.endpoint.replace(/\/$/, '')}/_localstack/health`, { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
+      if (!response.ok) return undefined;
+      const { services } = (await response.json()) as { services?: unknown };
+      if (typeof services !== 'object' || services === null || Array.isArray(services)) return undefined;
+      return Object.entries(services)
+        .filter(([, state]) => state !== 'disabled')
+        .map(([name]) => name)
+        .sort();
+    } catch {
+      return undefined;
+    }
+  }
 
   private async call<T>(method: string, path: 'faults' | 'effects', body?: unknown): Promise<T> {
     const url = `${this.endpoint.replace(/\/$/, '')}/_localstack/chaos/${path}`;
@@ -47,14 +82,43 @@ export class ChaosClient {
   }
 }
 
-/** Checks a rule before it is sent, with a sentence per problem. */
-export function checkRule(rule: FaultRule): string[] {
-  const problems: string[] = [];
-  if (rule.service !== undefined && !/^[a-z0-9-]+$/.test(rule.service)) problems.push(`service "${rule.service}" should be an AWS service name such as dynamodb, sqs or sns`);
-  if (rule.operation !== undefined && !/^[A-Z][A-Za-z0-9]+$/.test(rule.operation)) problems.push(`operation "${rule.operation}" should be an API operation name such as PutItem`);
-  if (rule.probability !== undefined && !(rule.probability >= 0 && rule.probability <= 1)) problems.push('probability must be a number from 0 to 1');
-  const status = rule.error?.statusCode;
-  if (status !== undefined && !(Number.isInteger(status) && status >= 400 && status <= 599)) problems.push('status code must be a whole number from 400 to 599');
-  if (rule.error?.code !== undefined && rule.error.code.trim() === '') problems.push('error code must not be empty');
-  return problems;
+/** The AWS names the CLI accepts, from botocore (see scripts/generate-aws-names.ts). */
+export const awsServices: readonly string[] = awsNames.services;
+export const awsRegions: readonly string[] = awsNames.regions;
+
+/** Edit distance with adjacent transpositions counted as one edit ("dyanmodb" is 1 from "dynamodb"). */
+function distance(a: string, b: string): number {
+  const width = b.length + 1;
+  const d: number[] = [];
+  const at = (i: number, j: number) => d[i * width + j] ?? 0;
+  for (let i = 0; i <= a.length; i += 1) {
+    for (let j = 0; j <= b.length; j += 1) {
+      let value = i === 0 || j === 0 ? i + j : Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, at(i - 2, j - 2) + 1);
+      d[i * width + j] = value;
+    }
+  }
+  return at(a.length, b.length);
 }
+
+/** The closest names to `name` (case aside), if any is close enough to be a typo of it. */
+export function nearest(name: string, names: readonly string[]): string[] {
+  const lower = name.toLowerCase();
+  const scored = names.map((candidate) => ({ candidate, score: distance(lower, candidate) }));
+  const best = Math.min(...scored.map((s) => s.score));
+  if (best > Math.max(1, Math.floor(name.length / 3))) return [];
+  return scored.filter((s) => s.score === best).map((s) => s.candidate);
+}
+
+function unknown(kind: string, name: string, names: readonly string[], examples: string): string | undefined {
+  if (names.includes(name)) return undefined;
+  const close = nearest(name, names).slice(0, 3);
+  const either = close.length > 1 ? `${close.slice(0, -1).join(', ')} or ${close.at(-1)}` : close[0];
+  return either ? `Unknown ${kind} ${name}; did you mean ${either}?` : `Unknown ${kind} ${name}: not an AWS ${kind} name (such as ${examples}).`;
+}
+
+/** Undefined for an AWS service name (botocore's, as LocalStack uses: dynamodb, sqs, events); else why not. */
+export const serviceProblem = (name: string) => unknown('service', name, awsServices, 'dynamodb, sqs, sns, lambda, events or s3');
+
+/** Undefined for an AWS region name; else why not. */
+export const regionProblem = (name: string) => unknown('region', name, awsRegions, 'us-east-1 or eu-west-1');
