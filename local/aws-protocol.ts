@@ -69,3 +69,38 @@ export function faultResponse(call: AwsCall, fault: Fault): { statusCode: number
       `<Message>${FAULT_MESSAGE}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
   };
 }
+
+/**
+ * Marks the calls of the runtime's own event source mapping (its long polls of the queue), so
+ * the edge can keep their empty polls out of the log. The header only affects logging.
+ */
+export const EVENT_SOURCE_HEADER = 'x-offline-event-source';
+
+/**
+ * The queue URL fauxqs knows for any form LocalStack accepts: its standard form
+ * `http://sqs.<region>.localhost.localstack.cloud:<port>/<account>/<name>`, the domain form
+ * `http://<region>.queue.localhost.localstack.cloud:<port>/…`, the path form
+ * `http://localhost:<port>/queue/<region>/<account>/<name>` and the legacy form
+ * `http://localhost:<port>/<account>/<name>` (region from the call). Undefined when the text is
+ * not a queue URL; fauxqs then answers as it would.
+ */
+export function canonicalQueueUrl(queueUrl: string, callRegion: string, port: number): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(queueUrl);
+  } catch {
+    return undefined;
+  }
+  const segments = url.pathname.split('/').filter((segment) => segment !== '');
+  let region: string | undefined;
+  let rest = segments;
+  if (segments.length === 4 && segments[0] === 'queue') {
+    region = segments[1];
+    rest = segments.slice(2);
+  } else {
+    region = /^sqs\.([a-z0-9-]+)\./.exec(url.hostname)?.[1] ?? /^([a-z0-9-]+)\.queue\./.exec(url.hostname)?.[1];
+  }
+  const [account, name] = rest;
+  if (rest.length !== 2 || !account || !name || !/^\d{12}$/.test(account) || !/^[A-Za-z0-9_-]{1,80}(\.fifo)?$/.test(name)) return undefined;
+  return `http://sqs.${region ?? callRegion}.localhost.localstack.cloud${port === 80 ? '' : `:${port}`}/${account}/${name}`;
+}

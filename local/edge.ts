@@ -1,15 +1,22 @@
 /**
  * The edge on port 4566, as LocalStack's: one HTTP port for the AWS APIs (routed to the
  * in-process emulators), the REST API, the Chaos API and the health check. Faults and latency
- * from the Chaos API apply here, to every AWS call, whoever makes it.
+ * from the Chaos API apply here, to every AWS call, whoever makes it. Web pages of other origins
+ * may not change anything through the control endpoints or the AWS APIs (local/origin.ts); the
+ * product API is left open, as API Gateway leaves it. SQS queue URLs in any form LocalStack
+ * accepts are mapped to the one the emulator knows.
  */
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ApiRequest, type HttpAnswer, matchApiRequest } from './apigateway';
-import { type AwsCall, faultResponse, identify } from './aws-protocol';
+import { type AwsCall, canonicalQueueUrl, EVENT_SOURCE_HEADER, faultResponse, identify } from './aws-protocol';
 import { Chaos, ChaosValidationError } from './chaos';
+import { OriginPolicy } from './origin';
+
+/** `info` lines are the default view; `debug` lines (the event source's empty polls) only with --verbose. */
+export type LogLevel = 'info' | 'debug';
 
 export interface EdgeOptions {
   host: string;
@@ -19,7 +26,9 @@ export interface EdgeOptions {
   backends: Record<string, number>;
   api: (request: ApiRequest, req: IncomingMessage, body: string) => Promise<HttpAnswer>;
   health: () => Record<string, unknown>;
-  log: (line: string) => void;
+  /** Origins besides the runtime's own whose pages may change faults and data (EXTRA_CORS_ALLOWED_ORIGINS). */
+  allowedOrigins?: string[];
+  log: (line: string, level?: LogLevel) => void;
 }
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024; // API Gateway's payload limit
@@ -43,14 +52,25 @@ function send(res: ServerResponse, answer: HttpAnswer): void {
   res.end(answer.body);
 }
 
-const sendJson = (res: ServerResponse, statusCode: number, body: unknown) =>
-  send(res, { statusCode, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+const json = (statusCode: number, body: unknown): HttpAnswer => ({ statusCode, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
+const sendJson = (res: ServerResponse, statusCode: number, body: unknown) => send(res, json(statusCode, body));
+
+/** An answer with the emulator's own CORS headers (dynalite allows every origin) replaced by the edge's. */
+function withCors(answer: HttpAnswer, cors: Record<string, string>): HttpAnswer {
+  const headers = Object.fromEntries(Object.entries(answer.headers).filter(([name]) => !/^access-control-/i.test(name)));
+  return { ...answer, headers: { ...headers, ...cors } };
+}
 
 export class Edge {
   private readonly server: http.Server;
   /** SNS publishes whose delivery to SQS a fault is holding back; retried as AWS retries SQS deliveries. */
   private readonly held: Array<{ req: { method: string; url: string; headers: http.IncomingHttpHeaders }; body: string; call: AwsCall }> = [];
   private heldTimer: NodeJS.Timeout | undefined;
+  private origins: OriginPolicy | undefined;
+  private listeningPort = 0;
+  /** The event source's latest failing poll (what and when it was sent), so a streak of them is logged once. */
+  private pollTrouble: { outcome: string; sentAt: number } | undefined;
 
   constructor(private readonly options: EdgeOptions) {
     this.server = http.createServer((req, res) => {
@@ -74,7 +94,14 @@ export class Edge {
       this.server.listen(this.options.port, this.options.host, resolve);
     });
     this.heldTimer = setInterval(() => void this.retryHeld(), HELD_RETRY_MS).unref();
-    return (this.server.address() as AddressInfo).port;
+    this.listeningPort = (this.server.address() as AddressInfo).port;
+    this.origins = new OriginPolicy(this.listeningPort, this.options.allowedOrigins);
+    return this.listeningPort;
+  }
+
+  /** The origins whose pages may change faults and data: the runtime's own and the extra ones. */
+  get allowedOrigins(): string[] {
+    return this.origins?.origins ?? [];
   }
 
   get pendingDeliveries(): number {
@@ -96,38 +123,103 @@ export class Edge {
       throw error;
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname.startsWith('/_localstack/')) return this.localstackApi(req, res, url.pathname, body);
+    const control = url.pathname.startsWith('/_localstack/');
 
-    const api = matchApiRequest(req.headers.host, req.url ?? '/');
+    // The product API is the app's public API: answered as API Gateway would, whatever the origin.
+    const api = control ? undefined : matchApiRequest(req.headers.host, req.url ?? '/');
     if (api) return send(res, await this.options.api(api, req, body));
 
-    const call = identify(req.headers, body);
+    // The control endpoints and the AWS APIs change only for the runtime's own pages (and non-browser clients).
+    const method = req.method ?? 'GET';
+    const decision = this.origins?.decide(method, req.headers) ?? { kind: 'pass' as const };
+    if (decision.kind === 'refused') {
+      this.options.log(`Refused ${method} ${url.pathname} from ${decision.origin === 'none' ? 'a cross-site page' : decision.origin} (cross-origin)`);
+      const call = control ? undefined : identify(req.headers, body);
+      return send(res, json(403, { ...(call?.protocol === 'json' ? { __type: 'AccessDeniedException' } : {}), message: decision.message }));
+    }
+    if (decision.kind === 'preflight') return send(res, { statusCode: 204, headers: decision.headers, body: '' });
+    const cors = decision.kind === 'allowed' ? decision.headers : {};
+
+    const answer = control ? this.localstackApi(method, url.pathname, body) : await this.awsCall(req, url, body);
+    send(res, withCors(answer, cors));
+  }
+
+  private async awsCall(req: IncomingMessage, url: URL, originalBody: string): Promise<HttpAnswer> {
+    const call = identify(req.headers, originalBody);
     if (!call || this.options.backends[call.service] === undefined) {
-      return sendJson(res, 400, { message: `Not an AWS call this runtime serves (DynamoDB, SNS, SQS, STS): ${req.method} ${url.pathname}` });
+      return json(400, { message: `Not an AWS call this runtime serves (DynamoDB, SNS, SQS, STS): ${req.method} ${url.pathname}` });
     }
     const { chaos, log } = this.options;
-    const request = { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers };
+    const poll = call.service === 'sqs' && call.operation === 'ReceiveMessage' && req.headers[EVENT_SOURCE_HEADER] !== undefined;
+    const sentAt = performance.now();
+    let request = { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers };
+    let body = originalBody;
+    if (call.service === 'sqs' && call.protocol === 'json') {
+      // The JSON protocol carries everything in the body; fauxqs serves it at / only.
+      request = { ...request, url: '/' };
+      body = this.canonicalQueueUrls(body, call.region);
+    }
     if (chaos.latency > 0) await sleep(chaos.latency);
     const fault = chaos.faultFor(call);
     if (fault) {
-      log(`AWS ${call.service}.${call.operation} => ${fault.statusCode} (${fault.code})`);
-      return send(res, faultResponse(call, fault));
+      const outcome = `${fault.statusCode} (${fault.code})`;
+      if (poll) this.logPoll(sentAt, outcome, 0);
+      else log(`AWS ${call.service}.${call.operation} => ${outcome}`);
+      return faultResponse(call, fault);
     }
     if (call.service === 'sns' && call.operation === 'Publish' && chaos.faultFor({ service: 'sqs', region: call.region, operation: 'SendMessage' })) {
       // The topic accepts the message, but its delivery to the queue is faulted: hold it back and retry.
       this.held.push({ req: request, body, call });
       log(`AWS sns.Publish => 200 (delivery to SQS held back by a fault; ${this.held.length} pending)`);
-      return send(res, publishAccepted());
+      return publishAccepted();
     }
     const answer = await this.forward(call.service, request, body);
-    log(`AWS ${call.service}.${call.operation} => ${answer.statusCode}${answer.statusCode >= 400 ? ` (${errorCode(answer)})` : ''}`);
-    send(res, answer);
+    const outcome = `${answer.statusCode}${answer.statusCode >= 400 ? ` (${errorCode(answer)})` : ''}`;
+    if (poll) this.logPoll(sentAt, answer.statusCode >= 400 ? outcome : undefined, answer.statusCode >= 400 ? 0 : receivedCount(answer));
+    else log(`AWS ${call.service}.${call.operation} => ${outcome}${req.headers[EVENT_SOURCE_HEADER] === undefined ? '' : ' (event source)'}`);
+    return answer;
+  }
+
+  /**
+   * The event source's long polls, in the default view only when they say something: a batch
+   * received, the first of a streak of failures, the first success after one. Every poll with
+   * --verbose. A poll sent before the latest failure ends no streak (with two pollers, one's
+   * long poll often outlasts the other's failure).
+   */
+  private logPoll(sentAt: number, failure: string | undefined, received: number): void {
+    const { log } = this.options;
+    const trouble = this.pollTrouble;
+    if (failure !== undefined) {
+      const first = trouble?.outcome !== failure;
+      this.pollTrouble = { outcome: failure, sentAt: Math.max(sentAt, trouble?.sentAt ?? 0) };
+      return log(`AWS sqs.ReceiveMessage => ${failure} (event source${first ? '; it keeps polling, repeats are not shown' : ''})`, first ? 'info' : 'debug');
+    }
+    const recovered = trouble !== undefined && sentAt > trouble.sentAt;
+    if (recovered) this.pollTrouble = undefined;
+    if (received > 0) return log(`AWS sqs.ReceiveMessage => 200 (event source: ${received} message${received === 1 ? '' : 's'})`);
+    log(`AWS sqs.ReceiveMessage => 200 (event source: ${recovered ? 'receiving again, queue empty' : 'empty poll'})`, recovered ? 'info' : 'debug');
+  }
+
+  /** Rewrites a QueueUrl in any form LocalStack accepts to the one fauxqs knows. */
+  private canonicalQueueUrls(body: string, region: string): string {
+    let input: unknown;
+    try {
+      input = JSON.parse(body);
+    } catch {
+      return body; // fauxqs answers malformed JSON itself
+    }
+    if (typeof input !== 'object' || input === null || !('QueueUrl' in input) || typeof input.QueueUrl !== 'string') return body;
+    const canonical = canonicalQueueUrl(input.QueueUrl, region, this.listeningPort);
+    return canonical === undefined || canonical === input.QueueUrl ? body : JSON.stringify({ ...input, QueueUrl: canonical });
   }
 
   private async forward(service: string, req: { method: string; url: string; headers: http.IncomingHttpHeaders }, body: string): Promise<HttpAnswer> {
     return new Promise((resolve, reject) => {
+      // The body may have been rewritten (a queue URL), so it is sent with its own length.
+      const headers: http.OutgoingHttpHeaders = { ...req.headers, 'content-length': Buffer.byteLength(body) };
+      delete headers['transfer-encoding'];
       const upstream = http.request(
-        { host: '127.0.0.1', port: this.options.backends[service], method: req.method, path: req.url, headers: req.headers },
+        { host: '127.0.0.1', port: this.options.backends[service], method: req.method, path: req.url, headers },
         (answer) => {
           const chunks: Buffer[] = [];
           answer.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -159,9 +251,9 @@ export class Edge {
     }
   }
 
-  private localstackApi(req: IncomingMessage, res: ServerResponse, path: string, body: string): void {
+  private localstackApi(method: string, path: string, body: string): HttpAnswer {
     const { chaos } = this.options;
-    if (path === '/_localstack/health' || path === '/_localstack/health/') return sendJson(res, 200, this.options.health());
+    if (path === '/_localstack/health' || path === '/_localstack/health/') return json(200, this.options.health());
     const handlers: Record<string, Record<string, (input: unknown) => unknown>> = {
       '/_localstack/chaos/faults': {
         GET: () => chaos.getFaults(),
@@ -172,23 +264,23 @@ export class Edge {
       '/_localstack/chaos/effects': { GET: () => chaos.getEffects(), POST: (input) => chaos.setEffects(input) },
     };
     const routes = handlers[path.replace(/\/$/, '')];
-    if (!routes) return sendJson(res, 404, { message: `Unknown LocalStack endpoint ${path}` });
-    const handler = routes[req.method ?? 'GET'];
-    if (!handler) return sendJson(res, 405, { message: `${req.method} is not supported on ${path}; use ${Object.keys(routes).join(', ')}` });
+    if (!routes) return json(404, { message: `Unknown LocalStack endpoint ${path}` });
+    const handler = routes[method];
+    if (!handler) return json(405, { message: `${method} is not supported on ${path}; use ${Object.keys(routes).join(', ')}` });
     let input: unknown;
-    if (req.method !== 'GET') {
+    if (method !== 'GET') {
       try {
         input = JSON.parse(body);
       } catch (error) {
-        return sendJson(res, 400, { message: `Invalid JSON body: ${error instanceof Error ? error.message : String(error)}` });
+        return json(400, { message: `Invalid JSON body: ${error instanceof Error ? error.message : String(error)}` });
       }
     }
     try {
       const result = handler(input);
-      this.options.log(`Chaos ${req.method} ${path} => ${JSON.stringify(result)}`);
-      sendJson(res, 200, result);
+      this.options.log(`Chaos ${method} ${path} => ${JSON.stringify(result)}`);
+      return json(200, result);
     } catch (error) {
-      if (error instanceof ChaosValidationError) return sendJson(res, 400, { message: error.message });
+      if (error instanceof ChaosValidationError) return json(400, { message: error.message });
       throw error;
     }
   }
@@ -202,6 +294,16 @@ function publishAccepted(): HttpAnswer {
       '<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult>' +
       `<MessageId>${randomUUID()}</MessageId></PublishResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`,
   };
+}
+
+/** How many messages a ReceiveMessage answer (JSON protocol) carries. */
+function receivedCount(answer: HttpAnswer): number {
+  try {
+    const parsed = JSON.parse(answer.body.toString()) as { Messages?: unknown[] };
+    return Array.isArray(parsed.Messages) ? parsed.Messages.length : 0;
+  } catch {
+    return 0;
+  }
 }
 
 function errorCode(answer: HttpAnswer): string {

@@ -6,6 +6,7 @@
  */
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { EVENT_SOURCE_HEADER } from './aws-protocol';
 
 export interface EventSourceSettings {
   queueUrl: string;
@@ -13,6 +14,22 @@ export interface EventSourceSettings {
   region: string;
   batchSize: number;
   waitTimeSeconds: number;
+}
+
+/**
+ * Marks every call of this client as the event source mapping's (for `functionName`), so the
+ * edge can tell its polls from the user's calls and keep the empty ones out of the log.
+ */
+export function markAsEventSource(sqs: SQSClient, functionName: string): SQSClient {
+  sqs.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers[EVENT_SOURCE_HEADER] = functionName;
+      return next(args);
+    },
+    { step: 'build', name: 'offlineEventSourceMarker' },
+  );
+  return sqs;
 }
 
 /** Runs the function; a handler that does not use partial batch responses may resolve to undefined. */

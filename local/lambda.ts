@@ -102,7 +102,20 @@ export class LocalFunction {
     const { name, bundle, harness, environment: variables, memoryMb, region, log } = this.settings;
     const worker = new Worker(harness, {
       workerData: { bundle, functionName: name, memoryMb, region },
-      env: { ...variables, AWS_REGION: region, AWS_LAMBDA_FUNCTION_NAME: name, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb) },
+      // What Lambda sets in every environment. AWS_LAMBDA_INITIALIZATION_TYPE=on-demand is how
+      // Powertools knows it runs in Lambda: its Logger then reports cold_start true on the first
+      // invocation of each environment (without it, always false).
+      env: {
+        ...variables,
+        AWS_REGION: region,
+        AWS_DEFAULT_REGION: region,
+        AWS_LAMBDA_FUNCTION_NAME: name,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
+        AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+        AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${name}`,
+        AWS_LAMBDA_LOG_STREAM_NAME: 'offline',
+      },
       stdout: true,
       stderr: true,
     });

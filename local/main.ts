@@ -1,47 +1,104 @@
 /**
  * `npm start`: the offline runtime in the foreground, on 127.0.0.1:4566 unless told otherwise.
- * Ctrl-C (or SIGTERM) stops it cleanly.
+ * Ctrl-C (or SIGTERM) stops it cleanly and says what it discarded.
  */
-import { parseArgs } from 'node:util';
-
-// The deployed functions run on nodejs22.x; the SDK's notice about this machine's Node 20 is noise here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+import '../scripts/lib/quiet-sdk';
 import { localstack, names } from '../infra/spec';
-import { startRuntime } from './runtime';
+import { command, int, InvalidArgumentError, main, npmHint, Option, parse, UsageError } from '../scripts/lib/cli';
+import { EXTRA_ORIGINS_ENV, normalizeOrigin, parseOrigins } from './origin';
+import { type LogLevel, type StopReport, startRuntime } from './runtime';
 
-const usage = `Usage: npm start -- [--port N] [--quiet] [--no-build]
+interface StartOptions {
+  port: number;
+  quiet?: boolean;
+  verbose?: boolean;
+  build: boolean;
+  allowOrigin?: string[];
+}
 
-Runs the product API, DynamoDB, SNS, SQS, both Lambdas and the LocalStack Chaos API in one
-process on 127.0.0.1, with no Docker and no AWS account.
+function startCommand() {
+  return command(
+    'npm start --',
+    'Runs the product API, DynamoDB, SNS, SQS, both Lambdas and the LocalStack Chaos API in one process on 127.0.0.1, with no Docker and no AWS account.',
+  )
+    .addOption(new Option('--port <N>', 'port to listen on').env('OFFLINE_PORT').default(4566).argParser(int(0, 65535)))
+    .addOption(new Option('--quiet', 'do not print a line per AWS call').conflicts('verbose'))
+    .option('--verbose', "also print the event source's empty polls of the queue (hidden by default)")
+    .addOption(
+      new Option('--allow-origin <URL>', `also let web pages of this origin change faults and data (repeatable; adds to $${EXTRA_ORIGINS_ENV}, comma-separated)`).argParser(
+        (raw: string, previous: string[] | undefined) => {
+          try {
+            return [...(previous ?? []), normalizeOrigin(raw)];
+          } catch (error) {
+            throw new InvalidArgumentError(`${(error as Error).message}.`);
+          }
+        },
+      ),
+    )
+    .option('--no-build', 'run the Lambda bundles already in dist/ instead of bundling them first')
+    .addHelpText(
+      'after',
+      `
+Web pages: a page may change faults or data (any call but GET, HEAD and OPTIONS
+to /_localstack/* and the AWS APIs) only if the runtime itself serves it
+(http://localhost:<port>, http://127.0.0.1:<port>) or its origin is allowed
+with --allow-origin or ${EXTRA_ORIGINS_ENV}; other origins get 403. curl, the
+SDKs and the AWS CLI send no Origin and are not affected; neither is the
+product API.`,
+    );
+}
 
-  --port N   port to listen on (default 4566, or $OFFLINE_PORT)
-  --quiet    do not print a line per AWS call
-  --no-build run the Lambda bundles already in dist/ instead of bundling them first
-  --help     show this help`;
+const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-      'no-build': { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    console.log(usage);
-    return;
+/** The last line of a run: what stopping discarded. */
+function stopMessage({ queued, deadLettered, heldDeliveries }: StopReport): string {
+  const gone = 'discarded with the runtime (nothing persists between runs)';
+  let message: string;
+  if (queued === undefined) {
+    message = `Stopped. ${names.queue} could not be counted; what it held is ${gone}.`;
+  } else if (queued + heldDeliveries === 0) {
+    message = `Stopped. No accepted write was pending (${names.queue} was empty, no SNS delivery was held back); nothing persists between runs.`;
+  } else if (heldDeliveries === 0) {
+    message = `Stopped. ${plural(queued, 'accepted write was', 'accepted writes were')} still in ${names.queue} and ${queued === 1 ? 'is' : 'are'} ${gone}.`;
+  } else {
+    const total = queued + heldDeliveries;
+    message =
+      `Stopped. ${plural(total, 'accepted write was', 'accepted writes were')} still pending (${queued} in ${names.queue}, ` +
+      `${plural(heldDeliveries, 'SNS delivery', 'SNS deliveries')} held back by a fault) and ${total === 1 ? 'is' : 'are'} ${gone}.`;
   }
-  const rawPort = values.port ?? process.env.OFFLINE_PORT ?? '4566';
-  const port = Number(rawPort);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a whole number from 0 to 65535, got "${rawPort}"`);
+  if (deadLettered) message += ` ${plural(deadLettered, 'message', 'messages')} in ${names.deadLetterQueue} ${deadLettered === 1 ? 'goes' : 'go'} too.`;
+  return message;
+}
+
+async function run(argv: string[]): Promise<number> {
+  const cmd = startCommand();
+  if (!(await parse(cmd, argv))) return 0;
+  const options = cmd.opts<StartOptions>();
+  // `npm start --port=5000` (no `--`) leaves no stray argument, so nothing failed: still say where --port went.
+  const hint = npmHint(cmd);
+  if (hint) console.warn(`Warning: ${hint}`);
+  let extraOrigins: string[];
+  try {
+    extraOrigins = [...parseOrigins(process.env[EXTRA_ORIGINS_ENV]), ...(options.allowOrigin ?? [])];
+  } catch (error) {
+    throw new UsageError(`${EXTRA_ORIGINS_ENV}: ${(error as Error).message}`);
+  }
 
   const started = performance.now();
-  const log = (line: string) => {
-    if (!(values.quiet && line.startsWith('AWS '))) console.log(`${new Date().toISOString()} ${line}`);
+  const log = (line: string, level: LogLevel = 'info') => {
+    if (level === 'debug' && !options.verbose) return;
+    if (options.quiet && line.startsWith('AWS ')) return;
+    console.log(`${new Date().toISOString()} ${line}`);
   };
-  const runtime = await startRuntime({ port, log, build: !values['no-build'] });
+  let runtime;
+  try {
+    runtime = await startRuntime({ port: options.port, log, build: options.build, allowedOrigins: [...new Set(extraOrigins)] });
+  } catch (error) {
+    throw new Error(`Could not start the offline runtime: ${error instanceof Error ? error.message : String(error)}`);
+  }
   const base = runtime.url.replace('127.0.0.1', 'localhost');
+  const extra = runtime.allowedOrigins.filter((origin) => extraOrigins.includes(origin));
+  const view = options.quiet ? 'no AWS calls (--quiet)' : options.verbose ? 'every AWS call, the event source’s empty polls too (--verbose)' : 'each AWS call; the event source’s empty polls are hidden (--verbose shows them)';
   console.log(`
 Offline runtime ready in ${Math.round(performance.now() - started)} ms on ${runtime.url}
 
@@ -49,25 +106,36 @@ Offline runtime ready in ${Math.round(performance.now() - started)} ms on ${runt
                 ${base}/_aws/execute-api/${names.restApiId}/${names.stage}/${names.resource}   (no DNS needed)
   Chaos API     ${base}/_localstack/chaos/faults   and   /_localstack/chaos/effects
   AWS CLI       aws --endpoint-url ${base} dynamodb scan --table-name ${names.table}
+  Log           ${view}
+  Web pages     only this runtime's own origins may change faults or data${extra.length > 0 ? `, and ${extra.join(', ')}` : ` (more: --allow-origin URL or ${EXTRA_ORIGINS_ENV})`}
 
-Press Ctrl-C to stop.
+Nothing persists between runs. Press Ctrl-C to stop.
 `);
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`${signal}: stopping the offline runtime...`);
-    runtime.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) {
+        console.log(`${signal} again: exiting without waiting for the runtime to stop.`);
+        resolve(130);
+        return;
+      }
+      stopping = true;
+      console.log(`${signal}: stopping the offline runtime...`);
+      runtime.stop().then(
+        (report) => {
+          console.log(stopMessage(report));
+          resolve(0);
+        },
+        (error: unknown) => {
+          console.error(`Error while stopping: ${error instanceof Error ? error.message : String(error)}`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+  });
 }
 
-main().catch((error: unknown) => {
-  console.error(`Could not start the offline runtime: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+main(() => run(process.argv.slice(2)));

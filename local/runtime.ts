@@ -6,7 +6,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { build } from 'esbuild';
 import dynalite from 'dynalite';
 import { existsSync } from 'node:fs';
@@ -18,10 +18,13 @@ import { env, functionEnvironment, functions, localstack, names, region, retryPa
 import { buildAll, distDir } from '../scripts/build';
 import { INTEGRATION_TIMEOUT_MS, newRequestId, proxyAnswer, proxyEvent, routeError } from './apigateway';
 import { Chaos } from './chaos';
-import { Edge } from './edge';
-import { pollOnce } from './event-source';
+import { Edge, type LogLevel } from './edge';
+import { markAsEventSource, pollOnce } from './event-source';
 import { LocalFunction } from './lambda';
+import { EXTRA_ORIGINS_ENV, parseOrigins } from './origin';
 import { createMessaging, createTable } from './resources';
+
+export type { LogLevel } from './edge';
 
 /** Settings a test (or a curious user) may scale down; each defaults to the deployed value from the spec. */
 export interface Timings {
@@ -52,14 +55,33 @@ export interface RuntimeOptions {
   build?: boolean;
   /** Draws for fault probabilities; Math.random unless a test wants them reproducible. */
   random?: () => number;
-  log?: (line: string) => void;
+  /**
+   * Origins besides the runtime's own whose web pages may change faults and data (see
+   * local/origin.ts); by default those in EXTRA_CORS_ALLOWED_ORIGINS, as LocalStack reads them.
+   */
+  allowedOrigins?: string[];
+  /** Each log line; `debug` ones (the event source's empty polls) are for a verbose view. */
+  log?: (line: string, level?: LogLevel) => void;
+}
+
+/** What a stop discarded: nothing persists between runs. */
+export interface StopReport {
+  /** Messages in ProductEventsQueue (visible, in flight and delayed); undefined if they could not be counted. */
+  queued: number | undefined;
+  /** Messages in ProductEventsDLQ; undefined if they could not be counted. */
+  deadLettered: number | undefined;
+  /** SNS deliveries to the queue that a fault was holding back. */
+  heldDeliveries: number;
 }
 
 export interface Runtime {
   url: string;
   port: number;
   chaos: Chaos;
-  stop(): Promise<void>;
+  /** The origins whose pages may change faults and data: the runtime's own and the extra ones. */
+  allowedOrigins: string[];
+  /** Stops everything; resolves with what was still pending and is now discarded. */
+  stop(): Promise<StopReport>;
 }
 
 const defaults: Timings = {
@@ -87,15 +109,27 @@ async function listenLoopback(server: Server): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
+function extraOriginsFromEnv(): string[] {
+  try {
+    return parseOrigins(process.env[EXTRA_ORIGINS_ENV]);
+  } catch (error) {
+    throw new Error(`${EXTRA_ORIGINS_ENV}: ${(error as Error).message}`);
+  }
+}
+
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const log = options.log ?? ((line: string) => console.log(line));
   const timings = { ...defaults, ...options.timings };
   const host = options.host ?? '127.0.0.1';
   const chaos = new Chaos(options.random);
   const cleanup: Array<() => Promise<unknown>> = [];
-  const stop = async () => {
-    for (const step of cleanup.reverse()) await step().catch(() => undefined);
-  };
+  const report: StopReport = { queued: undefined, deadLettered: undefined, heldDeliveries: 0 };
+  let stopped: Promise<StopReport> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      for (const step of cleanup.reverse()) await step().catch(() => undefined);
+      return report;
+    })());
 
   try {
 
@@ -109,6 +143,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await messaging.listen({ port: 0, host: '127.0.0.1' });
     const messagingPort = (messaging.server.address() as AddressInfo).port;
     cleanup.push(() => messaging.close());
+    // Just before fauxqs closes (the pollers, functions and edge are stopped by then): what it still holds.
+    const queues: { queueUrl?: string; deadLetterQueueUrl?: string } = {};
+    cleanup.push(async () => {
+      const direct = new SQSClient({ region, endpoint: `http://127.0.0.1:${messagingPort}`, credentials, useQueueUrlAsEndpoint: false, maxAttempts: 1 });
+      const count = async (queueUrl: string | undefined) => {
+        if (!queueUrl) return undefined;
+        const counts = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] as const;
+        const { Attributes = {} } = await direct.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: [...counts] }));
+        return counts.reduce((sum, name) => sum + Number(Attributes[name] ?? 0), 0);
+      };
+      report.queued = await count(queues.queueUrl).catch(() => undefined);
+      report.deadLettered = await count(queues.deadLetterQueueUrl).catch(() => undefined);
+      direct.destroy();
+    });
 
     // The product function exists once the resources it names do; the API answers 502 until then.
     const functionsUp: { product?: LocalFunction } = {};
@@ -116,6 +164,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       host,
       port: options.port,
       chaos,
+      allowedOrigins: options.allowedOrigins ?? extraOriginsFromEnv(),
       backends: { dynamodb: databasePort, sns: messagingPort, sqs: messagingPort, sts: messagingPort },
       log,
       health: () => ({
@@ -135,7 +184,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       },
     });
     const port = await edge.listen();
-    cleanup.push(() => edge.close());
+    cleanup.push(async () => {
+      await edge.close();
+      report.heldDeliveries = edge.pendingDeliveries;
+    });
     const url = `http://127.0.0.1:${port}`;
 
     // Bundled after the port is ours, so a taken port fails fast and leaves dist/ alone.
@@ -151,6 +203,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const sqs = new SQSClient({ ...client, useQueueUrlAsEndpoint: false });
     await createTable(new DynamoDBClient(client));
     const { topicArn, queueUrl, queueArn, deadLetterQueueUrl } = await createMessaging(sqs, new SNSClient(client), timings);
+    Object.assign(queues, { queueUrl, deadLetterQueueUrl });
 
     // The functions, with the environment the stack gives them, calling AWS through the edge.
     const environment = functionEnvironment({ tableName: names.table, topicArn, queueUrl, deadLetterQueueUrl });
@@ -184,13 +237,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const retry = fn(names.retryFunction, 'retry', { ...environment.retry, ...overrides.retry }, timing.retryTimeoutSeconds, retryPath.maximumConcurrency);
     cleanup.push(() => product.stop(), () => retry.stop());
 
-    // The event source mapping: as many pollers as its maximum concurrency, each long-polling through the edge.
+    // The event source mapping: as many pollers as its maximum concurrency, each long-polling through
+    // the edge, with calls marked as the event source's so its empty polls stay out of the log.
+    const pollerSqs = markAsEventSource(new SQSClient({ ...client, useQueueUrlAsEndpoint: false }), names.retryFunction);
     const polling = new AbortController();
     const settings = { queueUrl, queueArn, region, batchSize: retryPath.batchSize, waitTimeSeconds: timings.pollWaitSeconds };
     const pollers = Array.from({ length: retryPath.maximumConcurrency }, async () => {
       while (!polling.signal.aborted) {
         try {
-          await pollOnce(sqs, settings, async (event) => {
+          await pollOnce(pollerSqs, settings, async (event) => {
             const outcome = await retry.invoke(event);
             if (!outcome.ok) throw new Error(outcome.errorMessage);
             return outcome.result as Awaited<ReturnType<Parameters<typeof pollOnce>[2]>>;
@@ -206,7 +261,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await Promise.all(pollers);
     });
 
-    return { url, port, chaos, stop };
+    return { url, port, chaos, allowedOrigins: edge.allowedOrigins, stop };
   } catch (error) {
     await stop();
     throw error;

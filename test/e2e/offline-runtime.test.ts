@@ -2,7 +2,7 @@
  * The offline runtime end to end: real HTTP into its edge, the Lambdas from their bundles, real
  * SDK calls into the emulators, and real faults through the Chaos API.
  */
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { names } from '../../infra/spec';
@@ -52,6 +52,13 @@ describe('the tutorial', () => {
     expect(recovered).toMatchObject({ name: { S: 'Super Widget' }, price: { N: '29.99' } });
     expect(await runtime.item('prod-2004')).toMatchObject({ price: { N: '49.99' } });
     await eventually('the queue to drain', drained);
+
+    // Each function's first invocation in an environment is a cold start, as Powertools reports it.
+    const coldStarts = (fn: string) =>
+      runtime.logs.filter((line) => line.startsWith(`[${fn}] {`)).map((line) => (JSON.parse(line.slice(fn.length + 3)) as { cold_start?: boolean }).cold_start);
+    expect(coldStarts(names.productFunction)[0]).toBe(true);
+    expect(coldStarts(names.productFunction)).toContain(false);
+    expect(coldStarts(names.retryFunction)[0]).toBe(true);
   });
 
   it('answers 200 or 202 to the tutorial’s 80% outage, never an error', async () => {
@@ -215,6 +222,42 @@ describe('ordering and poison', () => {
     expect(message!.MessageAttributes?.reason?.StringValue).toMatch(/JSON/);
     await eventually('the queue to drain', drained);
   });
+
+  it('accepts the other queue URL forms LocalStack accepts (legacy path, path strategy), from the SDK', async () => {
+    const { port } = new URL(runtime.url);
+    // A queued write sent through the legacy path-style URL reaches the retry Lambda, which applies it.
+    const write = { ...product('prod-pathurl'), price: 29.99, updatedAt: Date.now(), requestId: 'path-style-url' };
+    await runtime.sqs.send(new SendMessageCommand({ QueueUrl: `http://localhost:${port}/000000000000/${names.queue}`, MessageBody: JSON.stringify(write) }));
+    expect(await eventually('prod-pathurl in the table', () => runtime.item('prod-pathurl'))).toMatchObject({ price: { N: '29.99' } });
+
+    // Send and receive through the path-strategy URL (the DLQ has no poller to take the message first).
+    const dlq = `http://localhost:${port}/queue/us-east-1/000000000000/${names.deadLetterQueue}`;
+    await runtime.sqs.send(new SendMessageCommand({ QueueUrl: dlq, MessageBody: 'through the path strategy' }));
+    const { Messages = [] } = await runtime.sqs.send(new ReceiveMessageCommand({ QueueUrl: `http://localhost:${port}/000000000000/${names.deadLetterQueue}`, WaitTimeSeconds: 1 }));
+    expect(Messages.map((message) => message.Body)).toEqual(['through the path strategy']);
+    await runtime.sqs.send(new DeleteMessageCommand({ QueueUrl: dlq, ReceiptHandle: Messages[0]!.ReceiptHandle }));
+    await expect(runtime.sqs.send(new GetQueueAttributesCommand({ QueueUrl: `http://localhost:${port}/000000000000/NoSuchQueue` }))).rejects.toMatchObject({ name: 'QueueDoesNotExist' });
+  });
+
+  it('accepts them from the real AWS CLI, when it is installed', async () => {
+    const run = promisify(execFile);
+    try {
+      await run('aws', ['--version']);
+    } catch {
+      console.log('Skipping the AWS CLI check: no `aws` on PATH');
+      return;
+    }
+    const { port } = new URL(runtime.url);
+    const env = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' };
+    for (const queueUrl of [
+      `http://localhost:${port}/000000000000/${names.queue}`,
+      `http://localhost:${port}/queue/us-east-1/000000000000/${names.queue}`,
+      `http://sqs.us-east-1.localhost.localstack.cloud:${port}/000000000000/${names.queue}`,
+    ]) {
+      const { stdout } = await run('aws', ['--endpoint-url', runtime.url, 'sqs', 'get-queue-attributes', '--queue-url', queueUrl, '--attribute-names', 'All', '--output', 'json'], { env });
+      expect((JSON.parse(stdout) as { Attributes: Record<string, string> }).Attributes).toMatchObject({ QueueArn: `arn:aws:sqs:us-east-1:000000000000:${names.queue}` });
+    }
+  }, 60_000);
 
   it('uses the queue URL form LocalStack uses', async () => {
     const { Attributes = {} } = await runtime.sqs.send(new GetQueueAttributesCommand({ QueueUrl: await runtime.queueUrl(names.queue), AttributeNames: ['RedrivePolicy'] }));

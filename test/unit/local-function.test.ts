@@ -1,4 +1,4 @@
-/** The offline Lambda executor: cold starts, isolation, timeouts. */
+/** The offline Lambda executor: cold starts, isolation, timeouts, the environment Lambda sets. */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +24,26 @@ beforeAll(() => {
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * A stand-in bundle that logs with Powertools Logger as the real functions do, and reports what
+ * Lambda's environment told it.
+ */
+function writePowertoolsBundle(): string {
+  const file = path.join(dir, 'powertools.js');
+  writeFileSync(
+    file,
+    `const { Logger } = require(${JSON.stringify(require.resolve('@aws-lambda-powertools/logger'))});
+     const logger = new Logger({ serviceName: 'cold-start-test' });
+     exports.handler = async (event, context) => {
+       logger.addContext(context);
+       logger.info('invoked');
+       await new Promise((r) => setTimeout(r, event.sleepMs ?? 0));
+       return { initializationType: process.env.AWS_LAMBDA_INITIALIZATION_TYPE, version: process.env.AWS_LAMBDA_FUNCTION_VERSION };
+     };`,
+  );
+  return file;
+}
 
 const fn = (maxConcurrency = 1, timeoutSeconds = 1) =>
   new LocalFunction({
@@ -80,6 +100,33 @@ it('runs concurrent invocations in separate environments, up to the limit', asyn
     const calls = results.map((r) => (r as { result: { calls: number } }).result.calls).sort();
     // Two environments, two invocations each: module state is per environment.
     expect(calls).toEqual([1, 1, 2, 2]);
+  } finally {
+    await f.stop();
+  }
+});
+
+it('sets AWS_LAMBDA_INITIALIZATION_TYPE as Lambda does, so Powertools logs cold_start true once per environment', async () => {
+  const lines: string[] = [];
+  const f = new LocalFunction({
+    name: 'Cold',
+    bundle: writePowertoolsBundle(),
+    harness,
+    environment: {},
+    timeoutSeconds: 5,
+    memoryMb: 128,
+    region: 'us-east-1',
+    maxConcurrency: 2,
+    log: (line) => lines.push(line),
+  });
+  const coldStarts = () => lines.filter((line) => line.startsWith('{')).map((line) => (JSON.parse(line) as { cold_start: boolean }).cold_start);
+  try {
+    expect(await f.invoke({})).toMatchObject({ ok: true, result: { initializationType: 'on-demand', version: '$LATEST' } });
+    await f.invoke({});
+    await f.invoke({});
+    expect(coldStarts()).toEqual([true, false, false]);
+    // Two at once: the busy first environment is joined by a second one, which starts cold.
+    await Promise.all([f.invoke({ sleepMs: 200 }), f.invoke({ sleepMs: 200 })]);
+    expect(coldStarts().slice(3).sort()).toEqual([false, true]);
   } finally {
     await f.stop();
   }

@@ -1,0 +1,196 @@
+/**
+ * Web pages of other origins cannot change the runtime: requests as a browser sends them (real
+ * HTTP, with Origin and fetch metadata headers) to the Chaos API and the AWS APIs are refused,
+ * and nothing changes; the runtime's own origins, an origin allowed through
+ * EXTRA_CORS_ALLOWED_ORIGINS and clients without an Origin (curl, SDKs) are served. The product
+ * API stays open, as API Gateway leaves it.
+ */
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import { names } from '../../infra/spec';
+import { fastTimings } from '../../local/runtime';
+import { startTsChild, stopChild } from '../support/processes';
+
+const DASHBOARD = 'http://dashboard.example:8080';
+const ATTACKER = 'http://attacker.example';
+
+let child: ChildProcess;
+let url: string;
+let port: number;
+
+beforeAll(async () => {
+  const started = await startTsChild<{ url: string; port: number }>('test/support/runtime-child.ts', [JSON.stringify({ port: 0, timings: fastTimings })], {
+    ...process.env,
+    EXTRA_CORS_ALLOWED_ORIGINS: DASHBOARD,
+  });
+  child = started.child;
+  ({ url, port } = started.ready);
+}, 60_000);
+
+afterAll(() => stopChild(child));
+
+afterEach(async () => {
+  await raw('POST', '/_localstack/chaos/faults', '[]');
+  await raw('POST', '/_localstack/chaos/effects', '{"latency": 0}');
+});
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** One request with exactly these headers, as a browser would send it (fetch cannot set Origin). */
+function raw(method: string, path: string, body = '', headers: Record<string, string> = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const request = http.request({ host: '127.0.0.1', port, method, path, headers: { 'Content-Length': String(Buffer.byteLength(body)), ...headers } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString() }));
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+const rule = JSON.stringify([{ service: 'dynamodb' }]);
+const faults = async () => JSON.parse((await raw('GET', '/_localstack/chaos/faults')).body) as unknown[];
+/** What a page's `fetch(url, {method: 'POST', body})` sends: a "simple" request, no preflight. */
+const simplePost = (path: string, body: string, origin: string) => raw('POST', path, body, { 'Content-Type': 'text/plain;charset=UTF-8', Origin: origin, 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'cors' });
+
+/** SDK clients whose every call carries an Origin header, as calls from a page would. */
+function fromOrigin<T extends DynamoDBClient | SQSClient | SNSClient>(client: T, origin: string | undefined): T {
+  if (origin) {
+    // The stacks differ only in their input and output types; the middleware touches neither.
+    (client as DynamoDBClient).middlewareStack.add(
+      (next) => async (args) => {
+        (args.request as { headers: Record<string, string> }).headers.origin = origin;
+        return next(args);
+      },
+      { step: 'build' },
+    );
+  }
+  return client;
+}
+const config = () => ({ region: 'us-east-1', endpoint: url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+const dynamo = (origin?: string) => fromOrigin(new DynamoDBClient(config()), origin);
+const read = async (id: string) => (await dynamo().send(new GetItemCommand({ TableName: names.table, Key: { id: { S: id } }, ConsistentRead: true }))).Item;
+
+describe('the Chaos API', () => {
+  it('refuses a cross-origin simple POST from any page with 403 naming the origin, and installs nothing', async () => {
+    const answer = await simplePost('/_localstack/chaos/faults', rule, ATTACKER);
+    expect(answer.status).toBe(403);
+    expect(answer.headers['access-control-allow-origin']).toBeUndefined();
+    const { message } = JSON.parse(answer.body) as { message: string };
+    expect(message).toContain(`origin ${ATTACKER}`);
+    expect(message).toContain(`EXTRA_CORS_ALLOWED_ORIGINS=${ATTACKER}`);
+    expect(message).toContain(`--allow-origin ${ATTACKER}`);
+    expect(await faults()).toEqual([]);
+  });
+
+  it.each([
+    ['PATCH', '/_localstack/chaos/faults', rule],
+    ['DELETE', '/_localstack/chaos/faults', '[]'],
+    ['POST', '/_localstack/chaos/effects', '{"latency": 5000}'],
+  ])('refuses a cross-origin %s %s', async (method, path, body) => {
+    const answer = await raw(method, path, body, { 'Content-Type': 'application/json', Origin: ATTACKER });
+    expect(answer.status).toBe(403);
+    expect(await faults()).toEqual([]);
+    expect(JSON.parse((await raw('GET', '/_localstack/chaos/effects')).body)).toEqual({ latency: 0 });
+  });
+
+  it('refuses a cross-site request without Origin, and an opaque "null" origin', async () => {
+    expect((await raw('POST', '/_localstack/chaos/faults', rule, { 'Content-Type': 'text/plain', 'Sec-Fetch-Site': 'cross-site' })).status).toBe(403);
+    expect((await simplePost('/_localstack/chaos/faults', rule, 'null')).status).toBe(403);
+    // The same host on another port is another origin (a dev server on :3000, say).
+    expect((await simplePost('/_localstack/chaos/faults', rule, 'http://localhost:3000')).status).toBe(403);
+    expect(await faults()).toEqual([]);
+  });
+
+  it('fails the preflight of a foreign page, and gives it nothing to read', async () => {
+    const preflight = await raw('OPTIONS', '/_localstack/chaos/faults', '', { Origin: ATTACKER, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' });
+    expect(preflight.status).toBe(403);
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+    const read = await raw('GET', '/_localstack/chaos/faults', '', { Origin: ATTACKER });
+    expect(read.status).toBe(200);
+    expect(read.headers['access-control-allow-origin']).toBeUndefined();
+    expect((await raw('GET', '/_localstack/health', '', { Origin: ATTACKER })).headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it.each(['http://localhost', 'http://127.0.0.1', 'http://localhost.localstack.cloud', 'http://[::1]'])('serves a page of the runtime itself (%s:<port>)', async (host) => {
+    const origin = `${host}:${port}`;
+    const answer = await raw('POST', '/_localstack/chaos/faults', rule, { 'Content-Type': 'application/json', Origin: origin, 'Sec-Fetch-Site': 'same-origin' });
+    expect(answer.status).toBe(200);
+    expect(answer.headers['access-control-allow-origin']).toBe(origin);
+    expect(await faults()).toEqual([{ service: 'dynamodb' }]);
+  });
+
+  it('serves clients that send no Origin (curl, the SDKs, the CLI), without CORS headers', async () => {
+    const answer = await raw('POST', '/_localstack/chaos/faults', rule, { 'Content-Type': 'application/json' });
+    expect(answer.status).toBe(200);
+    expect(answer.headers['access-control-allow-origin']).toBeUndefined();
+    expect(await faults()).toEqual([{ service: 'dynamodb' }]);
+  });
+
+  it('serves an origin allowed through EXTRA_CORS_ALLOWED_ORIGINS, preflight included', async () => {
+    const preflight = await raw('OPTIONS', '/_localstack/chaos/faults', '', { Origin: DASHBOARD, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers).toMatchObject({ 'access-control-allow-origin': DASHBOARD, 'access-control-allow-headers': 'content-type', vary: 'Origin' });
+    expect(preflight.headers['access-control-allow-methods']).toContain('POST');
+    const answer = await raw('POST', '/_localstack/chaos/faults', rule, { 'Content-Type': 'application/json', Origin: DASHBOARD });
+    expect(answer.status).toBe(200);
+    expect(answer.headers['access-control-allow-origin']).toBe(DASHBOARD);
+    expect(await faults()).toEqual([{ service: 'dynamodb' }]);
+  });
+});
+
+describe('the AWS APIs', () => {
+  const item = (id: string) => ({ TableName: names.table, Item: { id: { S: id }, name: { S: 'From a page' } } });
+
+  it('refuses a DynamoDB write from a foreign page, in a form the SDK reads, and writes nothing', async () => {
+    await expect(dynamo(ATTACKER).send(new PutItemCommand(item('origin-attacker')))).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      message: expect.stringContaining(ATTACKER),
+      $metadata: { httpStatusCode: 403 },
+    });
+    expect(await read('origin-attacker')).toBeUndefined();
+  });
+
+  it('refuses SQS and SNS calls from a foreign page', async () => {
+    const sqs = fromOrigin(new SQSClient({ ...config(), useQueueUrlAsEndpoint: false }), ATTACKER);
+    const queueUrl = `http://sqs.us-east-1.localhost.localstack.cloud:${port}/000000000000/${names.deadLetterQueue}`;
+    await expect(sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'from a page' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+    const sns = fromOrigin(new SNSClient(config()), ATTACKER);
+    const topicArn = `arn:aws:sns:us-east-1:000000000000:${names.topic}`;
+    await expect(sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'from a page' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+  });
+
+  it('serves the runtime’s own pages and the SDK without an Origin; the emulator’s "*" CORS header never leaks', async () => {
+    await dynamo().send(new PutItemCommand(item('origin-sdk')));
+    await dynamo(`http://localhost:${port}`).send(new PutItemCommand(item('origin-self')));
+    expect(await read('origin-sdk')).toBeDefined();
+    expect(await read('origin-self')).toBeDefined();
+    // dynalite answers any Origin with "Access-Control-Allow-Origin: *"; the edge sends its own decision instead.
+    const answer = await raw('POST', '/', JSON.stringify({ TableName: names.table, Key: { id: { S: 'origin-self' } } }), {
+      'Content-Type': 'application/x-amz-json-1.0',
+      'X-Amz-Target': 'DynamoDB_20120810.GetItem',
+      'X-Amz-Date': '20260101T000000Z',
+      Authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=00',
+      Origin: DASHBOARD,
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.headers['access-control-allow-origin']).toBe(DASHBOARD);
+  });
+});
+
+describe('the product API', () => {
+  it('stays open to every origin, as API Gateway leaves it', async () => {
+    const product = JSON.stringify({ id: 'origin-api', name: 'Widget', price: 1, description: 'From a page' });
+    const answer = await raw('POST', '/_aws/execute-api/12345/dev/productApi', product, { 'Content-Type': 'application/json', Origin: ATTACKER, 'Sec-Fetch-Site': 'cross-site' });
+    expect(answer.status).toBe(200);
+    expect(await read('origin-api')).toBeDefined();
+  });
+});

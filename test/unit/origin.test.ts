@@ -1,0 +1,46 @@
+/** Which pages may change the runtime: origins parsed as users write them, and the decision per request. */
+import { normalizeOrigin, OriginPolicy, parseOrigins } from '../../local/origin';
+
+describe('origins as users write them', () => {
+  it('normalizes to scheme, host and port', () => {
+    expect(normalizeOrigin(' http://Dashboard.Example:8080/ ')).toBe('http://dashboard.example:8080');
+    expect(normalizeOrigin('https://app.example:443')).toBe('https://app.example');
+    expect(parseOrigins('http://a.example, http://b.example:3000  http://c.example')).toEqual(['http://a.example', 'http://b.example:3000', 'http://c.example']);
+    expect(parseOrigins(undefined)).toEqual([]);
+  });
+
+  it.each(['*', 'attacker.example', 'http://a.example/path', 'ftp://a.example', 'http://user@a.example'])('rejects %s', (raw) => {
+    expect(() => normalizeOrigin(raw)).toThrow();
+  });
+});
+
+describe('the decision', () => {
+  const policy = new OriginPolicy(4566, ['http://dashboard.example:8080']);
+
+  it.each([
+    ['POST', {}, 'pass'],
+    ['POST', { origin: 'http://attacker.example' }, 'refused'],
+    ['PATCH', { origin: 'http://localhost:4567' }, 'refused'],
+    ['DELETE', { origin: 'null' }, 'refused'],
+    ['POST', { 'sec-fetch-site': 'cross-site' }, 'refused'],
+    ['POST', { 'sec-fetch-site': 'same-site' }, 'refused'],
+    ['POST', { 'sec-fetch-site': 'none' }, 'pass'],
+    ['GET', { origin: 'http://attacker.example' }, 'pass'],
+    ['HEAD', { origin: 'http://attacker.example' }, 'pass'],
+    ['OPTIONS', { origin: 'http://attacker.example', 'access-control-request-method': 'POST' }, 'refused'],
+    ['POST', { origin: 'http://localhost:4566' }, 'allowed'],
+    ['POST', { origin: 'http://127.0.0.1:4566' }, 'allowed'],
+    ['POST', { origin: 'http://localhost.localstack.cloud:4566' }, 'allowed'],
+    ['POST', { origin: 'http://[::1]:4566' }, 'allowed'],
+    ['POST', { origin: 'http://dashboard.example:8080' }, 'allowed'],
+    ['OPTIONS', { origin: 'http://dashboard.example:8080', 'access-control-request-method': 'POST' }, 'preflight'],
+  ])('%s with %j: %s', (method, headers, kind) => {
+    expect(policy.decide(method, headers).kind).toBe(kind);
+  });
+
+  it('names the origin and how to allow it', () => {
+    const decision = policy.decide('POST', { origin: 'http://attacker.example' });
+    expect(decision).toMatchObject({ kind: 'refused', origin: 'http://attacker.example' });
+    expect(decision.kind === 'refused' && decision.message).toMatch(/EXTRA_CORS_ALLOWED_ORIGINS=http:\/\/attacker\.example .*--allow-origin http:\/\/attacker\.example/);
+  });
+});
