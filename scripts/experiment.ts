@@ -2,102 +2,152 @@
  * `npm run experiment -- --endpoint URL`: the tutorial as an automated game day against a running
  * target (the offline runtime or LocalStack). Exit code 0 only if every hypothesis held.
  */
+import './lib/quiet-sdk';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { localstack } from '../infra/spec';
+import { localstack, timing } from '../infra/spec';
+import { command, type Command, int, main, parse } from './lib/cli';
 import { Experiment, type Journal, type ProgressEvent } from './lib/experiment';
-import { summaryText, writeReport } from './lib/report';
+import { progress, type Progress } from './lib/progress';
+import { linkLatest, summaryText, writeReport } from './lib/report';
 
-const usage = `Usage: npm run experiment -- [options]
+/** Where reports go unless --report-dir says otherwise; `latest` inside points at the newest. */
+export const REPORTS_ROOT = 'reports';
 
-Runs the tutorial as an experiment against a running target and checks a hypothesis at each
-step: preflight, a DynamoDB outage, recovery, latency. Removes every fault and effect it added,
-even on failure or Ctrl-C. Writes a report folder (report.md, chart.svg, journal.json).
+export interface ExperimentSettings {
+  endpoint: string;
+  products: number;
+  versions: number;
+  latencyMs: number;
+  recoveryTimeout: number;
+  breakerCooldownMs: number;
+  reportDir?: string;
+}
 
-  --endpoint URL          the target (default $CHAOS_ENDPOINT or ${localstack.endpoint})
-  --products N            products written during the outage (default 10)
-  --versions N            writes per product, in order (default 3)
-  --latency-ms MS         latency for the last step (default 5000)
-  --recovery-timeout S    seconds the table may take to catch up (default 60)
-  --report-dir DIR        where to write the report (default reports/<time>)
-  --help                  show this help`;
-
-export interface CliOutcome {
+export interface RunOutcome {
   journal: Journal;
   reportDir: string;
+  /** 0 every hypothesis held; 1 one failed, or the run aborted; 130 interrupted. */
+  code: number;
 }
 
-function positiveInt(raw: string | undefined, fallback: number, name: string, allowZero = false): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) throw new Error(`${name} must be a whole number${allowZero ? '' : ' above 0'}, got "${raw}"`);
-  return value;
+/** The options the experiment and the demo share (the demo picks its own target). */
+export function experimentOptions(cmd: Command): Command {
+  return cmd
+    .option('--products <n>', 'products written during the outage, in parallel', int(1, 100), 10)
+    .option('--versions <n>', 'writes per product during the outage, in order', int(1, 100), 3)
+    .option('--latency-ms <ms>', 'latency added to every AWS call in the last step', int(0, 600_000), 5000)
+    .option('--recovery-timeout <s>', 'seconds the table may take to catch up after the outage', int(1, 3600), 60)
+    .option('--report-dir <dir>', `where to write the report (default ${REPORTS_ROOT}/<time>, and ${REPORTS_ROOT}/latest then points at it)`);
 }
 
-/** A one-line live status: rewritten in place on a terminal, printed only when it changes elsewhere. */
-function progressPrinter(print: (line: string) => void): (event: ProgressEvent) => void {
-  const tty = process.stdout.isTTY;
-  let last = '';
+export const stepsHelp = `Steps, each with a hypothesis checked by the experiment:
+  preflight  the API stores a product (200) and reads it back; if not, nothing is injected
+  outage     DynamoDB fails 80% of calls (500 SomethingWentWrong): every write is accepted
+             (200 stored or 202 queued), some are queued, none fails
+  recovery   after the outage, every accepted product holds its newest value in the table and
+             the queue and DLQ are empty, within --recovery-timeout
+  latency    after the breakers' cooldown and a check that writes are stored directly again,
+             --latency-ms on every AWS call: the API still answers 200 or 202 within 29 s, and
+             any write queued meanwhile reaches the table once the latency is removed
+
+The experiment removes every fault and latency it added, even on failure or Ctrl-C, and leaves
+other rules alone. The report folder holds report.md, chart.svg and journal.json.
+
+Exit codes: 0 every hypothesis held; 1 one failed, or a target or tool error aborted the run;
+2 a wrong command line; 130 interrupted (Ctrl-C; the partial report is still written).`;
+
+export function experimentCommand(print?: (text: string) => void): Command {
+  const cmd = command(
+    'npm run experiment --',
+    'Runs the tutorial as a chaos experiment against a running target (the offline runtime started with npm start, or LocalStack) and writes a report.',
+    print,
+  ).option('--endpoint <url>', `the target (default $CHAOS_ENDPOINT or ${localstack.endpoint})`);
+  return experimentOptions(cmd)
+    .option('--breaker-cooldown-ms <ms>', "how long the target's circuit breakers stay open; the latency step waits this long after the outage", int(0, 600_000), timing.breakerCooldownMs)
+    .addHelpText('after', `\n${stepsHelp}\n\nExample: npm run experiment -- --endpoint http://localhost:4566 --products 5`);
+}
+
+/**
+ * Progress suited to where stdout goes: on a terminal, the waiting state redrawn in place; in a
+ * pipe or a file, a line every few seconds (and the final state), never a line per event.
+ */
+export function progressPrinter(print: (line: string) => void): (event: ProgressEvent) => void {
+  let text = '';
+  let shown: Progress | undefined;
+  const settle = () => {
+    shown?.done();
+    shown = undefined;
+  };
   return (event) => {
     if (event.kind === 'wait') {
-      if (tty) process.stdout.write(`\r  … ${event.text}\x1b[K`);
-      else if (event.text !== last) print(`  … ${event.text}`);
-      last = event.text;
+      text = event.text;
+      shown ??= progress(() => `  … ${text}`);
       return;
     }
-    if (tty && last) process.stdout.write('\r\x1b[K');
-    last = '';
+    settle();
     if (event.kind === 'step') print(`▶ ${event.step}: ${event.text}`);
-    else print(`  ${event.step.held ? '✔ held' : '✘ FAILED'}: ${event.step.details}`);
+    else if (event.kind === 'note') print(`  · ${event.text}`);
+    else print(`  ${{ held: '✔ held', failed: '✘ FAILED', interrupted: '■ interrupted', aborted: '! aborted' }[event.step.verdict]}: ${event.step.details}`);
   };
 }
 
-export async function runExperimentCli(argv: string[], print: (line: string) => void = console.log, signal?: AbortSignal): Promise<CliOutcome | undefined> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      endpoint: { type: 'string' },
-      products: { type: 'string' },
-      versions: { type: 'string' },
-      'latency-ms': { type: 'string' },
-      'recovery-timeout': { type: 'string' },
-      'report-dir': { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    print(usage);
-    return undefined;
-  }
-  const endpoint = values.endpoint ?? process.env.CHAOS_ENDPOINT ?? localstack.endpoint;
+export interface RunIo {
+  print?: (line: string) => void;
+  signal?: AbortSignal;
+  /** Extra files for the report folder, asked for once the run is over. */
+  attachments?: () => Record<string, string>;
+}
+
+export async function runExperiment(settings: ExperimentSettings, { print = console.log, signal, attachments }: RunIo = {}): Promise<RunOutcome> {
   const experiment = new Experiment({
-    endpoint,
-    ids: positiveInt(values.products, 10, '--products'),
-    versions: positiveInt(values.versions, 3, '--versions'),
-    latencyMs: positiveInt(values['latency-ms'], 5000, '--latency-ms', true),
-    recoveryTimeoutMs: positiveInt(values['recovery-timeout'], 60, '--recovery-timeout') * 1000,
+    endpoint: settings.endpoint,
+    ids: settings.products,
+    versions: settings.versions,
+    latencyMs: settings.latencyMs,
+    recoveryTimeoutMs: settings.recoveryTimeout * 1000,
+    breakerCooldownMs: settings.breakerCooldownMs,
     progress: progressPrinter(print),
     ...(signal ? { signal } : {}),
   });
-  print(`Chaos experiment ${experiment.runId} against ${endpoint}\n`);
+  print(`Chaos experiment ${experiment.runId} against ${settings.endpoint}\n`);
   const journal = await experiment.run();
-  const reportDir = values['report-dir'] ?? path.join('reports', journal.startedAt.replace(/[:.]/g, '-'));
-  await writeReport(reportDir, journal);
-  print(`\n${summaryText(journal)}\nReport: ${path.join(reportDir, 'report.md')} (chart.svg, journal.json beside it)`);
-  return { journal, reportDir };
+  const reportDir = settings.reportDir ?? path.join(REPORTS_ROOT, journal.startedAt.replace(/[:.]/g, '-'));
+  await writeReport(reportDir, journal, attachments?.() ?? {});
+  print(`\n${summaryText(journal)}`);
+  print(`Report: ${path.join(reportDir, 'report.md')} (chart.svg, journal.json beside it)`);
+  // `latest` only where the reports go by default: a --report-dir elsewhere leaves its parent alone.
+  if (path.resolve(path.dirname(reportDir)) === path.resolve(REPORTS_ROOT)) {
+    const how = linkLatest(REPORTS_ROOT, reportDir);
+    print(how === 'symlink' ? `${path.join(REPORTS_ROOT, 'latest')} now points at it.` : `${path.join(REPORTS_ROOT, 'latest')} is now a copy of it (symlinks cannot be made here).`);
+  }
+  const code = journal.status === 'interrupted' ? 130 : journal.summary.held ? 0 : 1;
+  return { journal, reportDir, code };
 }
 
-if (require.main === module) {
+/**
+ * Ctrl-C: the first aborts the run, which then removes what it added and writes its partial
+ * report; a second one exits at once.
+ */
+export function interruptOnSigint(print: (line: string) => void = console.log): AbortController {
   const controller = new AbortController();
-  process.once('SIGINT', () => {
-    console.log('\nInterrupted: removing the faults and effects this run added...');
+  process.on('SIGINT', () => {
+    if (controller.signal.aborted) {
+      console.error('Second Ctrl-C: exiting now. Faults or latency this run added may still be active: npm run chaos -- --help shows how to end them.');
+      process.exit(130);
+    }
+    print('\nCtrl-C: stopping; removing the faults and latency this run added, then writing the partial report (Ctrl-C again to quit at once)...');
     controller.abort();
   });
-  runExperimentCli(process.argv.slice(2), console.log, controller.signal).then(
-    (outcome) => process.exit(outcome && !outcome.journal.summary.held ? 1 : 0),
-    (error: unknown) => {
-      console.error(`Error: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(controller.signal.aborted ? 130 : 2);
-    },
-  );
+  return controller;
 }
+
+async function run(argv: string[]): Promise<number> {
+  const cmd = await parse(experimentCommand(), argv);
+  if (!cmd) return 0;
+  const options = cmd.opts<Omit<ExperimentSettings, 'endpoint'> & { endpoint?: string }>();
+  const endpoint = options.endpoint ?? process.env.CHAOS_ENDPOINT ?? localstack.endpoint;
+  const controller = interruptOnSigint();
+  return (await runExperiment({ ...options, endpoint }, { signal: controller.signal })).code;
+}
+
+if (require.main === module) main(() => run(process.argv.slice(2)));

@@ -1,0 +1,67 @@
+/** The command lines of `npm run experiment` and `npm run demo`: help that fits each, and wrong arguments named. */
+import { demoCommand, nextSteps } from '../../scripts/demo';
+import { experimentCommand } from '../../scripts/experiment';
+import { parse, UsageError } from '../../scripts/lib/cli';
+
+function help(build: (print: (text: string) => void) => ReturnType<typeof experimentCommand>): string {
+  let text = '';
+  build((t) => (text += t)).outputHelp();
+  return text;
+}
+
+async function usageError(build: () => ReturnType<typeof experimentCommand>, argv: string[]): Promise<string> {
+  const error = await parse(build(), argv).then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(UsageError);
+  return (error as Error).message;
+}
+
+describe('npm run demo', () => {
+  it('--help describes the demo, and offers no --endpoint (the demo starts its own target)', () => {
+    const text = help(demoCommand);
+    expect(text).toMatch(/^Usage: npm run demo -- \[options\]/);
+    expect(text).toContain('Starts the offline runtime in this process');
+    expect(text).not.toContain('--endpoint');
+    expect(text).not.toContain('--breaker-cooldown-ms');
+    for (const option of ['--products <n>', '--versions <n>', '--latency-ms <ms>', '--recovery-timeout <s>', '--report-dir <dir>', 'Exit codes:']) expect(text).toContain(option);
+  });
+
+  it('refuses --endpoint, naming it', async () => {
+    expect(await usageError(() => demoCommand(() => undefined), ['--endpoint', 'http://localhost:4566'])).toBe("Unknown option '--endpoint' (see --help)");
+  });
+
+  it('parses its options as numbers, with the defaults of the experiment', async () => {
+    const cmd = await parse(demoCommand(), ['--products', '4', '--latency-ms', '0']);
+    expect(cmd?.opts()).toEqual({ products: 4, versions: 3, latencyMs: 0, recoveryTimeout: 60, build: true });
+  });
+
+  it('ends with next steps: the report, npm start with the chaos CLI, and the experiment against LocalStack', () => {
+    expect(nextSteps('reports/2026-01-01T00-00-00-000Z')).toEqual([
+      'Next:',
+      '  read reports/latest/report.md and its chart, reports/latest/chart.svg',
+      '  npm start (the runtime on :4566), then npm run chaos -- --help to cause outages and latency by hand while you curl the API',
+      '  npm run experiment -- --endpoint http://localhost:4566 runs this experiment against npm start or LocalStack (its Chaos API needs an Enterprise licence)',
+    ]);
+    expect(nextSteps('/tmp/elsewhere')[1]).toBe('  read /tmp/elsewhere/report.md and its chart, /tmp/elsewhere/chart.svg');
+  });
+});
+
+describe('npm run experiment', () => {
+  it('--help describes the experiment, its target, steps and exit codes', () => {
+    const text = help(experimentCommand);
+    expect(text).toMatch(/^Usage: npm run experiment -- \[options\]/);
+    for (const part of ['--endpoint <url>', '--breaker-cooldown-ms <ms>', 'preflight', 'outage', 'recovery', 'latency', '130 interrupted']) expect(text).toContain(part);
+  });
+
+  it.each([
+    [['--products', '0'], "Option '--products <n>' argument '0' is invalid. Expected a whole number from 1 to 100. (see --help)"],
+    [['--versions', 'three'], "Option '--versions <n>' argument 'three' is invalid. Expected a whole number from 1 to 100. (see --help)"],
+    [['--latency-ms', '-5'], "Option '--latency-ms <ms>' argument '-5' is invalid. Expected a whole number from 0 to 600000. (see --help)"],
+    [['--recovery-timeout'], "Option '--recovery-timeout <s>' argument missing (see --help)"],
+    [['stray'], "Too many arguments. Expected 0 arguments but got 1. (see --help)"],
+  ])('%j is a usage error that says what was wrong', async (argv, message) => {
+    expect(await usageError(() => experimentCommand(() => undefined), argv)).toBe(message);
+  });
+});
