@@ -258,7 +258,9 @@ describe('against a target whose retry path cannot write', () => {
   afterAll(() => runtime?.stop());
 
   it('fails recovery and counts the queued writes as not yet applied, not as lost', async () => {
-    const { code, stdout, journal } = await experiment(runtime.url, 'broken', ['--recovery-timeout', '4']);
+    // Ten products: with 3, all of their newest writes were sometimes stored directly (0.36^3, about
+    // 5% of runs), leaving nothing for the broken retry path to hold back; with 10, about 4 in 100,000.
+    const { code, stdout, journal } = await experiment(runtime.url, 'broken', ['--recovery-timeout', '4', '--products', '10']);
 
     expect(code).toBe(1);
     expect(stdout).toContain('Hypotheses that failed: recovery.');
