@@ -5,6 +5,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { limits, names, timing } from '../../infra/spec';
+import { recordClientAttempts } from '../shared/attempts';
 import { CircuitBreaker } from '../shared/breaker';
 import { createDynamoClient, createSnsClient } from '../shared/clients';
 import { type Config, loadConfig } from '../shared/config';
@@ -13,7 +14,7 @@ import { classify, describeError } from '../shared/errors';
 import { createWriteClock, InputError, parseProduct, parseProductId } from '../shared/product';
 import { WritePublisher } from '../shared/publisher';
 import { ProductStore } from '../shared/store';
-import { errorResponse, json, QUEUED_MESSAGE, readJsonBody, STORED_MESSAGE, text } from './http';
+import { errorResponse, json, NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE, QUEUED_MESSAGE, readJsonBody, STORED_MESSAGE, text } from './http';
 import { saveProduct } from './save';
 
 const route = `/${names.resource}`;
@@ -21,12 +22,15 @@ const route = `/${names.resource}`;
 export function createHandler(config: Config) {
   const logger = new Logger({ serviceName: 'product-api' });
   const store = new ProductStore(createDynamoClient(config), config.tableName);
-  const publisher = new WritePublisher(createSnsClient(config), config.topicArn);
+  const sns = createSnsClient(config);
+  // Every Publish attempt is recorded, so a 503 can tell "not saved" from "unknown" (save.ts).
+  recordClientAttempts(sns);
+  const publisher = new WritePublisher(sns, config.topicArn);
   const breaker = new CircuitBreaker({ threshold: config.breakerThreshold, cooldownMs: config.breakerCooldownMs });
   const nextUpdatedAt = createWriteClock();
 
-  const unavailable = (what: string) =>
-    errorResponse(503, `${what} Try again shortly.`, { 'Retry-After': String(breaker.retryAfterSeconds()) });
+  const retryAfter = () => ({ 'Retry-After': String(breaker.retryAfterSeconds()) });
+  const unavailable = (what: string) => errorResponse(503, `${what} Try again shortly.`, retryAfter());
 
   async function post(event: APIGatewayProxyEvent, requestId: string, deadline: Deadline) {
     const product = parseProduct(readJsonBody(event));
@@ -34,7 +38,7 @@ export function createHandler(config: Config) {
     const outcome = await saveProduct(write, deadline, { store, publisher, breaker, logger, dynamoBudgetMs: config.dynamoBudgetMs });
     if (outcome === 'stored') return text(200, STORED_MESSAGE);
     if (outcome === 'queued') return text(202, QUEUED_MESSAGE);
-    return unavailable('The product could not be saved: DynamoDB and the retry queue are both unavailable.');
+    return errorResponse(503, outcome === 'unknown' ? OUTCOME_UNKNOWN_MESSAGE : NOT_SAVED_MESSAGE, retryAfter());
   }
 
   async function get(event: APIGatewayProxyEvent, deadline: Deadline) {
@@ -53,12 +57,20 @@ export function createHandler(config: Config) {
       breaker.success();
       return result;
     } catch (error) {
-      if (error instanceof InputError || classify(error) !== 'unavailable') {
+      if (error instanceof InputError) {
         breaker.success();
         throw error;
       }
-      breaker.failure();
-      logger.warn('DynamoDB unavailable for a read', { error: describeError(error) });
+      // The request was validated before it was sent, so any DynamoDB error is a faulted
+      // dependency (a ConditionalCheckFailedException cannot even happen on a read): 503, not 500.
+      // Only unavailability counts towards the breaker; DynamoDB refusing one read is no outage.
+      if (classify(error) === 'unavailable') {
+        breaker.failure();
+        logger.warn('DynamoDB unavailable for a read', { error: describeError(error) });
+      } else {
+        breaker.success();
+        logger.error('DynamoDB refused a read that passed validation', { error: describeError(error) });
+      }
       return unavailable('DynamoDB is unavailable.');
     }
   }

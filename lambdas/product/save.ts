@@ -1,20 +1,29 @@
 /**
  * The write path: DynamoDB first, and when DynamoDB is unavailable, SNS so the retry path can
- * apply the write later. A write is only reported as accepted once one of the two has it.
+ * apply the write later. A write is only reported as accepted once one of the two has it, and a
+ * write is only reported as not saved when no attempt to keep it can still take effect.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { AttemptLog, withAttemptLog } from '../shared/attempts';
 import type { CircuitBreaker } from '../shared/breaker';
 import type { Deadline } from '../shared/deadline';
 import { describeError } from '../shared/errors';
 import { guardedPut } from '../shared/guarded-put';
-import { InputError, type ProductWrite } from '../shared/product';
+import type { ProductWrite } from '../shared/product';
 import type { WritePublisher } from '../shared/publisher';
 import type { ProductStore } from '../shared/store';
 
-export type SaveOutcome = 'stored' | 'queued' | 'unavailable';
+/**
+ * - stored: DynamoDB holds this write or a newer one;
+ * - queued: SNS has it;
+ * - refused: DynamoDB and SNS answered every attempt with a failure, so it will never appear;
+ * - unknown: nothing confirmed it, but an attempt timed out or was aborted and may still land.
+ */
+export type SaveOutcome = 'stored' | 'queued' | 'refused' | 'unknown';
 
 export interface SaveDeps {
   store: ProductStore;
+  /** Its SNS client must record attempts (recordClientAttempts) for 'refused' to be trusted. */
   publisher: WritePublisher;
   breaker: CircuitBreaker;
   logger: Logger;
@@ -24,27 +33,44 @@ export interface SaveDeps {
 export async function saveProduct(write: ProductWrite, deadline: Deadline, deps: SaveDeps): Promise<SaveOutcome> {
   const { store, publisher, breaker, logger } = deps;
   const put = await guardedPut(store, breaker, write, () => deadline.signal(deps.dynamoBudgetMs));
+  let dynamoMayHaveLanded = false;
   switch (put.kind) {
     case 'stored':
       logger.info('Product stored', { productId: write.id, updatedAt: write.updatedAt });
       return 'stored';
     case 'stale':
-      // A newer write for this id is already in the table; this one is accepted and superseded.
+      // The table holds a newer write for this id (confirmed, not just claimed by an error).
       logger.info('Product write superseded by a newer one', { productId: write.id, updatedAt: write.updatedAt });
       return 'stored';
     case 'rejected':
-      throw new InputError(400, `DynamoDB rejected the product: ${put.message}`);
+      // The product passed our validation, so DynamoDB's refusal is not the client's fault (and a
+      // fault can inject it): keep the write on the retry path rather than answer a 400.
+      logger.error('DynamoDB refused a valid product; queueing the write', { productId: write.id, reason: put.message });
+      break;
     case 'unavailable':
+      dynamoMayHaveLanded = put.mayHaveLanded;
       if (put.error === undefined) logger.warn('Circuit breaker open, queueing the write without calling DynamoDB', { productId: write.id });
-      else logger.warn('DynamoDB unavailable, queueing the write', { productId: write.id, error: describeError(put.error), breakerOpen: breaker.isOpen });
+      else logger.warn('DynamoDB unavailable, queueing the write', { productId: write.id, error: describeError(put.error), breakerOpen: breaker.isOpen, mayHaveLanded: put.mayHaveLanded });
   }
 
+  const attempts = new AttemptLog();
   try {
-    const messageId = await publisher.publish(write, deadline.signal());
+    const messageId = await withAttemptLog(attempts, () => publisher.publish(write, deadline.signal()));
     logger.info('Product write queued', { productId: write.id, updatedAt: write.updatedAt, messageId });
     return 'queued';
   } catch (error) {
+    const snsMayHaveLanded = attempts.mayHaveLanded(error);
+    if (dynamoMayHaveLanded || snsMayHaveLanded) {
+      logger.error('SNS failed too, after an attempt that may still land; the outcome is unknown', {
+        productId: write.id,
+        updatedAt: write.updatedAt,
+        error: describeError(error),
+        dynamoMayHaveLanded,
+        snsMayHaveLanded,
+      });
+      return 'unknown';
+    }
     logger.error('SNS unavailable too; the write was not accepted', { productId: write.id, error: describeError(error) });
-    return 'unavailable';
+    return 'refused';
   }
 }

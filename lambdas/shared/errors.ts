@@ -1,12 +1,15 @@
 /**
- * How a failed AWS call is treated. The write path needs three answers: the table already holds
- * something newer (stale), the request itself is at fault and will never succeed (rejected), or
- * the service is unavailable for now (everything else: 5xx, throttling, timeouts, network errors).
+ * How a failed AWS call is treated. The write path needs three answers: a failed condition, which
+ * may mean the table holds something newer (stale; guardedPut confirms it, since a fault can
+ * answer with the same error), DynamoDB refusing the request as sent (rejected), or the service
+ * unavailable for now (everything else: 5xx, throttling, timeouts, network errors).
  */
 export type Failure = 'stale' | 'rejected' | 'unavailable';
 
-// DynamoDB's answers that blame the request, not the service. Any other error, including a 4xx
-// from a misconfiguration such as a missing table, leaves the accepted write worth retrying.
+// DynamoDB's answers that blame the request, not the service. For a product that passed our
+// validation they are our problem (or an injected fault), never the client's; the write paths
+// keep such a write rather than drop it. Any other error, including a 4xx from a
+// misconfiguration such as a missing table, counts as unavailability.
 const REJECTED = new Set(['ValidationException', 'SerializationException', 'ItemCollectionSizeLimitExceededException']);
 
 export function classify(error: unknown): Failure {

@@ -129,3 +129,24 @@ export function createWriteClock(now: () => number = Date.now): () => number {
     return last;
   };
 }
+
+/** What orders two writes of one id: the time of acceptance, then the request id. */
+export type WriteVersion = Pick<ProductWrite, 'updatedAt' | 'requestId'>;
+
+/** Compares strings as DynamoDB does: by the bytes of their UTF-8 encoding. */
+export function compareUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/**
+ * The ordering rule: whether a stored item is at least as new as `write`, so the write must not
+ * replace it. Newer means a later updatedAt, then a greater requestId (in UTF-8 byte order); a
+ * stored item without a requestId counts as the oldest of its millisecond, and one without a
+ * numeric updatedAt is older than any write. The same write (a redelivery) is "at least as new":
+ * it is already applied. store.ts writes with the DynamoDB condition that is this rule's negation.
+ */
+export function isAtLeastAsNew(stored: { updatedAt?: number; requestId?: string } | undefined, write: WriteVersion): boolean {
+  if (stored === undefined || typeof stored.updatedAt !== 'number' || !Number.isFinite(stored.updatedAt)) return false;
+  if (stored.updatedAt !== write.updatedAt) return stored.updatedAt > write.updatedAt;
+  return compareUtf8(stored.requestId ?? '', write.requestId) >= 0;
+}

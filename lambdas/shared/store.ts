@@ -6,6 +6,7 @@ import {
   PutItemCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
+import { type AttemptLog, recordAttempts } from './attempts';
 import { InputError, type ProductWrite } from './product';
 
 export interface StoredProduct {
@@ -25,10 +26,23 @@ export interface ProductPage {
  * The ordering rule as a DynamoDB condition: a write lands only on a new id, on an item without
  * ordering data, or over an older write. Writes are ordered by updatedAt, then by requestId when
  * two share a millisecond, so two distinct writes always have one winner, and a write delivered a
- * second time (same updatedAt, same requestId) is never newer than itself.
+ * second time (same updatedAt, same requestId) is never newer than itself. This is the negation
+ * of isAtLeastAsNew (product.ts), which decides what a failed condition means: an updatedAt that
+ * is not a number, or a requestId that is not a string, counts as absent in both, and DynamoDB
+ * compares strings by their UTF-8 bytes as compareUtf8 does.
  */
 const NEWER_THAN_STORED =
-  'attribute_not_exists(id) OR attribute_not_exists(updatedAt) OR updatedAt < :t OR (updatedAt = :t AND requestId < :r)';
+  'attribute_not_exists(id) OR NOT attribute_type(updatedAt, :number) OR updatedAt < :t OR ' +
+  '(updatedAt = :t AND (NOT attribute_type(requestId, :string) OR requestId < :r))';
+
+/** DynamoDB's limit on the size of a partition key value. */
+export const MAX_KEY_BYTES = 2048;
+
+/** The ordering data of a stored item, as isAtLeastAsNew reads it. */
+export interface StoredVersion {
+  updatedAt?: number;
+  requestId?: string;
+}
 
 const toItem = (write: ProductWrite): Record<string, AttributeValue> => ({
   id: { S: write.id },
@@ -47,14 +61,36 @@ const fromItem = (item: Record<string, AttributeValue>): StoredProduct => ({
   updatedAt: Number(item.updatedAt?.N ?? 0),
 });
 
+const versionOf = (item: Record<string, AttributeValue>): StoredVersion => ({
+  ...(item.updatedAt?.N === undefined ? {} : { updatedAt: Number(item.updatedAt.N) }),
+  ...(item.requestId?.S === undefined ? {} : { requestId: item.requestId.S }),
+});
+
+/**
+ * The item DynamoDB returned with a failed condition (ReturnValuesOnConditionCheckFailure
+ * ALL_OLD), or undefined when the error carries none: an injected fault, an emulator without the
+ * feature (dynalite 4), or a failure on an id that holds no item at all.
+ */
+export function storedVersionOf(error: unknown): StoredVersion | undefined {
+  const item = (error as { Item?: Record<string, AttributeValue> } | null)?.Item;
+  return item && typeof item === 'object' ? versionOf(item) : undefined;
+}
+
 const encodeToken = (key: Record<string, AttributeValue>) => Buffer.from(JSON.stringify(key.id?.S)).toString('base64url');
 
 function decodeToken(token: string): Record<string, AttributeValue> {
   try {
     const id: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (typeof id === 'string' && id.length > 0) return { id: { S: id } };
-  } catch {
-    // Falls through to the InputError below.
+    if (typeof id === 'string' && id.length > 0 && id.isWellFormed()) {
+      const bytes = Buffer.byteLength(id, 'utf8');
+      if (bytes > MAX_KEY_BYTES) {
+        throw new InputError(400, `Invalid nextToken: its key is ${bytes} bytes, over DynamoDB's limit of ${MAX_KEY_BYTES} bytes; pass the value a previous page returned`);
+      }
+      return { id: { S: id } };
+    }
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    // Not base64url JSON: falls through to the InputError below.
   }
   throw new InputError(400, 'Invalid nextToken: pass the value a previous page returned');
 }
@@ -65,17 +101,41 @@ export class ProductStore {
     private readonly tableName: string,
   ) {}
 
-  /** Writes the product unless the table holds a newer write; that case throws ConditionalCheckFailedException. */
-  async put(write: ProductWrite, abortSignal: AbortSignal): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({
+  /**
+   * Writes the product unless the table holds a write at least as new. A failed condition throws
+   * ConditionalCheckFailedException with the stored item (read it with storedVersionOf); but a
+   * fault can throw that error too, so it proves nothing by itself. Each attempt's failure is
+   * recorded in `attempts`, if given.
+   */
+  async put(write: ProductWrite, abortSignal: AbortSignal, attempts?: AttemptLog): Promise<void> {
+    const command = new PutItemCommand({
+      TableName: this.tableName,
+      Item: toItem(write),
+      ConditionExpression: NEWER_THAN_STORED,
+      ExpressionAttributeValues: {
+        ':t': { N: String(write.updatedAt) },
+        ':r': { S: write.requestId },
+        ':number': { S: 'N' },
+        ':string': { S: 'S' },
+      },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    if (attempts) recordAttempts(command, attempts);
+    await this.client.send(command, { abortSignal });
+  }
+
+  /** The ordering data of the stored item (a consistent read), or undefined if there is none. */
+  async version(id: string, abortSignal: AbortSignal): Promise<StoredVersion | undefined> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({
         TableName: this.tableName,
-        Item: toItem(write),
-        ConditionExpression: NEWER_THAN_STORED,
-        ExpressionAttributeValues: { ':t': { N: String(write.updatedAt) }, ':r': { S: write.requestId } },
+        Key: { id: { S: id } },
+        ConsistentRead: true,
+        ProjectionExpression: 'updatedAt, requestId',
       }),
       { abortSignal },
     );
+    return Item ? versionOf(Item) : undefined;
   }
 
   async get(id: string, abortSignal: AbortSignal): Promise<StoredProduct | undefined> {

@@ -2,7 +2,7 @@
  * The write path against real emulators with real SDK calls: dynalite (DynamoDB) in this
  * process, fauxqs (SNS + SQS) in a child process, and a fault proxy that takes DynamoDB down.
  */
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +14,11 @@ import { createTable, type Messaging } from '../../local/resources';
 import { createHandler as createProductHandler } from '../../lambdas/product/handler';
 import { QUEUED_MESSAGE, STORED_MESSAGE } from '../../lambdas/product/http';
 import { createHandler as createRetryHandler } from '../../lambdas/retry/handler';
+import { CircuitBreaker } from '../../lambdas/shared/breaker';
 import { loadConfig } from '../../lambdas/shared/config';
+import { guardedPut } from '../../lambdas/shared/guarded-put';
+import { isAtLeastAsNew, type ProductWrite } from '../../lambdas/shared/product';
+import { ProductStore } from '../../lambdas/shared/store';
 import { apiEvent, lambdaContext, postProduct, sampleProduct } from '../support/events';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { startTsChild, stopChild } from '../support/processes';
@@ -169,4 +173,68 @@ it('moves a poison message to the DLQ at once, with its reason', async () => {
   expect(Messages).toHaveLength(1);
   expect(Messages[0]!.Body).toBe('{"id": "broken"');
   expect(Messages[0]!.MessageAttributes?.reason?.StringValue).toMatch(/JSON/);
+});
+
+describe('the ordering rule: the DynamoDB condition and isAtLeastAsNew agree (dynalite)', () => {
+  const now = Date.now();
+  const base = { name: 'n', price: 1, description: '' };
+  // Stored items as the table may hold them: ours, older items without ordering data, wrong types.
+  const storedItems: Array<[string, Record<string, AttributeValue> | undefined]> = [
+    ['nothing', undefined],
+    ['no ordering data', {}],
+    ['updatedAt only', { updatedAt: { N: String(now) } }],
+    ['older', { updatedAt: { N: String(now - 1) }, requestId: { S: 'zzz' } }],
+    ['newer', { updatedAt: { N: String(now + 1) }, requestId: { S: 'aaa' } }],
+    ['same ms, smaller requestId', { updatedAt: { N: String(now) }, requestId: { S: 'req-a' } }],
+    ['same ms, same requestId', { updatedAt: { N: String(now) }, requestId: { S: 'req-m' } }],
+    ['same ms, greater requestId', { updatedAt: { N: String(now) }, requestId: { S: 'req-z' } }],
+    ['updatedAt stored as a string', { updatedAt: { S: String(now + 5) }, requestId: { S: 'req-z' } }],
+    ['requestId stored as a number', { updatedAt: { N: String(now) }, requestId: { N: '9' } }],
+  ];
+
+  it.each(storedItems)('stored: %s', async (label, extra) => {
+    const id = `order-${label.replace(/[^a-z]+/gi, '-')}`;
+    if (extra) await dynamo.send(new PutItemCommand({ TableName: names.table, Item: { id: { S: id }, name: { S: 'stored' }, ...extra } }));
+    const before = await stored(id);
+    const version = before ? { ...(before.updatedAt?.N ? { updatedAt: Number(before.updatedAt.N) } : {}), ...(before.requestId?.S ? { requestId: before.requestId.S } : {}) } : undefined;
+    const write: ProductWrite = { id, ...base, updatedAt: now, requestId: 'req-m' };
+
+    const landed = await new ProductStore(dynamo, names.table).put(write, AbortSignal.timeout(5_000)).then(
+      () => true,
+      (error: unknown) => {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+        return false;
+      },
+    );
+    expect(landed).toBe(!isAtLeastAsNew(version, write));
+  });
+});
+
+describe('guardedPut confirms a failed condition against the table', () => {
+  const breaker = () => new CircuitBreaker({ threshold: 3, cooldownMs: 200 });
+  const store = () => new ProductStore(dynamo, names.table);
+  const write = (id: string, updatedAt: number, requestId = 'req-1'): ProductWrite => ({ id, name: 'n', price: 1, description: '', updatedAt, requestId });
+
+  it('a real condition failure over a newer write is stale (dynalite returns no item, so it reads one)', async () => {
+    expect(await guardedPut(store(), breaker(), write('confirm-1', 2_000), () => AbortSignal.timeout(5_000))).toEqual({ kind: 'stored' });
+    expect(await guardedPut(store(), breaker(), write('confirm-1', 1_000), () => AbortSignal.timeout(5_000))).toEqual({ kind: 'stale' });
+    // A redelivery of the applied write is done, not a second change.
+    expect(await guardedPut(store(), breaker(), write('confirm-1', 2_000), () => AbortSignal.timeout(5_000))).toEqual({ kind: 'stale' });
+    expect(Number((await stored('confirm-1'))?.updatedAt?.N)).toBe(2_000);
+  });
+
+  it('a ConditionalCheckFailedException the table does not explain is unavailable, not stale', async () => {
+    // The Chaos API's fault on PutItem: the error without the item DynamoDB would return; GetItem works.
+    const faulty = new DynamoDBClient({ region, endpoint: proxy.url });
+    faulty.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'PutItemCommand') return next(args);
+        throw new ConditionalCheckFailedException({ message: 'Operation failed due to a simulated fault', $metadata: { httpStatusCode: 400 } });
+      },
+      { step: 'initialize', name: 'injectConditionalCheckFailed' },
+    );
+    const outcome = await guardedPut(new ProductStore(faulty, names.table), breaker(), write('confirm-2', 3_000), () => AbortSignal.timeout(5_000));
+    expect(outcome).toMatchObject({ kind: 'unavailable', mayHaveLanded: false });
+    expect(await stored('confirm-2')).toBeUndefined();
+  });
 });

@@ -13,7 +13,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { limits } from '../../infra/spec';
 import { createHandler } from '../../lambdas/product/handler';
-import { QUEUED_MESSAGE, STORED_MESSAGE } from '../../lambdas/product/http';
+import { NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE, QUEUED_MESSAGE, STORED_MESSAGE } from '../../lambdas/product/http';
 import { loadConfig } from '../../lambdas/shared/config';
 import { apiEvent, lambdaContext, postProduct, sampleProduct } from '../support/events';
 
@@ -75,11 +75,88 @@ describe('POST /productApi', () => {
     expect(b).toBeGreaterThan(a!);
   });
 
-  it('answers 200 when the table already holds a newer write (this one is superseded, not queued)', async () => {
-    dynamo.on(PutItemCommand).rejects(new ConditionalCheckFailedException({ message: 'newer', ...meta(400) }));
-    const result = await newHandler()(postProduct(sampleProduct()), lambdaContext());
-    expect(result).toMatchObject({ statusCode: 200, body: STORED_MESSAGE });
-    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+  it('asks DynamoDB for the stored item when the condition fails', async () => {
+    dynamo.on(PutItemCommand).resolves({});
+    await newHandler()(postProduct(sampleProduct()), lambdaContext());
+    expect(dynamo.commandCalls(PutItemCommand)[0]!.args[0].input.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
+  });
+
+  describe('a ConditionalCheckFailedException is "superseded" only when the table really holds a write at least as new', () => {
+    type PutInput = { Item?: Record<string, { S?: string; N?: string }> };
+    const stored = (updatedAt: number, requestId = 'zzz') => ({
+      id: { S: 'prod-1003' },
+      name: { S: 'Stored' },
+      price: { N: '1' },
+      description: { S: '' },
+      updatedAt: { N: String(updatedAt) },
+      requestId: { S: requestId },
+    });
+    const conditionFailed = (Item?: Record<string, unknown>) =>
+      new ConditionalCheckFailedException({ message: 'The conditional request failed', ...meta(400), ...(Item ? { Item: Item as never } : {}) });
+    const written = (input: PutInput) => ({ updatedAt: Number(input.Item!.updatedAt!.N), requestId: input.Item!.requestId!.S! });
+
+    it('answers 200 when the item returned with the failure is newer (no read, nothing queued)', async () => {
+      dynamo.on(PutItemCommand).callsFake((input: PutInput) => {
+        throw conditionFailed(stored(written(input).updatedAt + 1));
+      });
+      const result = await newHandler()(postProduct(sampleProduct()), lambdaContext());
+      expect(result).toMatchObject({ statusCode: 200, body: STORED_MESSAGE });
+      expect(dynamo).not.toHaveReceivedCommand(GetItemCommand);
+      expect(sns).not.toHaveReceivedCommand(PublishCommand);
+    });
+
+    it('answers 200 when the returned item is this very write (an earlier attempt landed)', async () => {
+      dynamo.on(PutItemCommand).callsFake((input: PutInput) => {
+        throw conditionFailed(input.Item);
+      });
+      expect(await newHandler()(postProduct(sampleProduct()), lambdaContext())).toMatchObject({ statusCode: 200 });
+      expect(sns).not.toHaveReceivedCommand(PublishCommand);
+    });
+
+    it('queues (202) when the returned item is older: the failure proves nothing', async () => {
+      dynamo.on(PutItemCommand).callsFake((input: PutInput) => {
+        throw conditionFailed(stored(written(input).updatedAt - 1));
+      });
+      expect(await newHandler()(postProduct(sampleProduct()), lambdaContext())).toMatchObject({ statusCode: 202, body: QUEUED_MESSAGE });
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    });
+
+    it('without a returned item, confirms with a consistent read: newer → 200', async () => {
+      let updatedAt = 0;
+      dynamo.on(PutItemCommand).callsFake((input: PutInput) => {
+        updatedAt = written(input).updatedAt;
+        throw conditionFailed();
+      });
+      dynamo.on(GetItemCommand).callsFake(() => ({ Item: stored(updatedAt + 5) }));
+      expect(await newHandler()(postProduct(sampleProduct()), lambdaContext())).toMatchObject({ statusCode: 200, body: STORED_MESSAGE });
+      expect(dynamo.commandCalls(GetItemCommand)[0]!.args[0].input).toMatchObject({ Key: { id: { S: 'prod-1003' } }, ConsistentRead: true });
+      expect(sns).not.toHaveReceivedCommand(PublishCommand);
+    });
+
+    it.each<[string, () => Record<string, unknown> | undefined]>([
+      ['no item at all (an injected fault on a new id)', () => undefined],
+      ['an older item', () => stored(1)],
+      ['an item without ordering data', () => ({ id: { S: 'prod-1003' }, name: { S: 'x' } })],
+    ])('without a returned item, queues (202) when the read shows %s', async (_label, item) => {
+      dynamo.on(PutItemCommand).rejects(conditionFailed());
+      dynamo.on(GetItemCommand).callsFake(() => ({ Item: item() }));
+      expect(await newHandler()(postProduct(sampleProduct()), lambdaContext())).toMatchObject({ statusCode: 202, body: QUEUED_MESSAGE });
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    });
+
+    it('queues (202) when the confirming read fails', async () => {
+      dynamo.on(PutItemCommand).rejects(conditionFailed());
+      dynamo.on(GetItemCommand).rejects(new InternalServerError({ message: 'down', ...meta(500) }));
+      expect(await newHandler()(postProduct(sampleProduct()), lambdaContext())).toMatchObject({ statusCode: 202, body: QUEUED_MESSAGE });
+    });
+
+    it('counts an unexplained condition failure towards the breaker', async () => {
+      dynamo.on(PutItemCommand).rejects(conditionFailed());
+      dynamo.on(GetItemCommand).resolves({});
+      const handler = newHandler({ BREAKER_FAILURE_THRESHOLD: '2', BREAKER_COOLDOWN_MS: '60000' });
+      for (let i = 0; i < 3; i += 1) expect((await handler(postProduct(sampleProduct()), lambdaContext())).statusCode).toBe(202);
+      expect(dynamo.commandCalls(PutItemCommand)).toHaveLength(2);
+    });
   });
 
   it.each(transientErrors)('queues the write through SNS on %s and answers 202', async (_label, error) => {
@@ -95,23 +172,54 @@ describe('POST /productApi', () => {
     expect(typeof message.requestId).toBe('string');
   });
 
-  it('answers 503 with Retry-After when SNS fails too, and claims nothing', async () => {
-    dynamo.on(PutItemCommand).rejects(new InternalServerError({ message: 'down', ...meta(500) }));
-    sns.on(PublishCommand).rejects(new SNSServiceException({ name: 'InternalError', $fault: 'server', message: 'down', ...meta(500) }));
-    const result = await newHandler()(postProduct(sampleProduct()), lambdaContext());
+  describe('when SNS fails too: 503 with Retry-After, saying only what is known', () => {
+    const snsDown = () => new SNSServiceException({ name: 'InternalError', $fault: 'server', message: 'down', ...meta(500) });
+    const timedOut = () => Object.assign(new Error('Request timed out'), { name: 'TimeoutError' });
+    const aborted = () => Object.assign(new Error('This operation was aborted'), { name: 'AbortError' });
+    const answered500 = () => new InternalServerError({ message: 'down', ...meta(500) });
+    const refusedConnection = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), { code: 'ECONNREFUSED' });
 
-    expect(result.statusCode).toBe(503);
-    expect(result.headers!['Retry-After']).toMatch(/^\d+$/);
-    expect(JSON.parse(result.body).message).toMatch(/DynamoDB and the retry queue are both unavailable/);
+    it.each<[string, () => Error, () => Error, string]>([
+      ['DynamoDB and SNS answered with failures', answered500, snsDown, NOT_SAVED_MESSAGE],
+      ['DynamoDB refused the connection, SNS answered a failure', refusedConnection, snsDown, NOT_SAVED_MESSAGE],
+      ['DynamoDB timed out (the put may still land)', timedOut, snsDown, OUTCOME_UNKNOWN_MESSAGE],
+      ['the DynamoDB call was aborted at its budget', aborted, snsDown, OUTCOME_UNKNOWN_MESSAGE],
+      ['SNS timed out (the message may still be delivered)', answered500, timedOut, OUTCOME_UNKNOWN_MESSAGE],
+      ['SNS was aborted at the deadline', answered500, aborted, OUTCOME_UNKNOWN_MESSAGE],
+    ])('%s', async (_label, dynamoError, snsError, expected) => {
+      dynamo.on(PutItemCommand).rejects(dynamoError());
+      sns.on(PublishCommand).rejects(snsError());
+      const result = await newHandler()(postProduct(sampleProduct()), lambdaContext());
+
+      expect(result.statusCode).toBe(503);
+      expect(result.headers!['Retry-After']).toMatch(/^\d+$/);
+      expect(JSON.parse(result.body).message).toBe(expected);
+    });
+
+    it('says "not saved" when the open breaker kept DynamoDB from being called and SNS answered a failure', async () => {
+      dynamo.on(PutItemCommand).rejects(answered500());
+      sns.on(PublishCommand).rejects(snsDown());
+      const handler = newHandler({ BREAKER_FAILURE_THRESHOLD: '1', BREAKER_COOLDOWN_MS: '60000' });
+      await handler(postProduct(sampleProduct()), lambdaContext());
+      const result = await handler(postProduct(sampleProduct()), lambdaContext());
+      expect(dynamo.commandCalls(PutItemCommand)).toHaveLength(1);
+      expect(JSON.parse(result.body).message).toBe(NOT_SAVED_MESSAGE);
+    });
   });
 
-  it('answers 400 and does not queue when DynamoDB rejects the item as the client’s fault', async () => {
-    dynamo.on(PutItemCommand).rejects(new DynamoDBServiceException({ name: 'ValidationException', $fault: 'client', message: 'Item size has exceeded the maximum allowed size', ...meta(400) }));
-    const result = await newHandler()(postProduct(sampleProduct()), lambdaContext());
-    expect(result.statusCode).toBe(400);
-    expect(JSON.parse(result.body).message).toMatch(/DynamoDB rejected the product: Item size/);
-    expect(sns).not.toHaveReceivedCommand(PublishCommand);
-  });
+  it.each(['ValidationException', 'SerializationException', 'ItemCollectionSizeLimitExceededException'])(
+    'queues (202) a valid product DynamoDB refuses with %s, never a 400 blaming the client, and does not open the breaker',
+    async (name) => {
+      dynamo.on(PutItemCommand).rejects(new DynamoDBServiceException({ name, $fault: 'client', message: 'Operation failed due to a simulated fault', ...meta(400) }));
+      const handler = newHandler({ BREAKER_FAILURE_THRESHOLD: '1', BREAKER_COOLDOWN_MS: '60000' });
+      for (let i = 0; i < 2; i += 1) {
+        expect(await handler(postProduct(sampleProduct()), lambdaContext())).toMatchObject({ statusCode: 202, body: QUEUED_MESSAGE });
+      }
+      // One refused request is no outage: the next write still tries DynamoDB first.
+      expect(dynamo.commandCalls(PutItemCommand)).toHaveLength(2);
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
+    },
+  );
 
   it('opens the circuit breaker after repeated failures and then queues without calling DynamoDB', async () => {
     dynamo.on(PutItemCommand).rejects(new InternalServerError({ message: 'down', ...meta(500) }));
@@ -209,6 +317,41 @@ describe('GET /productApi', () => {
     const second = JSON.parse((await handler(apiEvent({ method: 'GET', query: { limit: '1', nextToken: first.nextToken } }), lambdaContext())).body);
     expect(second).toEqual({ items: [expect.objectContaining({ id: 'b', price: 2 })] });
     expect(dynamo.commandCalls(ScanCommand)[1]!.args[0].input).toMatchObject({ Limit: 1, ExclusiveStartKey: { id: { S: 'a' } } });
+  });
+
+  it.each([
+    ['GetItem', 'ValidationException'],
+    ['GetItem', 'ConditionalCheckFailedException'],
+    ['GetItem', 'SerializationException'],
+    ['Scan', 'ValidationException'],
+    ['Scan', 'ConditionalCheckFailedException'],
+    ['Scan', 'SerializationException'],
+  ])('answers 503 with Retry-After, never 500, when %s fails with %s (a faulted dependency)', async (operation, name) => {
+    const error = new DynamoDBServiceException({ name, $fault: 'client', message: 'Operation failed due to a simulated fault', ...meta(400) });
+    if (operation === 'GetItem') dynamo.on(GetItemCommand).rejects(error);
+    else dynamo.on(ScanCommand).rejects(error);
+    const result = await newHandler()(apiEvent({ method: 'GET', query: operation === 'GetItem' ? { id: 'prod-1' } : {} }), lambdaContext());
+    expect(result.statusCode).toBe(503);
+    expect(result.headers!['Retry-After']).toMatch(/^\d+$/);
+  });
+
+  it.each([
+    ['2,049 ASCII bytes', 'k'.repeat(2_049), 2_049],
+    ['1,025 two-byte characters', 'é'.repeat(1_025), 2_050],
+  ])('answers 400 naming the limit for a nextToken whose key is over 2,048 bytes (%s), without calling DynamoDB', async (_label, id, bytes) => {
+    const nextToken = Buffer.from(JSON.stringify(id)).toString('base64url');
+    const result = await newHandler()(apiEvent({ method: 'GET', query: { nextToken } }), lambdaContext());
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body).message).toBe(
+      `Invalid nextToken: its key is ${bytes} bytes, over DynamoDB's limit of 2048 bytes; pass the value a previous page returned`,
+    );
+    expect(dynamo.calls()).toHaveLength(0);
+  });
+
+  it('passes a nextToken whose key is exactly 2,048 bytes on to DynamoDB', async () => {
+    dynamo.on(ScanCommand).resolves({ Items: [] });
+    const nextToken = Buffer.from(JSON.stringify('k'.repeat(2_048))).toString('base64url');
+    expect((await newHandler()(apiEvent({ method: 'GET', query: { nextToken } }), lambdaContext())).statusCode).toBe(200);
   });
 
   it('rejects a forged nextToken with 400', async () => {
