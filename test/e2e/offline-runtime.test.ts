@@ -4,6 +4,7 @@
  */
 import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { names } from '../../infra/spec';
 import { QUEUED_MESSAGE, STORED_MESSAGE } from '../../lambdas/product/http';
@@ -226,7 +227,7 @@ describe('ordering and poison', () => {
   it('accepts the other queue URL forms LocalStack accepts (legacy path, path strategy), from the SDK', async () => {
     const { port } = new URL(runtime.url);
     // A queued write sent through the legacy path-style URL reaches the retry Lambda, which applies it.
-    const write = { ...product('prod-pathurl'), price: 29.99, updatedAt: Date.now(), requestId: 'path-style-url' };
+    const write = { ...product('prod-pathurl'), price: 29.99, updatedAt: Date.now(), requestId: randomUUID() };
     await runtime.sqs.send(new SendMessageCommand({ QueueUrl: `http://localhost:${port}/000000000000/${names.queue}`, MessageBody: JSON.stringify(write) }));
     expect(await eventually('prod-pathurl in the table', () => runtime.item('prod-pathurl'))).toMatchObject({ price: { N: '29.99' } });
 

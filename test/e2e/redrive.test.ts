@@ -3,7 +3,7 @@
  * outage must not dead-letter valid writes, while the queue's redrive still catches messages whose
  * invocations keep failing.
  */
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { names } from '../../infra/spec';
 import { fastTimings } from '../../local/runtime';
 import { eventually, OfflineRuntime } from '../support/offline';
@@ -35,6 +35,43 @@ describe('an outage longer than the redrive threshold', () => {
     expect(await dlqMessages(runtime)).toEqual([]);
     await eventually('the queue to drain', async () => (await runtime.depth(names.queue)) === 0);
   }, 60_000);
+});
+
+describe('SQS refusing SendMessage through every receive up to the threshold (issue #10, finding 6)', () => {
+  let runtime: OfflineRuntime;
+  beforeAll(async () => {
+    runtime = await OfflineRuntime.start(patience);
+  }, 60_000);
+  afterAll(() => runtime?.stop());
+
+  it('loses no accepted write: each is in the table or in the DLQ, from where a redrive applies it', async () => {
+    const ids = ['refused-1', 'refused-2', 'refused-3'];
+    await runtime.chaos('POST', 'faults', [{ service: 'dynamodb', operation: 'PutItem' }]);
+    for (const id of ids) expect((await runtime.post({ id, name: 'Kept', price: 1, description: '' })).status).toBe(202);
+    await eventually('the writes in the queue', async () => (await runtime.depth(names.queue)) >= ids.length);
+    // With 3 receives and a 1 s hold, 20 s outlasts every re-queue attempt: the queue's redrive takes them.
+    await runtime.chaos('POST', 'faults', [{ service: 'dynamodb', operation: 'PutItem' }, { service: 'sqs', operation: 'SendMessage' }]);
+    await new Promise((resolve) => setTimeout(resolve, 20_000));
+    await runtime.chaos('POST', 'faults', []);
+
+    // Every failed attempt is in the log, with the write's requestId.
+    const failed = runtime.logs.filter((line) => line.includes('Could not re-queue the write before the redrive threshold'));
+    expect(failed.length).toBeGreaterThanOrEqual(ids.length);
+    expect(failed.every((line) => /"requestId":"[0-9a-f-]{36}"/.test(line))).toBe(true);
+
+    // Whatever did not reach the table is in the DLQ (counted there), and a redrive applies it.
+    const dlq = await runtime.queueUrl(names.deadLetterQueue);
+    const queue = await runtime.queueUrl(names.queue);
+    await eventually('every write in the table or the DLQ', async () => {
+      const inTable = await Promise.all(ids.map((id) => runtime.item(id)));
+      return inTable.every(Boolean) || (await runtime.depth(names.queue)) === 0;
+    }, 30_000);
+    for (const message of await dlqMessages(runtime)) {
+      await runtime.sqs.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: message.Body! }));
+      await runtime.sqs.send(new DeleteMessageCommand({ QueueUrl: dlq, ReceiptHandle: message.ReceiptHandle }));
+    }
+    for (const id of ids) expect(await eventually(`${id} in the table`, () => runtime.item(id), 30_000)).toMatchObject({ name: { S: 'Kept' } });
+  }, 120_000);
 });
 
 describe('a retry function that keeps crashing', () => {

@@ -1,0 +1,264 @@
+/**
+ * Issue #10, the retry Lambda's part: the accepted-write guarantee under the faults the Chaos API
+ * can inject and the messages anyone can put on the queue. Each case runs against the offline
+ * runtime (the Lambdas from their bundles), with real SDK calls, the Chaos API, and the real AWS
+ * CLI for the queue messages.
+ */
+import { DeleteMessageCommand, type Message, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { names } from '../../infra/spec';
+import { fastTimings } from '../../local/runtime';
+import { eventually, OfflineRuntime } from '../support/offline';
+
+const run = promisify(execFile);
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const product = (id: string, extra: Record<string, unknown> = {}) => ({ id, name: 'Guarded', price: 12.5, description: 'An accepted write.', ...extra });
+const write = (id: string, extra: Record<string, unknown> = {}) => ({ ...product(id), updatedAt: Date.now(), requestId: randomUUID(), ...extra });
+const dynamoDown = { service: 'dynamodb', operation: 'PutItem', error: { statusCode: 500, code: 'InternalServerError' } };
+
+/** The real AWS CLI (v1) against the runtime, with LocalStack's usual test credentials. */
+async function aws(runtime: OfflineRuntime, ...args: string[]): Promise<string> {
+  const env = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1' };
+  const { stdout } = await run('aws', ['--endpoint-url', runtime.url, ...args], { env, maxBuffer: 16 * 1024 * 1024 });
+  return stdout;
+}
+
+async function cliQueueUrl(runtime: OfflineRuntime, name: string): Promise<string> {
+  return (JSON.parse(await aws(runtime, 'sqs', 'get-queue-url', '--queue-name', name)) as { QueueUrl: string }).QueueUrl;
+}
+
+/** Every DLQ message seen so far (received and deleted, so each is collected once). */
+class DeadLetters {
+  readonly seen: Message[] = [];
+  constructor(private readonly runtime: OfflineRuntime) {}
+
+  async collect(): Promise<Message[]> {
+    const dlq = await this.runtime.queueUrl(names.deadLetterQueue);
+    for (;;) {
+      const { Messages = [] } = await this.runtime.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: dlq, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }),
+      );
+      if (Messages.length === 0) return this.seen;
+      for (const message of Messages) {
+        this.seen.push(message);
+        await this.runtime.sqs.send(new DeleteMessageCommand({ QueueUrl: dlq, ReceiptHandle: message.ReceiptHandle }));
+      }
+    }
+  }
+
+  /** The DLQ message whose body mentions `marker`, once it is there. */
+  async find(marker: string, timeoutMs = 20_000): Promise<Message> {
+    return eventually(`a DLQ message containing ${marker}`, async () => (await this.collect()).find((message) => message.Body?.includes(marker)), timeoutMs);
+  }
+
+  ids(): string[] {
+    return this.seen.map((message) => {
+      try {
+        return String((JSON.parse(message.Body ?? '') as { id?: unknown }).id);
+      } catch {
+        return '(not JSON)';
+      }
+    });
+  }
+}
+
+/** The retry function's structured log lines. */
+function retryLogs(runtime: OfflineRuntime): Array<Record<string, unknown>> {
+  const prefix = `[${names.retryFunction}] `;
+  return runtime.logs
+    .filter((line) => line.startsWith(`${prefix}{`))
+    .map((line) => {
+      try {
+        return JSON.parse(line.slice(prefix.length)) as Record<string, unknown>;
+      } catch {
+        return {};
+      }
+    });
+}
+
+const attribute = (message: Message, name: string) => message.MessageAttributes?.[name]?.StringValue;
+
+describe('the retry Lambda with the deployed redrive threshold (timings scaled)', () => {
+  let runtime: OfflineRuntime;
+  let dlq: DeadLetters;
+
+  beforeAll(async () => {
+    runtime = await OfflineRuntime.start(fastTimings);
+    dlq = new DeadLetters(runtime);
+  }, 60_000);
+  afterAll(() => runtime?.stop());
+  afterEach(async () => {
+    await runtime.chaos('POST', 'faults', []);
+    await runtime.chaos('POST', 'effects', { latency: 0 });
+    await pause(400); // the breaker cooldown (300 ms) in the product Lambda's environments
+  });
+
+  /** Faults apply to calls that arrive after them: let the pollers' in-flight long polls (1 s) end first. */
+  const blockReceives = async (...others: unknown[]) => {
+    await runtime.chaos('POST', 'faults', [...others, { service: 'sqs', operation: 'ReceiveMessage' }]);
+    await pause(1_500);
+  };
+
+  /** Accepted writes (202) queued during a PutItem outage, and in the queue. */
+  async function queueAcceptedWrites(ids: string[]) {
+    await runtime.chaos('POST', 'faults', [dynamoDown]);
+    for (const id of ids) expect((await runtime.post(product(id))).status).toBe(202);
+  }
+
+  describe('finding 2: a write DynamoDB refuses is retried, not dead-lettered on one refusal', () => {
+    it.each(['ValidationException', 'SerializationException', 'ItemCollectionSizeLimitExceededException'])(
+      'an accepted write refused for a while with %s reaches the table once DynamoDB takes it',
+      async (code) => {
+        const id = `refused-${code}`;
+        await queueAcceptedWrites([id]);
+        await runtime.chaos('POST', 'faults', [{ service: 'dynamodb', operation: 'PutItem', error: { statusCode: 400, code } }]);
+        await pause(4_000); // several receives, each refused
+        await runtime.chaos('POST', 'faults', []);
+
+        expect(await eventually(`${id} in the table`, () => runtime.item(id), 30_000)).toMatchObject({ name: { S: 'Guarded' } });
+        await dlq.collect();
+        expect(dlq.ids()).not.toContain(id);
+        const refusals = retryLogs(runtime).filter((line) => line.productId === id && line.message === 'DynamoDB refused the write; it will be retried');
+        expect(refusals.length).toBeGreaterThanOrEqual(1);
+        expect(refusals[0]).toMatchObject({ error: expect.stringContaining('simulated fault') });
+      },
+      60_000,
+    );
+
+    it('parks a write refused on five separate receives in the DLQ with its reason, from where a redrive applies it', async () => {
+      const id = 'refused-for-good';
+      await queueAcceptedWrites([id]);
+      await runtime.chaos('POST', 'faults', [{ service: 'dynamodb', operation: 'PutItem', error: { statusCode: 400, code: 'ValidationException' } }]);
+
+      const parked = await dlq.find(`"${id}"`, 45_000);
+      expect(attribute(parked, 'reasonCode')).toBe('refused-by-dynamodb');
+      expect(attribute(parked, 'refusals')).toBe('5');
+      expect(attribute(parked, 'reason')).toMatch(/refused the write 5 times, on separate receives; last: .*simulated fault/);
+      expect(attribute(parked, 'sourceMessageId')).toBeTruthy();
+      expect(await runtime.item(id)).toBeUndefined();
+
+      // The redrive, as an operator would do it with the AWS CLI: the parked body back on the queue.
+      await runtime.chaos('POST', 'faults', []);
+      const bodyFile = path.join(mkdtempSync(path.join(tmpdir(), 'redrive-')), 'body.json');
+      writeFileSync(bodyFile, parked.Body!);
+      try {
+        await aws(runtime, 'sqs', 'send-message', '--queue-url', await cliQueueUrl(runtime, names.queue), '--message-body', `file://${bodyFile}`);
+      } finally {
+        rmSync(path.dirname(bodyFile), { recursive: true, force: true });
+      }
+      expect(await eventually(`${id} in the table after the redrive`, () => runtime.item(id))).toMatchObject({ name: { S: 'Guarded' } });
+    }, 90_000);
+  });
+
+  describe('finding 3: the retry Lambda trusts only what the product Lambda could have written', () => {
+    it.each([
+      ['a future updatedAt (year 2100)', 'bound-future', { updatedAt: 4_102_444_800_000 }, /updatedAt.*future/],
+      ['an updatedAt ten minutes ahead', 'bound-skew', { updatedAt: Date.now() + 10 * 60_000 }, /updatedAt.*future/],
+      ['an absurdly old updatedAt', 'bound-old', { updatedAt: 1 }, /updatedAt.*old/],
+      ['a requestId the product Lambda never writes', 'bound-request', { requestId: 'zzzz-wins-every-tie' }, /requestId/],
+    ])('rejects a CLI-sent message with %s to the DLQ with a reason; a later POST to that id is stored', async (_label, id, override, reason) => {
+      await aws(runtime, 'sqs', 'send-message', '--queue-url', await cliQueueUrl(runtime, names.queue), '--message-body', JSON.stringify(write(id, { name: 'Forged', ...override })));
+
+      await eventually('the message handled', async () => (await runtime.depth(names.queue)) === 0);
+
+      // A later write to that id is stored, not silently discarded behind the forged one.
+      expect((await runtime.post(product(id, { name: 'Later' }))).status).toBe(200);
+      expect(await runtime.item(id)).toMatchObject({ name: { S: 'Later' } });
+
+      const rejected = await dlq.find(`"${id}"`);
+      expect(attribute(rejected, 'reason')).toMatch(reason);
+      expect(attribute(rejected, 'reasonCode')).toBe('invalid-message');
+    }, 40_000);
+
+    it('still applies a CLI-sent write the product Lambda could have produced', async () => {
+      await aws(runtime, 'sqs', 'send-message', '--queue-url', await cliQueueUrl(runtime, names.queue), '--message-body', JSON.stringify(write('bound-ok', { updatedAt: Date.now() + 60_000 })));
+      expect(await eventually('bound-ok in the table', () => runtime.item('bound-ok'))).toMatchObject({ name: { S: 'Guarded' } });
+    });
+  });
+
+  describe('finding 8: each record of a concurrent batch logs with its own requestId', () => {
+    it('every retry log line about a record carries that record’s requestId', async () => {
+      const writes = Array.from({ length: 8 }, (_, i) => write(`log-${i}`));
+      const expected = new Map(writes.map((w) => [w.id, w.requestId]));
+      // Held back, then received together, and slowed so the records' processing interleaves.
+      await blockReceives();
+      for (const w of writes) await runtime.sqs.send(new SendMessageCommand({ QueueUrl: await runtime.queueUrl(names.queue), MessageBody: JSON.stringify(w) }));
+      await runtime.chaos('POST', 'effects', { latency: 150 });
+      await runtime.chaos('POST', 'faults', []);
+      for (const w of writes) await eventually(`${w.id} in the table`, () => runtime.item(w.id));
+
+      const lines = retryLogs(runtime).filter((line) => typeof line.productId === 'string' && expected.has(line.productId));
+      expect(lines.filter((line) => line.message === 'Queued write applied')).toHaveLength(writes.length);
+      // Several records of one invocation, so they really ran side by side.
+      const invocations = new Map<string, number>();
+      for (const line of lines) invocations.set(String(line.function_request_id), (invocations.get(String(line.function_request_id)) ?? 0) + 1);
+      expect(Math.max(...invocations.values())).toBeGreaterThan(1);
+      const wrong = lines.filter((line) => line.requestId !== expected.get(String(line.productId)));
+      expect(wrong.map((line) => `${String(line.productId)}: ${String(line.requestId)}`)).toEqual([]);
+    }, 40_000);
+  });
+
+  describe('finding 9: a poison message near the 1 MiB limit', () => {
+    it('reaches the DLQ, truncated to fit, with its reason and its full size', async () => {
+      const size = 1_048_576 - 64;
+      const body = `{"id":"huge-poison","pad":"${'x'.repeat(size - 30)}`;
+      const bodyFile = path.join(mkdtempSync(path.join(tmpdir(), 'huge-')), 'body.json');
+      writeFileSync(bodyFile, body);
+      try {
+        await aws(runtime, 'sqs', 'send-message', '--queue-url', await cliQueueUrl(runtime, names.queue), '--message-body', `file://${bodyFile}`);
+      } finally {
+        rmSync(path.dirname(bodyFile), { recursive: true, force: true });
+      }
+
+      const parked = await dlq.find('"huge-poison"');
+      expect(attribute(parked, 'reason')).toMatch(/JSON/);
+      expect(attribute(parked, 'reasonCode')).toBe('invalid-message');
+      expect(attribute(parked, 'bodyTruncated')).toBe('true');
+      expect(Number(attribute(parked, 'originalBodyBytes'))).toBe(Buffer.byteLength(body));
+      expect(body.startsWith(parked.Body!.slice(0, 1000))).toBe(true);
+      await eventually('the queue to drain', async () => (await runtime.depth(names.queue)) === 0);
+    }, 40_000);
+
+    it('logs a failure to dead-letter, keeps the message, and dead-letters it once SQS takes it', async () => {
+      await blockReceives();
+      await runtime.sqs.send(new SendMessageCommand({ QueueUrl: await runtime.queueUrl(names.queue), MessageBody: '{"id":"dlq-refused", broken' }));
+      await runtime.chaos('POST', 'faults', [{ service: 'sqs', operation: 'SendMessage' }]);
+      await eventually('the failed dead-letter in the log', async () =>
+        retryLogs(runtime).some((line) => String(line.message).includes('Could not move') && String(line.reason).includes('JSON')) || undefined,
+      );
+      await runtime.chaos('POST', 'faults', []);
+      const parked = await dlq.find('"dlq-refused"');
+      expect(attribute(parked, 'reason')).toMatch(/JSON/);
+    }, 40_000);
+  });
+});
+
+describe('finding 6: a long PutItem + SendMessage outage, with the redrive threshold scaled to 6 receives', () => {
+  let runtime: OfflineRuntime;
+  beforeAll(async () => {
+    runtime = await OfflineRuntime.start({ ...fastTimings, maxReceiveCount: 6 });
+  }, 60_000);
+  afterAll(() => runtime?.stop());
+
+  it('loses no accepted write: each reaches the table, none is dead-lettered, every failed re-queue is logged', async () => {
+    const ids = ['combined-1', 'combined-2', 'combined-3'];
+    await runtime.chaos('POST', 'faults', [dynamoDown]);
+    for (const id of ids) expect((await runtime.post(product(id))).status).toBe(202);
+    await eventually('the writes in the queue', async () => (await runtime.depth(names.queue)) >= ids.length);
+    await runtime.chaos('POST', 'faults', [dynamoDown, { service: 'sqs', operation: 'SendMessage' }]);
+    await pause(20_000);
+    await runtime.chaos('POST', 'faults', []);
+
+    for (const id of ids) await eventually(`${id} in the table`, () => runtime.item(id), 40_000);
+    const dlq = new DeadLetters(runtime);
+    expect(await dlq.collect()).toEqual([]);
+    const failedRequeues = retryLogs(runtime).filter((line) => String(line.message).startsWith('Could not re-queue'));
+    expect(failedRequeues.length).toBeGreaterThanOrEqual(ids.length);
+    expect(failedRequeues.every((line) => typeof line.requestId === 'string' && line.error !== undefined)).toBe(true);
+  }, 120_000);
+});
