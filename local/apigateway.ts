@@ -48,6 +48,40 @@ const json = (statusCode: number, message: string, requestId: string): HttpAnswe
   body: JSON.stringify({ message }),
 });
 
+/**
+ * API Gateway's answer when Lambda throttles the proxy integration's function (the Invoke API
+ * answers 429 TooManyRequestsException, "Rate Exceeded."): a 500, its INTEGRATION_FAILURE
+ * gateway response, `{"message": "Internal server error"}` and x-amzn-ErrorType
+ * InternalServerErrorException; its execution log says "Execution failed due to configuration
+ * error: Rate Exceeded." API Gateway never retries the invocation ("Handling Lambda errors with
+ * an API Gateway API", AWS Lambda Developer Guide). The function never ran, so nothing was
+ * stored. The status, headers and `message` are AWS's; `reason` (ours) says what happened.
+ */
+export function throttledAnswer(functionName: string, limit: number, requestId: string): HttpAnswer {
+  return {
+    statusCode: 500,
+    headers: { 'Content-Type': 'application/json', 'x-amzn-RequestId': requestId, 'x-amzn-ErrorType': 'InternalServerErrorException' },
+    body: JSON.stringify({
+      message: 'Internal server error',
+      reason:
+        `Lambda throttled ${functionName} (429 TooManyRequestsException: Rate Exceeded.): all ${limit} of its concurrent executions were busy. ` +
+        'The function did not run and nothing was stored; retry with backoff.',
+    }),
+  };
+}
+
+/** The answer to an API request once the runtime is stopping: not run, or cut short when the wait for it ran out. */
+export function stoppingAnswer(requestId: string, started: boolean): HttpAnswer {
+  const message = started
+    ? 'The offline runtime stopped before this request finished: its outcome is unknown, and nothing persists between runs.'
+    : 'The offline runtime is stopping: this request was not run. Nothing persists between runs; send it again after the next start.';
+  return {
+    statusCode: 503,
+    headers: { 'Content-Type': 'application/json', 'x-amzn-RequestId': requestId, 'x-amzn-ErrorType': 'ServiceUnavailableException', Connection: 'close' },
+    body: JSON.stringify({ message }),
+  };
+}
+
 /** The route this API defines, or API Gateway's answer when there is none. */
 export function routeError(request: ApiRequest, method: string, requestId: string): HttpAnswer | undefined {
   if (request.apiId !== names.restApiId) return json(404, `Not Found: no REST API with id ${request.apiId}`, requestId);

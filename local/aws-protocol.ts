@@ -45,7 +45,7 @@ const XMLNS: Record<string, string> = {
 const escapeXml = (text: string) => text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The HTTP answer for a faulted call. */
-export function faultResponse(call: AwsCall, fault: Fault): { statusCode: number; headers: Record<string, string>; body: string } {
+export function faultResponse(call: AwsCall, fault: Fault, message = FAULT_MESSAGE): { statusCode: number; headers: Record<string, string>; body: string } {
   const requestId = randomUUID();
   if (call.protocol === 'json') {
     return {
@@ -57,7 +57,7 @@ export function faultResponse(call: AwsCall, fault: Fault): { statusCode: number
         // SQS's JSON protocol carries the query-compatible code here.
         ...(call.service === 'sqs' ? { 'x-amzn-query-error': `${fault.code};${fault.statusCode < 500 ? 'Sender' : 'Receiver'}` } : {}),
       },
-      body: JSON.stringify({ __type: fault.code, message: FAULT_MESSAGE }),
+      body: JSON.stringify({ __type: fault.code, message }),
     };
   }
   const type = fault.statusCode < 500 ? 'Sender' : 'Receiver';
@@ -66,7 +66,7 @@ export function faultResponse(call: AwsCall, fault: Fault): { statusCode: number
     headers: { 'Content-Type': 'text/xml', 'x-amzn-RequestId': requestId },
     body:
       `<ErrorResponse xmlns="${XMLNS[call.service] ?? XMLNS.sns}"><Error><Type>${type}</Type><Code>${escapeXml(fault.code)}</Code>` +
-      `<Message>${FAULT_MESSAGE}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+      `<Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
   };
 }
 

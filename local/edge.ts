@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ApiRequest, type HttpAnswer, matchApiRequest } from './apigateway';
+import { type ApiRequest, type HttpAnswer, matchApiRequest, newRequestId, stoppingAnswer } from './apigateway';
 import { type AwsCall, canonicalQueueUrl, EVENT_SOURCE_HEADER, faultResponse, identify } from './aws-protocol';
 import { Chaos, ChaosValidationError } from './chaos';
 import { OriginPolicy } from './origin';
@@ -24,7 +24,8 @@ export interface EdgeOptions {
   chaos: Chaos;
   /** Where each service's calls go: a loopback port of its emulator. */
   backends: Record<string, number>;
-  api: (request: ApiRequest, req: IncomingMessage, body: string) => Promise<HttpAnswer>;
+  /** Answers a product API request; `requestId` is API Gateway's id for it. */
+  api: (request: ApiRequest, req: IncomingMessage, body: string, requestId: string) => Promise<HttpAnswer>;
   health: () => Record<string, unknown>;
   /** Origins besides the runtime's own whose pages may change faults and data (EXTRA_CORS_ALLOWED_ORIGINS). */
   allowedOrigins?: string[];
@@ -35,6 +36,18 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024; // API Gateway's payload limit
 const HELD_RETRY_MS = 250;
 
 class PayloadTooLarge extends Error {}
+
+const STOPPING_MESSAGE = 'The offline runtime is stopping: this call was not run';
+const CUT_SHORT_MESSAGE = 'The offline runtime stopped before this call finished: its outcome is unknown';
+
+/** What a request gets if the runtime stops before it is answered: `started` once it is under way. */
+type Fallback = (started: boolean) => HttpAnswer;
+
+/** Answers of the edge while it stops: refused at once, or cut short when the wait for them ran out. */
+export interface EdgeStopCounts {
+  refused: number;
+  cutShort: number;
+}
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -48,6 +61,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 function send(res: ServerResponse, answer: HttpAnswer): void {
+  // Answered already (the runtime stopped before this request finished and said so).
+  if (res.headersSent || res.writableEnded) return;
   res.writeHead(answer.statusCode, answer.headers);
   res.end(answer.body);
 }
@@ -71,9 +86,16 @@ export class Edge {
   private listeningPort = 0;
   /** The event source's latest failing poll (what and when it was sent), so a streak of them is logged once. */
   private pollTrouble: { outcome: string; sentAt: number } | undefined;
+  /** Every request not answered yet, with the answer it gets if the runtime stops first. */
+  private readonly open = new Map<ServerResponse, { fallback: Fallback; started: boolean }>();
+  private stopping = false;
+  private readonly stopSignal = new AbortController();
+  private readonly stopCounts: EdgeStopCounts = { refused: 0, cutShort: 0 };
 
   constructor(private readonly options: EdgeOptions) {
     this.server = http.createServer((req, res) => {
+      this.open.set(res, { fallback: () => json(503, { message: STOPPING_MESSAGE }), started: false });
+      res.once('close', () => this.open.delete(res));
       this.handle(req, res).catch((error: unknown) => {
         options.log(`Edge error on ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
         if (!res.headersSent) sendJson(res, 500, { message: 'Internal error in the offline runtime' });
@@ -108,10 +130,67 @@ export class Edge {
     return this.held.length;
   }
 
-  async close(): Promise<void> {
+  /** Requests received and not answered yet. */
+  get openRequests(): number {
+    return this.open.size;
+  }
+
+  /**
+   * From now on every new request (API, AWS call, Chaos API, health) is answered 503 at once, in
+   * its own format, saying the runtime is stopping; AWS calls waiting out the latency effect are
+   * refused now rather than forwarded; held SNS deliveries are no longer retried.
+   */
+  beginStop(): void {
+    this.stopping = true;
+    this.stopSignal.abort();
     clearInterval(this.heldTimer);
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  /** Resolves once every open request is answered, or after `timeoutMs`; true if all are. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const until = Date.now() + timeoutMs;
+    while (this.open.size > 0 && Date.now() < until) await sleep(20);
+    return this.open.size === 0;
+  }
+
+  /** Answers every request still open: 503, the runtime stopped before it finished (or before it began). */
+  answerOpen(): void {
+    this.beginStop();
+    for (const [res, { fallback, started }] of this.open) {
+      if (!res.headersSent) this.stopCounts.cutShort += 1;
+      send(res, fallback(started));
+      if (!res.writableEnded) res.end();
+    }
+  }
+
+  /** Answers every request still open, then closes. */
+  async close(): Promise<EdgeStopCounts> {
+    this.answerOpen();
+    this.server.closeIdleConnections();
+    const closed = new Promise((resolve) => this.server.close(resolve));
+    // Connections with a request still arriving (or a client that never reads) do not hold the stop.
+    setTimeout(() => this.server.closeAllConnections(), 500).unref();
+    await closed;
+    return { ...this.stopCounts };
+  }
+
+  /** Whether a request is refused because the runtime is stopping; if so it is answered. */
+  private refuseIfStopping(res: ServerResponse): boolean {
+    if (!this.stopping) return false;
+    const entry = this.open.get(res);
+    this.stopCounts.refused += 1;
+    send(res, entry ? entry.fallback(false) : json(503, { message: STOPPING_MESSAGE }));
+    return true;
+  }
+
+  private setFallback(res: ServerResponse, fallback: Fallback): void {
+    const entry = this.open.get(res);
+    if (entry) entry.fallback = fallback;
+  }
+
+  private markStarted(res: ServerResponse): void {
+    const entry = this.open.get(res);
+    if (entry) entry.started = true;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -127,7 +206,18 @@ export class Edge {
 
     // The product API is the app's public API: answered as API Gateway would, whatever the origin.
     const api = control ? undefined : matchApiRequest(req.headers.host, req.url ?? '/');
-    if (api) return send(res, await this.options.api(api, req, body));
+    if (api) {
+      const requestId = newRequestId();
+      this.setFallback(res, (started) => stoppingAnswer(requestId, started));
+      if (this.refuseIfStopping(res)) return;
+      this.markStarted(res);
+      return send(res, await this.options.api(api, req, body, requestId));
+    }
+    if (!control) {
+      const call = identify(req.headers, body);
+      if (call) this.setFallback(res, (started) => faultResponse(call, { statusCode: 503, code: 'ServiceUnavailable' }, started ? CUT_SHORT_MESSAGE : STOPPING_MESSAGE));
+    }
+    if (this.refuseIfStopping(res)) return;
 
     // The control endpoints and the AWS APIs change only for the runtime's own pages (and non-browser clients).
     const method = req.method ?? 'GET';
@@ -140,6 +230,7 @@ export class Edge {
     if (decision.kind === 'preflight') return send(res, { statusCode: 204, headers: decision.headers, body: '' });
     const cors = decision.kind === 'allowed' ? decision.headers : {};
 
+    if (!control) this.markStarted(res);
     const answer = control ? this.localstackApi(method, url.pathname, body) : await this.awsCall(req, url, body);
     send(res, withCors(answer, cors));
   }
@@ -159,7 +250,13 @@ export class Edge {
       request = { ...request, url: '/' };
       body = this.canonicalQueueUrls(body, call.region);
     }
-    if (chaos.latency > 0) await sleep(chaos.latency);
+    if (chaos.latency > 0) await sleep(chaos.latency, undefined, { signal: this.stopSignal.signal }).catch(() => undefined);
+    // A call still waiting out the latency when the runtime began to stop is not run.
+    if (this.stopping) {
+      this.stopCounts.refused += 1;
+      log(`AWS ${call.service}.${call.operation} => 503 (not run: the runtime is stopping)`);
+      return faultResponse(call, { statusCode: 503, code: 'ServiceUnavailable' }, STOPPING_MESSAGE);
+    }
     const fault = chaos.faultFor(call);
     if (fault) {
       const outcome = `${fault.statusCode} (${fault.code})`;

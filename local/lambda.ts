@@ -3,6 +3,10 @@
  * function's environment and its own module state; one invocation at a time per environment;
  * new environments (cold starts) up to the concurrency limit; an invocation that outlives its
  * timeout fails and its environment is thrown away.
+ *
+ * Beyond the concurrency limit an invocation is throttled at once, as Lambda throttles a
+ * function at its reserved concurrency: `429 TooManyRequestsException` ("Rate Exceeded."), the
+ * handler never runs. Nothing waits in a queue for an environment to free up.
  */
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
@@ -24,6 +28,13 @@ export interface FunctionSettings {
 
 export type InvokeResult = { ok: true; result: unknown; requestId: string } | { ok: false; errorType: string; errorMessage: string; requestId: string };
 
+/** What the Lambda Invoke API answers when a function is at its concurrency limit (HTTP 429). */
+export const THROTTLED = { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.', reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' } as const;
+/** What an invocation gets once the function is stopping (the runtime is shutting down): it never runs. */
+export const STOPPING_ERROR = 'Runtime.Stopping';
+
+export const isThrottled = (result: InvokeResult): boolean => !result.ok && result.errorType === THROTTLED.errorType;
+
 interface Environment {
   worker: Worker;
   busy: boolean;
@@ -32,15 +43,42 @@ interface Environment {
 
 export class LocalFunction {
   private readonly environments = new Set<Environment>();
-  private readonly waiting: Array<() => void> = [];
+  private readonly idleWaiters = new Set<() => void>();
   private nextId = 0;
-  private stopped = false;
+  private stopping = false;
+  private throttleCount = 0;
 
   constructor(private readonly settings: FunctionSettings) {}
 
+  get name(): string {
+    return this.settings.name;
+  }
+
+  /** Invocations running now (at most maxConcurrency). */
+  get running(): number {
+    return [...this.environments].filter((environment) => environment.busy).length;
+  }
+
+  /** Invocations refused so far because every environment was busy. */
+  get throttles(): number {
+    return this.throttleCount;
+  }
+
+  get maxConcurrency(): number {
+    return this.settings.maxConcurrency;
+  }
+
   async invoke(event: unknown): Promise<InvokeResult> {
-    const environment = await this.acquire();
     const requestId = randomUUID();
+    if (this.stopping) {
+      return { ok: false, errorType: STOPPING_ERROR, errorMessage: `${this.settings.name} is not invoked: the offline runtime is stopping`, requestId };
+    }
+    const environment = this.acquire();
+    if (!environment) {
+      this.throttleCount += 1;
+      this.settings.log(`Throttled: all ${this.settings.maxConcurrency} environments busy (${THROTTLED.errorType}: ${THROTTLED.errorMessage})`);
+      return { ok: false, errorType: THROTTLED.errorType, errorMessage: THROTTLED.errorMessage, requestId };
+    }
     const { timeoutSeconds } = this.settings;
     const started = Date.now();
     this.settings.log(`START RequestId: ${requestId}`);
@@ -64,38 +102,57 @@ export class LocalFunction {
     return result;
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await Promise.all([...this.environments].map((environment) => environment.worker.terminate()));
-    this.environments.clear();
+  /** Refuses every invocation from now on; those running go on. */
+  beginStop(): void {
+    this.stopping = true;
   }
 
-  private async acquire(): Promise<Environment> {
-    for (;;) {
-      if (this.stopped) throw new Error(`${this.settings.name} is stopped`);
-      const idle = [...this.environments].find((environment) => !environment.busy);
-      if (idle) {
-        idle.busy = true;
-        return idle;
-      }
-      if (this.environments.size < this.settings.maxConcurrency) {
-        const created = this.create();
-        created.busy = true;
-        return created;
-      }
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+  /** Resolves once no invocation is running, or after `timeoutMs`; true if none is. */
+  async idle(timeoutMs: number): Promise<boolean> {
+    if (this.running === 0) return true;
+    let done: () => void = () => undefined;
+    const idle = new Promise<void>((resolve) => (done = resolve));
+    this.idleWaiters.add(done);
+    const timer = setTimeout(done, timeoutMs);
+    await idle;
+    clearTimeout(timer);
+    this.idleWaiters.delete(done);
+    return this.running === 0;
+  }
+
+  /** Stops every environment; an invocation still running fails (its caller gets an answer). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const environments = [...this.environments];
+    this.environments.clear();
+    for (const environment of environments) {
+      environment.pending?.settle({ ok: false, errorType: STOPPING_ERROR, errorMessage: `${this.settings.name} was stopped with the offline runtime before it finished`, requestId: environment.pending.requestId });
     }
+    await Promise.all(environments.map((environment) => environment.worker.terminate()));
+  }
+
+  /** An idle environment, a new one below the limit, or undefined: throttled. */
+  private acquire(): Environment | undefined {
+    const idle = [...this.environments].find((environment) => !environment.busy);
+    const environment = idle ?? (this.environments.size < this.settings.maxConcurrency ? this.create() : undefined);
+    if (environment) environment.busy = true;
+    return environment;
   }
 
   private release(environment: Environment): void {
     environment.busy = false;
     environment.pending = undefined;
-    this.waiting.shift()?.();
+    this.notifyIfIdle();
   }
 
   private discard(environment: Environment): void {
     this.environments.delete(environment);
     void environment.worker.terminate();
+    this.notifyIfIdle();
+  }
+
+  private notifyIfIdle(): void {
+    if (this.running === 0) for (const waiter of this.idleWaiters) waiter();
   }
 
   private create(): Environment {
@@ -132,6 +189,7 @@ export class LocalFunction {
       // An init error or an uncaught exception ends the environment, failing what it was running.
       log(`Environment failed: ${error.message}`);
       this.environments.delete(environment);
+      this.notifyIfIdle();
       environment.pending?.settle({ ok: false, errorType: 'Runtime.Error', errorMessage: error.message, requestId: environment.pending.requestId });
     });
     this.environments.add(environment);

@@ -6,7 +6,7 @@ import '../scripts/lib/quiet-sdk';
 import { localstack, names } from '../infra/spec';
 import { command, int, InvalidArgumentError, main, npmHint, Option, parse, UsageError } from '../scripts/lib/cli';
 import { EXTRA_ORIGINS_ENV, normalizeOrigin, parseOrigins } from './origin';
-import { type LogLevel, type StopReport, startRuntime } from './runtime';
+import { type LogLevel, STOP_GRACE_MS, type StopReport, startRuntime } from './runtime';
 
 interface StartOptions {
   port: number;
@@ -50,8 +50,19 @@ product API.`,
 
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
-/** The last line of a run: what stopping discarded. */
-function stopMessage({ queued, deadLettered, heldDeliveries }: StopReport): string {
+/** The last line of a run: what stopping refused, cut short and discarded. */
+function stopMessage(report: StopReport): string {
+  const requests: string[] = [];
+  if (report.refused > 0) requests.push(`${plural(report.refused, 'request', 'requests')} refused with 503 while stopping`);
+  if (report.cutShort > 0) requests.push(`${plural(report.cutShort, 'request', 'requests')} still under way after ${STOP_GRACE_MS / 1000} s answered 503 (outcome unknown)`);
+  if (report.stoppedInvocations > 0) requests.push(`${plural(report.stoppedInvocations, 'Lambda invocation', 'Lambda invocations')} stopped unfinished`);
+  const discarded = discardMessage(report);
+  return requests.length === 0 ? discarded : `${discarded} ${capitalize(requests.join('; '))}.`;
+}
+
+const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+function discardMessage({ queued, deadLettered, heldDeliveries }: StopReport): string {
   const gone = 'discarded with the runtime (nothing persists between runs)';
   let message: string;
   if (queued === undefined) {
@@ -114,20 +125,30 @@ Nothing persists between runs. Press Ctrl-C to stop.
 
   return new Promise<number>((resolve) => {
     let stopping = false;
+    let forced = false;
     const shutdown = (signal: string) => {
+      if (forced) return;
       if (stopping) {
-        console.log(`${signal} again: exiting without waiting for the runtime to stop.`);
-        resolve(130);
+        forced = true;
+        console.log(`${signal} again: exiting without waiting for the runtime to stop (open requests are answered 503; everything pending is discarded).`);
+        runtime.abandon();
+        // A moment for those answers to leave before the process ends.
+        setTimeout(() => resolve(130), 100);
         return;
       }
       stopping = true;
-      console.log(`${signal}: stopping the offline runtime...`);
+      console.log(
+        `${signal}: stopping the offline runtime. New requests are refused (503); what is under way gets up to ${STOP_GRACE_MS / 1000} s. ` +
+          'Press Ctrl-C again to exit at once.',
+      );
       runtime.stop().then(
         (report) => {
+          if (forced) return;
           console.log(stopMessage(report));
           resolve(0);
         },
         (error: unknown) => {
+          if (forced) return;
           console.error(`Error while stopping: ${error instanceof Error ? error.message : String(error)}`);
           resolve(1);
         },

@@ -16,11 +16,11 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { env, functionEnvironment, functions, localstack, names, region, retryPath, timing } from '../infra/spec';
 import { buildAll, distDir } from '../scripts/build';
-import { INTEGRATION_TIMEOUT_MS, newRequestId, proxyAnswer, proxyEvent, routeError } from './apigateway';
+import { INTEGRATION_TIMEOUT_MS, proxyAnswer, proxyEvent, routeError, stoppingAnswer, throttledAnswer } from './apigateway';
 import { Chaos } from './chaos';
 import { Edge, type LogLevel } from './edge';
 import { markAsEventSource, pollOnce } from './event-source';
-import { LocalFunction } from './lambda';
+import { isThrottled, LocalFunction, STOPPING_ERROR } from './lambda';
 import { EXTRA_ORIGINS_ENV, parseOrigins } from './origin';
 import { createMessaging, createTable } from './resources';
 
@@ -64,8 +64,30 @@ export interface RuntimeOptions {
   log?: (line: string, level?: LogLevel) => void;
 }
 
+/**
+ * The product function's concurrency limit: the execution environments the runtime gives it, as
+ * AWS gives a function with this reserved concurrency. Beyond it an invocation is throttled at
+ * once (Lambda: 429 TooManyRequestsException) and API Gateway answers the client 500 "Internal
+ * server error" (see throttledAnswer); no request waits in a queue for an environment. The retry
+ * function's limit is the event source mapping's maximum concurrency (retryPath.maximumConcurrency).
+ */
+export const PRODUCT_CONCURRENCY = 10;
+
+/**
+ * How long a stop waits for requests and invocations already under way (new ones are refused
+ * at once). Calls they make are refused too, so they end quickly; whatever is still open then is
+ * answered 503 and its environment is stopped.
+ */
+export const STOP_GRACE_MS = 3_000;
+
 /** What a stop discarded: nothing persists between runs. */
 export interface StopReport {
+  /** Requests (API and AWS calls) refused with 503 because the runtime was stopping. */
+  refused: number;
+  /** Requests still under way when the grace period ran out, answered 503 (outcome unknown). */
+  cutShort: number;
+  /** Lambda invocations still running when the grace period ran out, stopped with their environments. */
+  stoppedInvocations: number;
   /** Messages in ProductEventsQueue (visible, in flight and delayed); undefined if they could not be counted. */
   queued: number | undefined;
   /** Messages in ProductEventsDLQ; undefined if they could not be counted. */
@@ -80,8 +102,13 @@ export interface Runtime {
   chaos: Chaos;
   /** The origins whose pages may change faults and data: the runtime's own and the extra ones. */
   allowedOrigins: string[];
-  /** Stops everything; resolves with what was still pending and is now discarded. */
+  /**
+   * Stops everything: refuses new work at once (503), waits up to STOP_GRACE_MS for what is under
+   * way, answers what is still open (503), and resolves with what was refused, cut short and discarded.
+   */
   stop(): Promise<StopReport>;
+  /** For an exit that will not wait for stop(): answers every open request 503 now, so none is closed without an answer. */
+  abandon(): void;
 }
 
 const defaults: Timings = {
@@ -123,10 +150,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const host = options.host ?? '127.0.0.1';
   const chaos = new Chaos(options.random);
   const cleanup: Array<() => Promise<unknown>> = [];
-  const report: StopReport = { queued: undefined, deadLettered: undefined, heldDeliveries: 0 };
+  const report: StopReport = { refused: 0, cutShort: 0, stoppedInvocations: 0, queued: undefined, deadLettered: undefined, heldDeliveries: 0 };
+  // Stopping: refuse new work at once (beginStop), wait a bounded time for what is under way (drain), then clean up.
+  const beginStop: Array<() => void> = [];
+  const drain: Array<(timeoutMs: number) => Promise<unknown>> = [];
+  const drained: Array<() => void> = [];
+  let abandon: () => void = () => undefined;
   let stopped: Promise<StopReport> | undefined;
   const stop = () =>
     (stopped ??= (async () => {
+      for (const step of beginStop) step();
+      const until = Date.now() + STOP_GRACE_MS;
+      for (const step of drain) await step(Math.max(0, until - Date.now())).catch(() => undefined);
+      for (const step of drained) step();
       for (const step of cleanup.reverse()) await step().catch(() => undefined);
       return report;
     })());
@@ -159,7 +195,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
 
     // The product function exists once the resources it names do; the API answers 502 until then.
-    const functionsUp: { product?: LocalFunction } = {};
+    const functionsUp: { product?: LocalFunction; retry?: LocalFunction } = {};
     const edge: Edge = new Edge({
       host,
       port: options.port,
@@ -171,22 +207,37 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         services: Object.fromEntries(['apigateway', 'dynamodb', 'lambda', 'sns', 'sqs', 'sts'].map((s) => [s, 'running'])),
         edition: 'offline',
         pendingDeliveries: edge.pendingDeliveries,
+        functions: Object.fromEntries(
+          Object.entries(functionsUp).map(([, fn]) => [fn.name, { concurrencyLimit: fn.maxConcurrency, running: fn.running, throttles: fn.throttles }]),
+        ),
       }),
-      api: async (request, req, body) => {
-        const requestId = newRequestId();
+      api: async (request, req, body, requestId) => {
         const notRouted = routeError(request, req.method ?? 'GET', requestId);
         const product = functionsUp.product;
         if (notRouted || !product) return notRouted ?? proxyAnswer({ ok: false, timedOut: false }, requestId);
         const event = proxyEvent(request, req.method ?? 'GET', req.headers, body, req.socket.remoteAddress ?? '127.0.0.1', requestId);
-        const outcome = await Promise.race([product.invoke(event), sleep(INTEGRATION_TIMEOUT_MS, 'timeout' as const)]);
+        // Never reached in practice: the function's own timeout (20 s) ends an invocation before API Gateway's 29 s.
+        const integrationTimeout = new AbortController();
+        const outcome = await Promise.race([product.invoke(event), sleep(INTEGRATION_TIMEOUT_MS, 'timeout' as const, { signal: integrationTimeout.signal })]);
+        integrationTimeout.abort();
         if (outcome === 'timeout') return proxyAnswer({ ok: false, timedOut: true }, requestId);
+        if (!outcome.ok && outcome.errorType === STOPPING_ERROR) return stoppingAnswer(requestId, false);
+        if (isThrottled(outcome)) {
+          log(`API Gateway ${req.method} /${names.stage}/${names.resource} => 500 (Lambda throttled ${product.name}: 429 TooManyRequestsException, Rate Exceeded.)`);
+          return throttledAnswer(product.name, product.maxConcurrency, requestId);
+        }
         return proxyAnswer(outcome.ok ? outcome : { ok: false, timedOut: false }, requestId);
       },
     });
     const port = await edge.listen();
+    beginStop.push(() => edge.beginStop());
+    drain.push((timeoutMs) => edge.drain(timeoutMs));
+    // What is still open when the wait runs out is answered 503 before the functions stop.
+    drained.push(() => edge.answerOpen());
+    abandon = () => edge.answerOpen();
     cleanup.push(async () => {
-      await edge.close();
-      report.heldDeliveries = edge.pendingDeliveries;
+      const { refused, cutShort } = await edge.close();
+      Object.assign(report, { refused, cutShort, heldDeliveries: edge.pendingDeliveries });
     });
     const url = `http://127.0.0.1:${port}`;
 
@@ -218,6 +269,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       [env.breakerCooldownMs]: String(timings.breakerCooldownMs),
       [env.maxReceiveCount]: String(timings.maxReceiveCount),
     };
+    if (timing.productTimeoutSeconds * 1000 >= INTEGRATION_TIMEOUT_MS) {
+      // Then an invocation API Gateway gave up on could still store its write unseen.
+      throw new Error(`${names.productFunction}'s timeout (${timing.productTimeoutSeconds} s) must be shorter than API Gateway's ${INTEGRATION_TIMEOUT_MS / 1000} s`);
+    }
     const fn = (name: string, bundle: string, variables: Record<string, string>, timeoutSeconds: number, maxConcurrency: number) =>
       new LocalFunction({
         name,
@@ -232,10 +287,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         log: (line) => log(`[${name}] ${line}`),
       });
     const overrides = options.environmentOverrides ?? {};
-    const product = fn(names.productFunction, 'product', { ...environment.product, ...overrides.product }, timing.productTimeoutSeconds, 10);
+    const product = fn(names.productFunction, 'product', { ...environment.product, ...overrides.product }, timing.productTimeoutSeconds, PRODUCT_CONCURRENCY);
     functionsUp.product = product;
     const retry = fn(names.retryFunction, 'retry', { ...environment.retry, ...overrides.retry }, timing.retryTimeoutSeconds, retryPath.maximumConcurrency);
-    cleanup.push(() => product.stop(), () => retry.stop());
+    functionsUp.retry = retry;
+    beginStop.push(() => product.beginStop(), () => retry.beginStop());
+    drain.push((timeoutMs) => Promise.all([product.idle(timeoutMs), retry.idle(timeoutMs)]));
+    cleanup.push(async () => {
+      report.stoppedInvocations = product.running + retry.running;
+      await Promise.all([product.stop(), retry.stop()]);
+    });
 
     // The event source mapping: as many pollers as its maximum concurrency, each long-polling through
     // the edge, with calls marked as the event source's so its empty polls stay out of the log.
@@ -256,12 +317,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         }
       }
     });
+    // A stop ends the polls at once, so no new batch is received or invoked.
+    beginStop.push(() => polling.abort());
     cleanup.push(async () => {
       polling.abort();
       await Promise.all(pollers);
     });
 
-    return { url, port, chaos, allowedOrigins: edge.allowedOrigins, stop };
+    return { url, port, chaos, allowedOrigins: edge.allowedOrigins, stop, abandon: () => abandon() };
   } catch (error) {
     await stop();
     throw error;

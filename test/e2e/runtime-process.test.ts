@@ -2,12 +2,14 @@
  * `npm start` as a user meets it: help, usage errors that name their source, a clear error when
  * the port is taken, a readable log, and a clean stop that says what it discarded.
  */
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import net from 'node:net';
 import readline from 'node:readline';
 import { promisify } from 'node:util';
 import { names } from '../../infra/spec';
+import { STOP_GRACE_MS } from '../../local/runtime';
 import { repoRoot } from '../support/processes';
 
 // --no-build: jest's global set-up has built the bundles; rebuilding here would race other suites.
@@ -59,7 +61,14 @@ describe('the command line', () => {
 });
 
 /** `npm start -- <args>` in the background: its output lines as they come, and its URL once ready. */
-async function start(args: string[]): Promise<{ child: ChildProcess; url: string; lines: string[]; waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<string>; stop: () => Promise<number | null> }> {
+async function start(args: string[]): Promise<{
+  child: ChildProcess;
+  url: string;
+  lines: string[];
+  waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<string>;
+  exited: Promise<number | null>;
+  stop: () => Promise<number | null>;
+}> {
   const child = spawn(process.execPath, [...main, '--port', '0', ...args], { cwd: repoRoot, env: cleanEnv, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: string[] = [];
   const listeners = new Set<() => void>();
@@ -67,7 +76,8 @@ async function start(args: string[]): Promise<{ child: ChildProcess; url: string
     lines.push(line);
     for (const listener of listeners) listener();
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  // 'close', not 'exit': by then every line of its output has been read.
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
   const waitFor = (pattern: RegExp, timeoutMs = 20_000) =>
     new Promise<string>((resolve, reject) => {
       const check = () => {
@@ -95,7 +105,7 @@ async function start(args: string[]): Promise<{ child: ChildProcess; url: string
     if (child.exitCode === null) child.kill('SIGTERM');
     return exited;
   };
-  return { child, url, lines, waitFor, stop };
+  return { child, url, lines, waitFor, exited, stop };
 }
 
 const sqsAt = (url: string) => new SQSClient({ region: 'us-east-1', endpoint: url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
@@ -145,10 +155,116 @@ describe('a run', () => {
         'Stopped. 3 accepted writes were still pending (2 in ProductEventsQueue, 1 SNS delivery held back by a fault) and are discarded with the runtime (nothing persists between runs). 1 message in ProductEventsDLQ goes too.',
       );
       await expect(fetch(`${runtime.url}/_localstack/health`)).rejects.toThrow();
+      expect(runtime.lines.join('\n')).not.toMatch(/refused with 503|answered 503 \(outcome unknown\)/);
     } finally {
       await runtime.stop();
     }
   }, 90_000);
+
+  it('on SIGTERM with 5 s latency and writes in flight: refuses new work at once, answers every request, exits within the bound, and says what went', async () => {
+    const runtime = await start(['--quiet']);
+    try {
+      // One accepted write waits in the queue (nothing receives it): the stop discards it and says so.
+      const outage = [{ service: 'dynamodb', error: { statusCode: 500, code: 'SomethingWentWrong' } }, { service: 'sqs', operation: 'ReceiveMessage' }];
+      expect((await chaos(runtime.url, outage)).status).toBe(200);
+      expect((await post(runtime.url, 'queued-before-stop')).status).toBe(202);
+      await fetch(`${runtime.url}/_localstack/chaos/effects`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ latency: 5_000 }) });
+
+      // Writes in flight: each would be answered 202 after about 10 s (DynamoDB down, SNS up).
+      type Outcome = { id: string; status?: number; body?: string; error?: string; at: number };
+      const send = (id: string): Promise<Outcome> =>
+        post(runtime.url, id).then(
+          async (response) => ({ id, status: response.status, body: await response.text(), at: Date.now() }),
+          (error: Error & { cause?: { code?: string } }) => ({ id, error: error.cause?.code ?? error.message, at: Date.now() }),
+        );
+      const inFlight = Array.from({ length: 12 }, (_, i) => send(`in-flight-${i}`));
+      // Past the cold starts, each PutItem now waits out its 5 s; no write can have been answered 202 yet.
+      await pause(4_000);
+
+      const signalledAt = Date.now();
+      runtime.child.kill('SIGTERM');
+      const exited = runtime.exited.then(() => Date.now());
+      await pause(30);
+      // New work after the signal: refused at once, in each API's own format.
+      const late = [send('after-signal-1'), send('after-signal-2')];
+      const dynamo = new DynamoDBClient({ region: 'us-east-1', endpoint: runtime.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+      const lateAwsCall = dynamo.send(new ScanCommand({ TableName: names.table })).then(
+        () => 'answered 200',
+        (error: Error & { $metadata?: { httpStatusCode?: number } }) => `${error.$metadata?.httpStatusCode ?? error.name} ${error.name}: ${error.message}`,
+      );
+
+      const answers = await Promise.all([...inFlight, ...late]);
+      const exitedAt = await exited;
+      console.log(`Stopped ${exitedAt - signalledAt} ms after SIGTERM; answers: ${JSON.stringify(answers.map(({ id, status, error, at }) => ({ id, status, error, after: at - signalledAt })))}`);
+
+      // Within the bound (the issue saw 13 s at this latency).
+      expect(exitedAt - signalledAt).toBeLessThan(STOP_GRACE_MS + 3_000);
+      expect(runtime.child.exitCode).toBe(0);
+      // Every request that reached the runtime got an answer; none was closed without one.
+      for (const answer of answers.slice(0, inFlight.length)) expect(answer).toMatchObject({ status: expect.any(Number) });
+      for (const answer of answers.slice(inFlight.length)) {
+        // Sent after the signal: a 503 saying the runtime is stopping (or, if it had already closed, no connection at all).
+        if (answer.error !== undefined) expect(answer.error).toBe('ECONNREFUSED');
+        else expect(answer).toMatchObject({ status: 503, body: expect.stringContaining('The offline runtime is stopping') });
+      }
+      expect(await lateAwsCall).toMatch(/^(503 ServiceUnavailable: The offline runtime is stopping|.*ECONNREFUSED)/);
+      // The writes beyond the product function's 10 environments were throttled at once (500), before the signal.
+      expect(answers.filter((answer) => answer.status === 500 && answer.at < signalledAt)).toHaveLength(2);
+      // Nothing was accepted after the signal: it would have been discarded with the queue.
+      expect(answers.filter((answer) => answer.status === 202)).toEqual([]);
+      expect(runtime.lines.some((line) => /SIGTERM: stopping the offline runtime\. New requests are refused \(503\)/.test(line))).toBe(true);
+      const stopped = runtime.lines.find((line) => line.startsWith('Stopped.'));
+      expect(stopped).toMatch(/^Stopped\. 1 accepted write was still in ProductEventsQueue and is discarded with the runtime \(nothing persists between runs\)\. \d+ requests refused with 503 while stopping/);
+      expect(Number(/(\d+) requests refused/.exec(stopped!)![1])).toBeGreaterThanOrEqual(10);
+    } finally {
+      await runtime.stop();
+    }
+  }, 90_000);
+
+  /** A user's long poll of the DLQ (no poller takes it): a request that stays open for 20 s. */
+  const longPoll = (url: string) =>
+    sqsAt(url)
+      .send(new ReceiveMessageCommand({ QueueUrl: queueUrl(url, names.deadLetterQueue), WaitTimeSeconds: 20 }))
+      .then(
+        () => 'answered 200',
+        (error: Error & { $metadata?: { httpStatusCode?: number } }) => `${error.$metadata?.httpStatusCode ?? '-'} ${error.name}: ${error.message}`,
+      );
+
+  it('bounds the wait for a request under way: answers it 503 after the grace period and says so', async () => {
+    const runtime = await start(['--quiet']);
+    try {
+      const poll = longPoll(runtime.url);
+      await pause(500);
+      const signalledAt = Date.now();
+      runtime.child.kill('SIGINT');
+      expect(await poll).toBe('503 ServiceUnavailable: The offline runtime stopped before this call finished: its outcome is unknown');
+      expect(await runtime.exited).toBe(0);
+      const took = Date.now() - signalledAt;
+      expect(took).toBeGreaterThanOrEqual(STOP_GRACE_MS - 100);
+      expect(took).toBeLessThan(STOP_GRACE_MS + 3_000);
+      expect(runtime.lines.find((line) => line.startsWith('Stopped.'))).toMatch(/1 request still under way after 3 s answered 503 \(outcome unknown\)\.$/);
+    } finally {
+      await runtime.stop();
+    }
+  }, 60_000);
+
+  it('exits at once on a second Ctrl-C, still answering the open requests', async () => {
+    const runtime = await start(['--quiet']);
+    try {
+      const poll = longPoll(runtime.url);
+      await pause(500);
+      const signalledAt = Date.now();
+      runtime.child.kill('SIGINT');
+      await runtime.waitFor(/^SIGINT: stopping the offline runtime/);
+      runtime.child.kill('SIGINT');
+      expect(await runtime.exited).toBe(130);
+      expect(Date.now() - signalledAt).toBeLessThan(STOP_GRACE_MS);
+      expect(await poll).toMatch(/^503 ServiceUnavailable: The offline runtime stopped before this call finished/);
+      expect(runtime.lines).toContain('SIGINT again: exiting without waiting for the runtime to stop (open requests are answered 503; everything pending is discarded).');
+    } finally {
+      await runtime.stop();
+    }
+  }, 60_000);
 
   it('shows the empty polls with --verbose, and says so when nothing was pending', async () => {
     const runtime = await start(['--verbose']);

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LocalFunction } from '../../local/lambda';
+import { isThrottled, LocalFunction } from '../../local/lambda';
 import { harnessPath } from '../../local/runtime';
 
 let dir: string;
@@ -96,10 +96,63 @@ it('reports a handler error as a failed invocation', async () => {
 it('runs concurrent invocations in separate environments, up to the limit', async () => {
   const f = fn(2);
   try {
-    const results = await Promise.all([0, 1, 2, 3].map(() => f.invoke({ sleepMs: 100 })));
-    const calls = results.map((r) => (r as { result: { calls: number } }).result.calls).sort();
+    const first = await Promise.all([0, 1].map(() => f.invoke({ sleepMs: 100 })));
+    const second = await Promise.all([0, 1].map(() => f.invoke({ sleepMs: 100 })));
+    const calls = [...first, ...second].map((r) => (r as { result: { calls: number } }).result.calls).sort();
     // Two environments, two invocations each: module state is per environment.
     expect(calls).toEqual([1, 1, 2, 2]);
+  } finally {
+    await f.stop();
+  }
+});
+
+it('throttles at once beyond the concurrency limit, as Lambda does (429 TooManyRequestsException), queueing nothing', async () => {
+  const f = fn(2, 5);
+  try {
+    const started = Date.now();
+    const running = [0, 1].map(() => f.invoke({ sleepMs: 1_000 }));
+    const throttled = await Promise.all([0, 1, 2].map(() => f.invoke({})));
+    // Answered while the two running invocations still run: nothing waited for an environment.
+    expect(Date.now() - started).toBeLessThan(500);
+    for (const result of throttled) expect(result).toMatchObject({ ok: false, errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.' });
+    expect(throttled.every(isThrottled)).toBe(true);
+    expect(f.running).toBe(2);
+    expect(f.throttles).toBe(3);
+    expect(await Promise.all(running)).toMatchObject([{ ok: true }, { ok: true }]);
+    // Free again: the next one runs, in a warm environment.
+    expect(await f.invoke({})).toMatchObject({ ok: true, result: { calls: 2 } });
+  } finally {
+    await f.stop();
+  }
+});
+
+it('frees the limit when an invocation times out (its environment is thrown away)', async () => {
+  const f = fn(1, 0.3);
+  try {
+    const slow = f.invoke({ sleepMs: 2_000 });
+    expect(await f.invoke({})).toMatchObject({ errorType: 'TooManyRequestsException' });
+    expect(await slow).toMatchObject({ errorType: 'Sandbox.Timedout' });
+    expect(await f.invoke({})).toMatchObject({ ok: true, result: { calls: 1 } });
+  } finally {
+    await f.stop();
+  }
+});
+
+it('once stopping, refuses new invocations, lets running ones finish, and answers one cut short by stop()', async () => {
+  const f = fn(2, 10);
+  try {
+    const finishing = f.invoke({ sleepMs: 300 });
+    const long = f.invoke({ sleepMs: 5_000 });
+    f.beginStop();
+    expect(await f.invoke({})).toMatchObject({ ok: false, errorType: 'Runtime.Stopping' });
+    expect(await f.idle(1_000)).toBe(false); // the long one still runs
+    expect(await finishing).toMatchObject({ ok: true });
+    expect(f.running).toBe(1);
+    const started = Date.now();
+    await f.stop();
+    expect(await long).toMatchObject({ ok: false, errorType: 'Runtime.Stopping' });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(f.running).toBe(0);
   } finally {
     await f.stop();
   }

@@ -1,0 +1,76 @@
+/**
+ * Lambda concurrency as AWS models it (issue #10, finding 5): the product function runs at most
+ * PRODUCT_CONCURRENCY invocations at once; beyond that Lambda throttles at once (429
+ * TooManyRequestsException) and API Gateway answers the client 500 "Internal server error" — a
+ * refusal that stores nothing. No request waits in a queue for an environment, so none waits out
+ * API Gateway's 29 s integration timeout, and none is stored after a 504.
+ */
+import { names } from '../../infra/spec';
+import { PRODUCT_CONCURRENCY } from '../../local/runtime';
+import { type ApiAnswer, OfflineRuntime } from '../support/offline';
+
+let runtime: OfflineRuntime;
+
+beforeAll(async () => {
+  runtime = await OfflineRuntime.start();
+}, 60_000);
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+it('throttles writers beyond the limit at once with API Gateway’s answer, and stores none of them, with 5 s latency', async () => {
+  await runtime.chaos('POST', 'effects', { latency: 5_000 });
+  try {
+    const writers = 4 * PRODUCT_CONCURRENCY;
+    const started = Date.now();
+    const answers = await Promise.all(
+      Array.from({ length: writers }, async (_, i): Promise<ApiAnswer & { id: string; ms: number }> => {
+        const id = `conc-${i}`;
+        const answer = await runtime.post({ id, name: 'Concurrent', price: 1, description: `writer ${i}` });
+        return { ...answer, id, ms: Date.now() - started };
+      }),
+    );
+    const throttled = answers.filter((answer) => answer.status === 500);
+    const others = answers.filter((answer) => answer.status !== 500);
+    console.log(
+      `${writers} writers, limit ${PRODUCT_CONCURRENCY}, 5 s latency: ${throttled.length} throttled (slowest ${Math.max(...throttled.map((a) => a.ms))} ms), ` +
+        `others ${JSON.stringify(others.map((a) => a.status))} (slowest ${Math.max(...others.map((a) => a.ms))} ms)`,
+    );
+
+    // Every answer well before API Gateway's 29 s; the throttled ones at once.
+    for (const answer of answers) expect(answer.ms).toBeLessThan(20_000);
+    expect(answers.some((answer) => answer.status === 504)).toBe(false);
+    // All the requests arrived while the first PRODUCT_CONCURRENCY were running (each takes ≥ 5 s).
+    expect(throttled).toHaveLength(writers - PRODUCT_CONCURRENCY);
+    for (const answer of throttled) {
+      expect(answer.ms).toBeLessThan(3_000);
+      expect(answer.headers['x-amzn-errortype']).toBe('InternalServerErrorException');
+      const body = JSON.parse(answer.body) as { message: string; reason: string };
+      expect(body.message).toBe('Internal server error');
+      expect(body.reason).toContain(`Lambda throttled ${names.productFunction} (429 TooManyRequestsException: Rate Exceeded.)`);
+      expect(body.reason).toContain('nothing was stored');
+    }
+    expect(others.map((answer) => answer.status)).toEqual(Array(PRODUCT_CONCURRENCY).fill(200));
+
+    // Nothing refused appears later: wait past any latency still in flight, then read the table.
+    await runtime.chaos('POST', 'effects', { latency: 0 });
+    await pause(6_000);
+    const stored = new Set((await runtime.scan()).map((item) => item.id?.S));
+    for (const answer of throttled) expect(stored.has(answer.id)).toBe(false);
+    for (const answer of others) expect(stored.has(answer.id)).toBe(true);
+
+    const health = JSON.parse((await runtime.get('/_localstack/health')).body) as { functions: Record<string, { concurrencyLimit: number; throttles: number }> };
+    expect(health.functions[names.productFunction]).toMatchObject({ concurrencyLimit: PRODUCT_CONCURRENCY, throttles: writers - PRODUCT_CONCURRENCY });
+    expect(runtime.logs.filter((line) => line.includes('=> 500 (Lambda throttled ProductFunction: 429 TooManyRequestsException, Rate Exceeded.)'))).toHaveLength(throttled.length);
+  } finally {
+    await runtime.chaos('POST', 'effects', { latency: 0 });
+  }
+}, 90_000);
+
+it('keeps the event source mapping’s own concurrency: the retry function runs at most its maximum', async () => {
+  const health = JSON.parse((await runtime.get('/_localstack/health')).body) as { functions: Record<string, { concurrencyLimit: number; throttles: number }> };
+  expect(health.functions[names.retryFunction]).toMatchObject({ concurrencyLimit: 2, throttles: 0 });
+});
