@@ -75,23 +75,26 @@ export class ProductStack extends TerraformStack {
       redrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterQueue.arn, maxReceiveCount: retryPath.maxReceiveCount }),
     });
 
-    // Only the topic may send to the queue.
-    new SqsQueuePolicy(this, 'product-events-queue-policy', {
-      queueUrl: queue.url,
-      policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'AllowProductEventsTopic',
-            Effect: 'Allow',
-            Principal: { Service: 'sns.amazonaws.com' },
-            Action: 'sqs:SendMessage',
-            Resource: queue.arn,
-            Condition: { ArnEquals: { 'aws:SourceArn': topic.arn } },
-          },
-        ],
-      }),
-    });
+    // Only the topic may send to the queue, and to the DLQ (its subscription's dead letters).
+    const topicMaySend = (id: string, target: SqsQueue) =>
+      new SqsQueuePolicy(this, id, {
+        queueUrl: target.url,
+        policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'AllowProductEventsTopic',
+              Effect: 'Allow',
+              Principal: { Service: 'sns.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Resource: target.arn,
+              Condition: { ArnEquals: { 'aws:SourceArn': topic.arn } },
+            },
+          ],
+        }),
+      });
+    topicMaySend('product-events-queue-policy', queue);
+    const deadLetterPolicy = topicMaySend('product-events-dlq-policy', deadLetterQueue);
 
     new SnsTopicSubscription(this, 'product-events-subscription', {
       topicArn: topic.arn,
@@ -99,6 +102,13 @@ export class ProductStack extends TerraformStack {
       endpoint: queue.arn,
       // The retry Lambda reads the product JSON itself, not an SNS envelope.
       rawMessageDelivery: true,
+      // A delivery SNS gives up on lands in the DLQ instead of being dropped: AWS retries SQS
+      // deliveries for days, but LocalStack tries once and drops a failed delivery unless this is
+      // set. The same DLQ as the retry path's, so one queue holds, counts and redrives every write
+      // that could not be applied (npm run chaos -- redrive).
+      redrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterQueue.arn }),
+      // So the DLQ accepts the topic's dead letters before the first delivery can fail.
+      dependsOn: [deadLetterPolicy],
     });
 
     const environment = functionEnvironment({
@@ -126,7 +136,9 @@ export class ProductStack extends TerraformStack {
       timeoutSeconds: timing.retryTimeoutSeconds,
       environment: environment.retry,
       statements: (logs) => [
-        { Effect: 'Allow', Action: ['dynamodb:PutItem'], Resource: [table.arn] },
+        // GetItem: a failed write condition is confirmed by a consistent read when DynamoDB's error
+        // does not carry the stored item (lambdas/shared/guarded-put.ts).
+        { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem'], Resource: [table.arn] },
         {
           Effect: 'Allow',
           Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],

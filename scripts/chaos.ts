@@ -2,11 +2,15 @@
  * `npm run chaos -- <command>`: start and end outages, add or clear latency, and show what is
  * active, through the Chaos API of LocalStack or the offline runtime. Everything sent is checked
  * first as LocalStack checks it, so a command that works offline works on LocalStack too.
+ * `redrive` moves what the dead-letter queues hold back to the product queue.
  */
-import { localstack } from '../infra/spec';
+import './lib/quiet-sdk';
+import { deadLetterQueues, localstack, names } from '../infra/spec';
 import { checkRules, formatPath, jsonEqual, type Problem } from '../local/chaos';
 import { type Command, command, decimal, int, main, parse, UsageError } from './lib/cli';
 import { ChaosClient, type FaultRule, regionProblem, serviceProblem } from './lib/chaos-client';
+import { redrive } from './lib/redrive';
+import { Target } from './lib/target';
 
 export { UsageError };
 
@@ -109,6 +113,35 @@ async function status(endpoint: string, print: Print): Promise<void> {
   print(effects.latency > 0 ? `Latency: ${effects.latency} ms on every AWS call (chaos latency 0 or chaos reset clears it).` : 'No latency.');
 }
 
+/** An SDK failure as one sentence: an unreachable target, a missing queue, or what SQS said. */
+function sqsProblem(error: unknown, endpoint: string): Error {
+  const { name, message, code } = error as { name?: string; message?: string; code?: string };
+  if (name === 'QueueDoesNotExist' || name === 'AWS.SimpleQueueService.NonExistentQueue') {
+    return new Error(`The target at ${endpoint} has no such queue (${message ?? name}): deploy the stack (npm run deploy) or start the offline runtime (npm start) first.`);
+  }
+  const cause = (error as { cause?: { code?: string } }).cause?.code ?? code;
+  if (cause && /^E[A-Z]+/.test(cause)) return new Error(`Could not reach SQS at ${endpoint} (${cause}). Is LocalStack or the offline runtime (npm start) running?`);
+  return new Error(`SQS at ${endpoint} refused the redrive: ${name ?? 'Error'}: ${message ?? String(error)}`);
+}
+
+async function redriveDeadLetters(dryRun: boolean, endpoint: string, print: Print): Promise<void> {
+  const target = new Target(endpoint, { maxAttempts: 2 });
+  const from = deadLetterQueues.join(' and ');
+  if (dryRun) print(`Dry run: the messages in ${from} (nothing is moved):`);
+  try {
+    const { moved, total } = await redrive(target.sqs, { dryRun, print });
+    const each = Object.entries(moved).map(([name, n]) => `${n} from ${name}`).join(', ');
+    if (total === 0) return print(`Nothing to redrive: ${from} ${deadLetterQueues.length === 1 ? 'is' : 'are'} empty.`);
+    if (dryRun) return print(`${total} message(s) would move to ${names.queue} (${each}). Run without --dry-run to move them.`);
+    print(`Moved ${total} message(s) to ${names.queue} (${each}). The retry Lambda applies each write unless the table holds a newer one; one it cannot apply returns to the DLQ with its reason.`);
+  } catch (error) {
+    throw sqsProblem(error, endpoint);
+  } finally {
+    target.sqs.destroy();
+    target.dynamo.destroy();
+  }
+}
+
 /** The command line, built afresh for each run so tests can call it again and again. */
 function program(print: Print): Command {
   const chaos = command('npm run chaos --', 'Start and end outages and latency through the Chaos API of LocalStack or the offline runtime.', print)
@@ -123,7 +156,8 @@ Examples:
   npm run chaos -- outage --service dynamodb --probability 0.8 --status 500 --code SomethingWentWrong
   npm run chaos -- latency 5000
   npm run chaos -- end
-  npm run chaos -- reset`,
+  npm run chaos -- reset
+  npm run chaos -- redrive --dry-run`,
     );
   const endpoint = () => (chaos.opts<{ endpoint?: string }>().endpoint ?? process.env.CHAOS_ENDPOINT ?? localstack.endpoint);
 
@@ -163,6 +197,20 @@ Examples:
     .command('status')
     .description('show the active fault rules and latency')
     .action(() => status(endpoint(), print));
+
+  chaos
+    .command('redrive')
+    .description(`move every message in the dead-letter queue (${deadLetterQueues.join(', ')}) back to ${names.queue}, and say how many moved`)
+    .option('--dry-run', 'list the messages (product id, receives, reason) and move nothing')
+    .addHelpText(
+      'after',
+      `
+Uses the SQS API at the endpoint with LocalStack's test credentials. An SNS envelope (a delivery
+the topic's subscription dead-lettered) is unwrapped to the product JSON the retry Lambda reads.
+Only messages already in the DLQ when the redrive starts are moved, so a write that goes back
+to the DLQ meanwhile (a poison message) waits for the next redrive instead of looping.`,
+    )
+    .action((options: { dryRun?: boolean }) => redriveDeadLetters(options.dryRun ?? false, endpoint(), print));
 
   return chaos;
 }

@@ -6,8 +6,9 @@
  */
 import './lib/quiet-sdk';
 import fc from 'fast-check';
-import { fastTimings, startRuntime } from '../local/runtime';
-import { runSchedule, scheduleArbitrary } from './lib/chaos-schedule';
+import { timing } from '../infra/spec';
+import { fastTimings, PRODUCT_CONCURRENCY, startRuntime } from '../local/runtime';
+import { beyondTimeoutMs, blamingCodes, runSchedule, scheduleArbitrary } from './lib/chaos-schedule';
 import { command, type Command, int, main, parse } from './lib/cli';
 import { progress } from './lib/progress';
 
@@ -15,6 +16,7 @@ const writers = 8;
 const ids = 20;
 const maxPhases = 5;
 const maxWritesPerWriter = 12;
+const burstWriters = PRODUCT_CONCURRENCY + 4;
 
 export function soakCommand(print?: (text: string) => void): Command {
   return command(
@@ -27,11 +29,22 @@ export function soakCommand(print?: (text: string) => void): Command {
     .addHelpText(
       'after',
       `
-Each schedule has 1 to ${maxPhases} phases. Each phase sets up to 3 faults (DynamoDB, SNS or SQS;
-whole services, single operations, partial probabilities) and 0 to 300 ms of latency
-while ${writers} writers send 1 to ${maxWritesPerWriter} writes each to ${ids} shared products. Then the faults
-clear, the queues drain and the invariants are checked: every accepted write is in the
-table, no refused write is, nothing is dead-lettered, the queue is empty.
+Each schedule has 1 to ${maxPhases} phases. Each phase sets up to 3 faults and a latency while
+${writers} writers send 1 to ${maxWritesPerWriter} writes each to ${ids} shared products:
+  faults   DynamoDB, SNS or SQS: whole services, single operations, partial probabilities;
+           on DynamoDB PutItem or GetItem, ${blamingCodes.slice(0, 2).join(', ')},
+           ${blamingCodes.slice(2).join(', ')};
+           SQS SendMessage and DeleteMessageBatch
+  latency  0 to 1,500 ms, and rarely ${beyondTimeoutMs} ms, beyond the ${timing.requestTimeoutMs / 1000} s per-attempt timeout
+           (one write per writer then: each takes about 20 s)
+  burst    in about one phase of five, ${burstWriters} more writers send one write each at once,
+           beyond the product function's limit of ${PRODUCT_CONCURRENCY} concurrent executions
+Then the faults clear, the queues drain and the invariants are checked, per answer:
+  accepted (200, 202)                 in the table unless a later write superseded it
+  refused (503 not saved, throttled)  never in the table
+  unknown (503 outcome unknown)       may be in the table, only if no accepted write came after it
+  anything else                       a violation by itself
+and nothing is dead-lettered, the queue is empty, every read answers 200, 404 or 503.
 
 Takes roughly 30 to 60 s per 1,000 writes on 2 cores (the default 5,000: 3 to 5 min).
 Progress: one line redrawn in place on a terminal, a line every 5 s when piped.
@@ -53,14 +66,25 @@ async function run(argv: string[]): Promise<number> {
   // Scaled-down retry timings, as in the tests, so a schedule settles in seconds.
   const runtime = await startRuntime({ port: 0, log: (line) => logs.push(line), timings: fastTimings });
   console.log(`Soak: ${target} writes against ${runtime.url}, seed ${seed} (replay: ${replay})`);
-  const totals = { schedules: 0, writes: 0, stored: 0, queued: 0, refused503: 0, staleDropped: 0, lost: 0, staleInTable: 0, rejectedInTable: 0, deadLettered: 0, violations: 0 };
-  const tally = (violations: string[]) => {
-    for (const v of violations) {
-      if (v.includes('the table holds nothing')) totals.lost += 1;
-      else if (v.includes('the newest accepted write')) totals.staleInTable += 1;
-      else if (v.includes('a write the API rejected')) totals.rejectedInTable += 1;
-      else if (v.includes('the DLQ holds')) totals.deadLettered += Number(/holds (\d+)/.exec(v)?.[1] ?? 1);
-    }
+  const totals = {
+    schedules: 0,
+    slowPhases: 0,
+    burstPhases: 0,
+    writes: 0,
+    stored: 0,
+    queued: 0,
+    refused: 0,
+    throttled: 0,
+    unknown: 0,
+    unknownLanded: 0,
+    wrongAnswers: 0,
+    wrongReads: 0,
+    staleDropped: 0,
+    lost: 0,
+    staleInTable: 0,
+    refusedInTable: 0,
+    deadLettered: 0,
+    violations: 0,
   };
   const started = Date.now();
   // Writes answered in the schedule under way, and, once one failed, fast-check's shrinking runs.
@@ -74,7 +98,7 @@ async function run(argv: string[]): Promise<number> {
   );
   try {
     await fc.assert(
-      fc.asyncProperty(scheduleArbitrary(maxPhases, maxWritesPerWriter), async (schedule) => {
+      fc.asyncProperty(scheduleArbitrary({ maxPhases, maxWritesPerWriter, beyondTimeout: true }), async (schedule) => {
         if (!failing && totals.writes >= target) return;
         // While shrinking, each smaller schedule gets the budget the failing one had.
         const cap = failing ? failing.cap : target - totals.writes;
@@ -84,6 +108,7 @@ async function run(argv: string[]): Promise<number> {
           endpoint: runtime.url,
           writers,
           ids,
+          burstWriters,
           logs: () => logs,
           settleTimeoutMs: 60_000,
           maxWrites: cap,
@@ -97,13 +122,24 @@ async function run(argv: string[]): Promise<number> {
         }
         answered = 0;
         totals.schedules += 1;
+        totals.slowPhases += schedule.filter((phase) => phase.latencyMs > timing.requestTimeoutMs).length;
+        totals.burstPhases += schedule.filter((phase) => phase.burst).length;
         totals.writes += outcome.writes.length;
         totals.stored += outcome.writes.filter((w) => w.status === 200).length;
         totals.queued += outcome.writes.filter((w) => w.status === 202).length;
-        totals.refused503 += outcome.writes.filter((w) => w.status === 503).length;
+        totals.refused += outcome.writes.filter((w) => w.answer === 'refused' && w.status === 503).length;
+        totals.throttled += outcome.writes.filter((w) => w.answer === 'refused' && w.status !== 503).length;
+        totals.unknown += outcome.writes.filter((w) => w.answer === 'unknown').length;
         totals.staleDropped += outcome.staleDropped;
         totals.violations += outcome.violations.length;
-        tally(outcome.violations);
+        const { tally } = outcome;
+        totals.lost += tally.lost;
+        totals.staleInTable += tally.stale;
+        totals.refusedInTable += tally.refusedStored;
+        totals.deadLettered += tally.deadLettered;
+        totals.unknownLanded += tally.unknownLanded;
+        totals.wrongAnswers += tally.wrongAnswers;
+        totals.wrongReads += tally.wrongReads;
         if (outcome.violations.length > 0) {
           failing = { cap, tries: 0 };
           throw broken();
@@ -119,19 +155,25 @@ async function run(argv: string[]): Promise<number> {
   } finally {
     bar.done();
     await runtime.stop();
+    // The totals of the schedules checked, also when one broke the invariants (before its shrinking runs).
+    console.log(`
+  schedules                      ${totals.schedules} (phases with latency beyond the per-attempt timeout: ${totals.slowPhases}; with a burst beyond the concurrency limit: ${totals.burstPhases})
+  writes                         ${totals.writes}
+  stored (200)                   ${totals.stored}
+  queued (202)                   ${totals.queued}
+  refused (503 not saved)        ${totals.refused}
+  refused (throttled)            ${totals.throttled}
+  unknown (503 outcome unknown)  ${totals.unknown}, of which ${totals.unknownLanded} ended in the table (allowed: each was the newest)
+  wrong answers                  ${totals.wrongAnswers} (not accepted, refused or unknown: a 504, a 502, another 503, none)
+  reads not 200/404/503          ${totals.wrongReads}
+  lost (accepted, not stored)    ${totals.lost}
+  stale values in the table      ${totals.staleInTable}
+  refused writes in the table    ${totals.refusedInTable}
+  dead-lettered valid writes     ${totals.deadLettered}
+  violations in all              ${totals.violations}
+  stale queued writes dropped    ${totals.staleDropped} (older than what the table held: dropped, as designed)
+  took                           ${seconds()}`);
   }
-  console.log(`
-  schedules                   ${totals.schedules}
-  writes                      ${totals.writes}
-  stored (200)                ${totals.stored}
-  queued (202)                ${totals.queued}
-  refused (503)               ${totals.refused503}
-  lost (accepted, not stored) ${totals.lost}
-  stale values in the table   ${totals.staleInTable}
-  refused writes in the table ${totals.rejectedInTable}
-  dead-lettered valid writes  ${totals.deadLettered}
-  stale queued writes dropped ${totals.staleDropped} (older than what the table held: dropped, as designed)
-  took                        ${seconds()}`);
   return 0;
 }
 

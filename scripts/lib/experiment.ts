@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { names, timing } from '../../infra/spec';
+import { deadLetterQueues, names, timing } from '../../infra/spec';
 import { ChaosApiError, ChaosClient, type FaultRule } from './chaos-client';
 import { Target } from './target';
 
@@ -528,7 +528,7 @@ export class Experiment {
 
   /** Queue depths and this run's products in the table; null where the target could not say (the faults hit the observer too). */
   private async observe(signal: AbortSignal): Promise<Observation> {
-    const [queue, dlq, table] = await Promise.all([this.depth(names.queue, signal), this.depth(names.deadLetterQueue, signal), this.table(signal)]);
+    const [queue, dlq, table] = await Promise.all([this.depth(names.queue, signal), this.deadLettered(signal), this.table(signal)]);
     const t = this.now();
     const behind = table ? [...this.expected].filter(([id, name]) => this.rank(id, table.get(id) ?? '') < this.rank(id, name)).map(([id]) => id) : null;
     this.samples.push({ t, queue, dlq, accepted: this.expected.size, upToDate: behind === null ? null : this.expected.size - behind.length });
@@ -544,6 +544,12 @@ export class Experiment {
       if (state && state.behind !== null && state.queue !== null && state.dlq !== null) return state;
     }
     return this.latest;
+  }
+
+  /** What sits in every DLQ of the stack (the retry path's and the SNS subscription's dead letters), summed; null if any could not be read. */
+  private async deadLettered(signal: AbortSignal): Promise<number | null> {
+    const depths = await Promise.all(deadLetterQueues.map((name) => this.depth(name, signal)));
+    return depths.some((d) => d === null) ? null : depths.reduce<number>((sum, d) => sum + (d ?? 0), 0);
   }
 
   private depth(name: string, signal: AbortSignal): Promise<number | null> {

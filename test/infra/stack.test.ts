@@ -15,7 +15,7 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { Testing } from 'cdktf';
-import { functions, localstack, names, retryPath, timing } from '../../infra/spec';
+import { deadLetterQueues, functions, localstack, names, retryPath, timing } from '../../infra/spec';
 import { targetFromEnv } from '../../infra/target';
 import { parse, testStack } from '../support/stack';
 
@@ -74,7 +74,7 @@ it('subscribes the queue to the topic with raw delivery, and lets only that topi
     topic_arn: '${aws_sns_topic.product-events-topic.arn}',
     endpoint: '${aws_sqs_queue.product-events-queue.arn}',
   });
-  const policy = JSON.parse(only('aws_sqs_queue_policy').policy as string);
+  const policy = JSON.parse(resources('aws_sqs_queue_policy')['product-events-queue-policy']!.policy as string);
   expect(policy.Statement).toEqual([
     expect.objectContaining({
       Effect: 'Allow',
@@ -84,6 +84,39 @@ it('subscribes the queue to the topic with raw delivery, and lets only that topi
       Condition: { ArnEquals: { 'aws:SourceArn': '${aws_sns_topic.product-events-topic.arn}' } },
     }),
   ]);
+});
+
+it('dead-letters a failed SNS delivery to the DLQ, which lets only the topic send to it', () => {
+  // LocalStack drops a failed SNS → SQS delivery unless the subscription has a redrive policy.
+  const subscription = only('aws_sns_topic_subscription');
+  expect(JSON.parse(subscription.redrive_policy as string)).toEqual({ deadLetterTargetArn: '${aws_sqs_queue.product-events-dlq.arn}' });
+  expect(subscription.depends_on).toEqual(['aws_sqs_queue_policy.product-events-dlq-policy']);
+
+  const policies = resources('aws_sqs_queue_policy');
+  expect(Object.keys(policies).sort()).toEqual(['product-events-dlq-policy', 'product-events-queue-policy']);
+  const dlqPolicy = policies['product-events-dlq-policy']!;
+  expect(dlqPolicy.queue_url).toBe('${aws_sqs_queue.product-events-dlq.url}');
+  expect(JSON.parse(dlqPolicy.policy as string).Statement).toEqual([
+    {
+      Sid: 'AllowProductEventsTopic',
+      Effect: 'Allow',
+      Principal: { Service: 'sns.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+      Resource: '${aws_sqs_queue.product-events-dlq.arn}',
+      Condition: { ArnEquals: { 'aws:SourceArn': '${aws_sns_topic.product-events-topic.arn}' } },
+    },
+  ]);
+  // Every DLQ the tooling counts and redrives is one the stack declares.
+  const queueNames = Object.values(resources('aws_sqs_queue')).map((queue) => queue.name);
+  for (const name of deadLetterQueues) expect(queueNames).toContain(name);
+});
+
+it('retries a queued write at least every few seconds, so recovery after any outage is quick', () => {
+  // Worst case after an outage ends: the breaker's cooldown, then one backoff, then a poll.
+  expect(timing.backoffCapSeconds * 1000 + timing.breakerCooldownMs).toBeLessThanOrEqual(8_000);
+  expect(timing.backoffBaseSeconds).toBeLessThanOrEqual(timing.backoffCapSeconds);
+  // A write waiting out an outage is re-queued near maxReceiveCount, not dead-lettered; at the cap that is every ~33 min.
+  expect(retryPath.maxReceiveCount * timing.backoffCapSeconds).toBeGreaterThanOrEqual(30 * 60);
 });
 
 it('deploys both functions from the bundles with the spec runtime, timeouts and environment', () => {
@@ -209,6 +242,7 @@ describe('IAM', () => {
     });
     expect(grants('retry-policy')).toEqual({
       'dynamodb:PutItem': ['${aws_dynamodb_table.products-table.arn}'],
+      'dynamodb:GetItem': ['${aws_dynamodb_table.products-table.arn}'],
       'sqs:ReceiveMessage': ['${aws_sqs_queue.product-events-queue.arn}'],
       'sqs:DeleteMessage': ['${aws_sqs_queue.product-events-queue.arn}'],
       'sqs:GetQueueAttributes': ['${aws_sqs_queue.product-events-queue.arn}'],

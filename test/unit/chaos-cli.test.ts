@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Chaos, ChaosValidationError } from '../../local/chaos';
 import { runChaosCli, UsageError } from '../../scripts/chaos';
 import { nearest } from '../../scripts/lib/chaos-client';
+import { describeMessage, unwrapSnsEnvelope } from '../../scripts/lib/redrive';
 
 interface Seen {
   method: string;
@@ -105,6 +106,8 @@ describe('refuses a wrong command line before sending anything, saying what was 
     [['reboot'], "Unknown command 'reboot' (Did you mean reset?) (see --help)"],
     [['stauts'], "Unknown command 'stauts' (Did you mean status?) (see --help)"],
     [['rest'], "Unknown command 'rest' (Did you mean reset?) (see --help)"],
+    [['redrive', '--dryrun'], "Unknown option '--dryrun' (Did you mean --dry-run?) (see --help)"],
+    [['redrive', 'now'], "Too many arguments for 'redrive'. Expected 0 arguments but got 1. (see --help)"],
   ])('%j', async (args, message) => {
     const error = await cli(...args).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);
@@ -228,11 +231,11 @@ describe('help', () => {
   it.each([[['help']], [['--help']], [['-h']], [[]]])('%j shows every command', async (args) => {
     const out = await cli(...args);
     expect(out).toMatch(/^Usage: npm run chaos -- <command> \[options\]/);
-    for (const name of ['outage', 'end', 'latency <ms>', 'reset', 'status', 'help [command]']) expect(out).toMatch(new RegExp(`^  ${name.replace(/[[\]]/g, '\\$&')} `, 'm'));
+    for (const name of ['outage', 'end', 'latency <ms>', 'reset', 'status', 'redrive', 'help [command]']) expect(out).toMatch(new RegExp(`^  ${name.replace(/[[\]]/g, '\\$&')} `, 'm'));
     expect(seen).toEqual([]);
   });
 
-  it.each(['outage', 'end', 'latency', 'reset', 'status'])('%s --help and help %s show its usage and options', async (name) => {
+  it.each(['outage', 'end', 'latency', 'reset', 'status', 'redrive'])('%s --help and help %s show its usage and options', async (name) => {
     const out = await cli(name, '--help');
     expect(out).toMatch(new RegExp(`^Usage: npm run chaos -- ${name}`));
     expect(out).toContain('--endpoint <url>');
@@ -261,4 +264,28 @@ it('suggests only names close enough to be a typo', () => {
   expect(nearest('dynamdb', ['dynamodb', 'sqs'])).toEqual(['dynamodb']);
   expect(nearest('sq', ['sqs', 'sns'])).toEqual(['sqs']);
   expect(nearest('kafka', ['dynamodb', 'sqs'])).toEqual([]);
+});
+
+describe('redrive', () => {
+  const product = JSON.stringify({ id: 'p-1', name: 'n', price: 1, description: '', updatedAt: 1700000000000, requestId: 'r' });
+
+  it('unwraps an SNS envelope to its Message and leaves anything else as it is', () => {
+    expect(unwrapSnsEnvelope(JSON.stringify({ Type: 'Notification', TopicArn: 'arn:aws:sns:us-east-1:000000000000:T', Message: product }))).toEqual({ body: product, enveloped: true });
+    expect(unwrapSnsEnvelope(product)).toEqual({ body: product, enveloped: false });
+    for (const body of ['not json', '[1]', 'null', JSON.stringify({ Type: 'Notification', Message: { id: 'p' } }), JSON.stringify({ Type: 'SubscriptionConfirmation', Message: 'x' })]) {
+      expect(unwrapSnsEnvelope(body)).toEqual({ body, enveloped: false });
+    }
+  });
+
+  it('describes a message for --dry-run: product, envelope, receives and reason', () => {
+    expect(
+      describeMessage({
+        MessageId: 'm-1',
+        Body: JSON.stringify({ Type: 'Notification', Message: product }),
+        Attributes: { ApproximateReceiveCount: '2' },
+        MessageAttributes: { reason: { DataType: 'String', StringValue: 'DynamoDB rejected the write' } },
+      }),
+    ).toBe('m-1: product "p-1" updatedAt 1700000000000; in an SNS envelope; received 2 time(s); reason: DynamoDB rejected the write');
+    expect(describeMessage({ MessageId: 'm-2', Body: '{oops' })).toBe('m-2: not JSON (5 characters)');
+  });
 });
