@@ -8,4 +8,7 @@ module.exports = {
   setupFiles: ['<rootDir>/test/support/env.ts'],
   setupFilesAfterEnv: ['<rootDir>/test/support/cdktf-matchers.ts'],
   testTimeout: 30000,
+  // Jest's default is one worker per core but one; on CI's 2 cores that ran every suite in turn.
+  // The end-to-end suites mostly wait on timers and child processes, so two run well side by side.
+  maxWorkers: 2,
 };
