@@ -7,6 +7,7 @@
  * accepts are mapped to the one the emulator knows.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -93,6 +94,8 @@ export class Edge {
   private readonly stopCounts: EdgeStopCounts = { refused: 0, cutShort: 0 };
 
   constructor(private readonly options: EdgeOptions) {
+    // Every AWS call waiting out the latency listens on this one signal: as many as there are calls in flight.
+    setMaxListeners(0, this.stopSignal.signal);
     this.server = http.createServer((req, res) => {
       this.open.set(res, { fallback: () => json(503, { message: STOPPING_MESSAGE }), started: false });
       res.once('close', () => this.open.delete(res));

@@ -5,6 +5,7 @@
  * refusal that stores nothing. No request waits in a queue for an environment, so none waits out
  * API Gateway's 29 s integration timeout, and none is stored after a 504.
  */
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { names } from '../../infra/spec';
 import { PRODUCT_CONCURRENCY } from '../../local/runtime';
 import { type ApiAnswer, OfflineRuntime } from '../support/offline';
@@ -73,4 +74,17 @@ it('throttles writers beyond the limit at once with API Gateway’s answer, and 
 it('keeps the event source mapping’s own concurrency: the retry function runs at most its maximum', async () => {
   const health = JSON.parse((await runtime.get('/_localstack/health')).body) as { functions: Record<string, { concurrencyLimit: number; throttles: number }> };
   expect(health.functions[names.retryFunction]).toMatchObject({ concurrencyLimit: 2, throttles: 0 });
+});
+
+it('serves many AWS calls waiting out the latency at once without a Node warning', async () => {
+  await runtime.chaos('POST', 'effects', { latency: 300 });
+  try {
+    // More than Node's default of 10 listeners on the one signal that cuts those waits short at a stop.
+    const calls = Array.from({ length: 3 * PRODUCT_CONCURRENCY }, () => runtime.dynamo.send(new DescribeTableCommand({ TableName: names.table })));
+    const tables = await Promise.all(calls);
+    expect(tables.every((answer) => answer.Table?.TableName === names.table)).toBe(true);
+    expect(runtime.stderr).not.toContain('MaxListenersExceededWarning');
+  } finally {
+    await runtime.chaos('POST', 'effects', { latency: 0 });
+  }
 });

@@ -23,6 +23,8 @@ export interface ApiAnswer {
 
 export class OfflineRuntime {
   readonly logs: string[] = [];
+  /** What the runtime wrote to stderr: Node's warnings land here. */
+  stderr = '';
   readonly dynamo: DynamoDBClient;
   readonly sqs: SQSClient;
 
@@ -34,6 +36,7 @@ export class OfflineRuntime {
     this.dynamo = new DynamoDBClient(config);
     this.sqs = new SQSClient({ ...config, useQueueUrlAsEndpoint: false });
     readline.createInterface({ input: child.stdout! }).on('line', (line) => this.logs.push(line));
+    child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
   }
 
   static async start(timings: Partial<Timings> = fastTimings, environmentOverrides?: RuntimeOptions['environmentOverrides']): Promise<OfflineRuntime> {
