@@ -6,24 +6,12 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { runChaosCli } from '../../scripts/chaos';
-import { OfflineRuntime } from '../support/offline';
+import { type OfflineRuntime, runtimeForSuite } from '../support/offline';
 import { repoRoot } from '../support/processes';
 
 const run = promisify(execFile);
 let runtime: OfflineRuntime;
-
-beforeAll(async () => {
-  runtime = await OfflineRuntime.start();
-}, 60_000);
-
-afterAll(async () => {
-  await runtime?.stop();
-});
-
-afterEach(async () => {
-  await runtime.chaos('POST', 'faults', []);
-  await runtime.chaos('POST', 'effects', { latency: 0 });
-});
+runtimeForSuite((started) => (runtime = started), { reset: 'chaos' });
 
 const message = (answer: { json: unknown }) => (answer.json as { message?: string }).message;
 const schemaError = (problem: string) => `Error validating JSON schema: ${problem}`;

@@ -8,17 +8,10 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { names } from '../../infra/spec';
 import { PRODUCT_CONCURRENCY } from '../../local/runtime';
-import { type ApiAnswer, OfflineRuntime } from '../support/offline';
+import { type ApiAnswer, type OfflineRuntime, runtimeForSuite } from '../support/offline';
 
 let runtime: OfflineRuntime;
-
-beforeAll(async () => {
-  runtime = await OfflineRuntime.start();
-}, 60_000);
-
-afterAll(async () => {
-  await runtime?.stop();
-});
+runtimeForSuite((started) => (runtime = started));
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

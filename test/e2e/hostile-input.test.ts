@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { limits, names } from '../../infra/spec';
 import { parseProduct } from '../../lambdas/shared/product';
-import { type ApiCall, OfflineRuntime } from '../support/offline';
+import { type ApiCall, type OfflineRuntime, runtimeForSuite } from '../support/offline';
 
 interface Hostile extends ApiCall {
   label: string;
@@ -73,12 +73,7 @@ function corpus(): Hostile[] {
 }
 
 let runtime: OfflineRuntime;
-
-beforeAll(async () => {
-  runtime = await OfflineRuntime.start();
-}, 60_000);
-
-afterAll(() => runtime?.stop());
+runtimeForSuite((started) => (runtime = started));
 
 it('answers every hostile request with a 4xx that names the problem, and nothing reaches the queue or the table', async () => {
   const cases = corpus();

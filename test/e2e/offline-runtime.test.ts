@@ -8,25 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { names } from '../../infra/spec';
 import { QUEUED_MESSAGE, STORED_MESSAGE } from '../../lambdas/product/http';
-import { eventually, OfflineRuntime } from '../support/offline';
+import { eventually, type OfflineRuntime, runtimeForSuite } from '../support/offline';
 
 let runtime: OfflineRuntime;
-
-beforeAll(async () => {
-  runtime = await OfflineRuntime.start();
-}, 60_000);
-
-afterAll(async () => {
-  await runtime?.stop();
-});
-
-afterEach(async () => {
-  await runtime.chaos('POST', 'faults', []);
-  await runtime.chaos('POST', 'effects', { latency: 0 });
-  // A product Lambda environment whose breaker an outage opened lets calls through again after
-  // its cooldown (300 ms here); the next test expects DynamoDB to be used at once.
-  await new Promise((resolve) => setTimeout(resolve, 400));
-});
+runtimeForSuite((started) => (runtime = started), { reset: 'chaos-and-breakers' });
 
 const product = (id: string, extra: Record<string, unknown> = {}) => ({ id, name: 'Super Widget', price: '29.99', description: 'A versatile widget.', ...extra });
 const dynamoOutage = { service: 'dynamodb', error: { statusCode: 500, code: 'SomethingWentWrong' } };

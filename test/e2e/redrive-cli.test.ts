@@ -9,15 +9,10 @@ import { randomUUID } from 'node:crypto';
 import { names } from '../../infra/spec';
 import { runChaosCli } from '../../scripts/chaos';
 import { runTs } from '../support/run-ts';
-import { eventually, OfflineRuntime } from '../support/offline';
+import { eventually, type OfflineRuntime, runtimeForSuite } from '../support/offline';
 
 let runtime: OfflineRuntime;
-
-beforeAll(async () => {
-  runtime = await OfflineRuntime.start();
-}, 60_000);
-
-afterAll(() => runtime?.stop());
+runtimeForSuite((started) => (runtime = started));
 
 const cli = async (...args: string[]) => {
   const out: string[] = [];

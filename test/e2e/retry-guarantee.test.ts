@@ -13,7 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { names } from '../../infra/spec';
 import { fastTimings } from '../../local/runtime';
-import { eventually, OfflineRuntime } from '../support/offline';
+import { eventually, type OfflineRuntime, runtimeForSuite } from '../support/offline';
 
 const run = promisify(execFile);
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -87,16 +87,13 @@ describe('the retry Lambda with the deployed redrive threshold (timings scaled)'
   let runtime: OfflineRuntime;
   let dlq: DeadLetters;
 
-  beforeAll(async () => {
-    runtime = await OfflineRuntime.start(fastTimings);
-    dlq = new DeadLetters(runtime);
-  }, 60_000);
-  afterAll(() => runtime?.stop());
-  afterEach(async () => {
-    await runtime.chaos('POST', 'faults', []);
-    await runtime.chaos('POST', 'effects', { latency: 0 });
-    await pause(400); // the breaker cooldown (300 ms) in the product Lambda's environments
-  });
+  runtimeForSuite(
+    (started) => {
+      runtime = started;
+      dlq = new DeadLetters(runtime);
+    },
+    { timings: fastTimings, reset: 'chaos-and-breakers' },
+  );
 
   /** Faults apply to calls that arrive after them: let the pollers' in-flight long polls (1 s) end first. */
   const blockReceives = async (...others: unknown[]) => {
@@ -240,10 +237,7 @@ describe('the retry Lambda with the deployed redrive threshold (timings scaled)'
 
 describe('finding 6: a long PutItem + SendMessage outage, with the redrive threshold scaled to 6 receives', () => {
   let runtime: OfflineRuntime;
-  beforeAll(async () => {
-    runtime = await OfflineRuntime.start({ ...fastTimings, maxReceiveCount: 6 });
-  }, 60_000);
-  afterAll(() => runtime?.stop());
+  runtimeForSuite((started) => (runtime = started), { timings: { ...fastTimings, maxReceiveCount: 6 } });
 
   it('loses no accepted write: each reaches the table, none is dead-lettered, every failed re-queue is logged', async () => {
     const ids = ['combined-1', 'combined-2', 'combined-3'];

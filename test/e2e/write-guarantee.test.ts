@@ -10,23 +10,10 @@
  */
 import { names } from '../../infra/spec';
 import * as http from '../../lambdas/product/http';
-import { eventually, OfflineRuntime } from '../support/offline';
+import { eventually, type OfflineRuntime, runtimeForSuite } from '../support/offline';
 
 let runtime: OfflineRuntime;
-
-beforeAll(async () => {
-  runtime = await OfflineRuntime.start();
-}, 60_000);
-
-afterAll(async () => {
-  await runtime?.stop();
-});
-
-afterEach(async () => {
-  await runtime.chaos('POST', 'faults', []);
-  await runtime.chaos('POST', 'effects', { latency: 0 });
-  await pause(400); // past the product environments' breaker cooldown (300 ms here)
-});
+runtimeForSuite((started) => (runtime = started), { reset: 'chaos-and-breakers' });
 
 /** A GET through the tutorial's host-style URL, with the answer's headers. */
 const get = (query: string) => runtime.request({ method: 'GET', path: `/dev/productApi?${query}` });

@@ -129,3 +129,36 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+export interface SuiteRuntimeOptions {
+  timings?: Partial<Timings>;
+  environmentOverrides?: RuntimeOptions['environmentOverrides'];
+  /**
+   * After each test: 'chaos' clears every fault rule and the latency; 'chaos-and-breakers' also
+   * waits until a product environment's breaker that the test opened lets calls through again, so
+   * the next test finds DynamoDB used at once.
+   */
+  reset?: 'chaos' | 'chaos-and-breakers';
+}
+
+/**
+ * One offline runtime for the suite or describe block this is called in: started before its
+ * tests (and handed to `use`), stopped after them, optionally reset between them.
+ */
+export function runtimeForSuite(use: (runtime: OfflineRuntime) => void, options: SuiteRuntimeOptions = {}): void {
+  let runtime: OfflineRuntime | undefined;
+  const cooldownMs = options.timings?.breakerCooldownMs ?? fastTimings.breakerCooldownMs ?? 0;
+  beforeAll(async () => {
+    runtime = await OfflineRuntime.start(options.timings, options.environmentOverrides);
+    use(runtime);
+  }, 60_000);
+  afterAll(async () => {
+    await runtime?.stop();
+  });
+  if (!options.reset) return;
+  afterEach(async () => {
+    await runtime?.chaos('POST', 'faults', []);
+    await runtime?.chaos('POST', 'effects', { latency: 0 });
+    if (options.reset === 'chaos-and-breakers') await new Promise((resolve) => setTimeout(resolve, cooldownMs + 100));
+  });
+}
