@@ -4,7 +4,7 @@
  */
 import '../scripts/lib/quiet-sdk';
 import { localstack, names } from '../infra/spec';
-import { command, int, InvalidArgumentError, main, npmHint, Option, parse, UsageError } from '../scripts/lib/cli';
+import { command, int, InvalidArgumentError, main, npmHint, onStopSignal, Option, parse, UsageError } from '../scripts/lib/cli';
 import { EXTRA_ORIGINS_ENV, normalizeOrigin, parseOrigins } from './origin';
 import { type LogLevel, STOP_GRACE_MS, type StopReport, startRuntime } from './runtime';
 
@@ -124,38 +124,35 @@ Nothing persists between runs. Press Ctrl-C to stop.
 `);
 
   return new Promise<number>((resolve) => {
-    let stopping = false;
     let forced = false;
-    const shutdown = (signal: string) => {
-      if (forced) return;
-      if (stopping) {
+    onStopSignal(
+      (signal) => {
+        console.log(
+          `${signal}: stopping the offline runtime. New requests are refused (503); what is under way gets up to ${STOP_GRACE_MS / 1000} s. ` +
+            'Press Ctrl-C again to exit at once.',
+        );
+        runtime.stop().then(
+          (report) => {
+            if (forced) return;
+            console.log(stopMessage(report));
+            resolve(0);
+          },
+          (error: unknown) => {
+            if (forced) return;
+            console.error(`Error while stopping: ${error instanceof Error ? error.message : String(error)}`);
+            resolve(1);
+          },
+        );
+      },
+      (signal) => {
+        if (forced) return;
         forced = true;
         console.log(`${signal} again: exiting without waiting for the runtime to stop (open requests are answered 503; everything pending is discarded).`);
         runtime.abandon();
         // A moment for those answers to leave before the process ends.
         setTimeout(() => resolve(130), 100);
-        return;
-      }
-      stopping = true;
-      console.log(
-        `${signal}: stopping the offline runtime. New requests are refused (503); what is under way gets up to ${STOP_GRACE_MS / 1000} s. ` +
-          'Press Ctrl-C again to exit at once.',
-      );
-      runtime.stop().then(
-        (report) => {
-          if (forced) return;
-          console.log(stopMessage(report));
-          resolve(0);
-        },
-        (error: unknown) => {
-          if (forced) return;
-          console.error(`Error while stopping: ${error instanceof Error ? error.message : String(error)}`);
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGINT', () => shutdown('SIGINT'));
-    process.on('SIGTERM', () => shutdown('SIGTERM'));
+      },
+    );
   });
 }
 

@@ -5,7 +5,7 @@
 import './lib/quiet-sdk';
 import path from 'node:path';
 import { localstack, timing } from '../infra/spec';
-import { command, type Command, int, main, parse } from './lib/cli';
+import { command, type Command, int, main, onStopSignal, parse } from './lib/cli';
 import { Experiment, type Journal, type ProgressEvent } from './lib/experiment';
 import { progress, type Progress } from './lib/progress';
 import { linkLatest, summaryText, writeReport } from './lib/report';
@@ -125,19 +125,21 @@ export async function runExperiment(settings: ExperimentSettings, { print = cons
 }
 
 /**
- * Ctrl-C: the first aborts the run, which then removes what it added and writes its partial
- * report; a second one exits at once.
+ * Ctrl-C (or SIGTERM): the first aborts the run, which then removes what it added and writes its
+ * partial report; a second one exits at once.
  */
 export function interruptOnSigint(print: (line: string) => void = console.log): AbortController {
   const controller = new AbortController();
-  process.on('SIGINT', () => {
-    if (controller.signal.aborted) {
+  onStopSignal(
+    () => {
+      print('\nCtrl-C: stopping; removing the faults and latency this run added, then writing the partial report (Ctrl-C again to quit at once)...');
+      controller.abort();
+    },
+    () => {
       console.error('Second Ctrl-C: exiting now. Faults or latency this run added may still be active: npm run chaos -- --help shows how to end them.');
       process.exit(130);
-    }
-    print('\nCtrl-C: stopping; removing the faults and latency this run added, then writing the partial report (Ctrl-C again to quit at once)...');
-    controller.abort();
-  });
+    },
+  );
   return controller;
 }
 

@@ -106,3 +106,28 @@ export function main(run: () => Promise<number | void>): void {
     },
   );
 }
+
+/** Repeats of a stop signal closer together than this are the same key press. */
+export const SIGNAL_REPEAT_MS = 1_000;
+
+/**
+ * Calls `first` on the first SIGINT or SIGTERM and `again` on a later one. Under `npm run`, one
+ * Ctrl-C arrives twice: the terminal signals the whole process group and npm relays it to its
+ * child as well. So a repeat within SIGNAL_REPEAT_MS counts as the same press. (The npm scripts
+ * run `node --import tsx`, not tsx's CLI: that CLI relays signals once more and, given two close
+ * together, kills its child with SIGKILL, which would skip the cleanup.)
+ */
+export function onStopSignal(first: (signal: NodeJS.Signals) => void, again: (signal: NodeJS.Signals) => void): void {
+  let firstAt: number | undefined;
+  const handle = (signal: NodeJS.Signals) => {
+    const now = Date.now();
+    if (firstAt === undefined) {
+      firstAt = now;
+      first(signal);
+    } else if (now - firstAt >= SIGNAL_REPEAT_MS) {
+      again(signal);
+    }
+  };
+  process.on('SIGINT', handle);
+  process.on('SIGTERM', handle);
+}

@@ -10,6 +10,7 @@ import readline from 'node:readline';
 import { promisify } from 'node:util';
 import { names } from '../../infra/spec';
 import { STOP_GRACE_MS } from '../../local/runtime';
+import { SIGNAL_REPEAT_MS } from '../../scripts/lib/cli';
 import { repoRoot } from '../support/processes';
 
 // --no-build: jest's global set-up has built the bundles; rebuilding here would race other suites.
@@ -248,6 +249,24 @@ describe('a run', () => {
     }
   }, 60_000);
 
+  it('counts a signal repeated close behind (as npm and tsx relay one Ctrl-C) as the same press', async () => {
+    const runtime = await start(['--quiet']);
+    try {
+      // A request under way keeps the stop going for the grace period, so the repeat lands mid-stop.
+      const poll = longPoll(runtime.url);
+      await pause(500);
+      runtime.child.kill('SIGINT');
+      await pause(50);
+      runtime.child.kill('SIGINT');
+      expect(await runtime.exited).toBe(0);
+      expect(await poll).toMatch(/^503 ServiceUnavailable: The offline runtime stopped before this call finished/);
+      expect(runtime.lines.filter((line) => line.startsWith('SIGINT'))).toHaveLength(1);
+      expect(runtime.lines.find((line) => line.startsWith('Stopped.'))).toMatch(/1 request still under way after 3 s answered 503/);
+    } finally {
+      await runtime.stop();
+    }
+  }, 60_000);
+
   it('exits at once on a second Ctrl-C, still answering the open requests', async () => {
     const runtime = await start(['--quiet']);
     try {
@@ -256,6 +275,7 @@ describe('a run', () => {
       const signalledAt = Date.now();
       runtime.child.kill('SIGINT');
       await runtime.waitFor(/^SIGINT: stopping the offline runtime/);
+      await pause(SIGNAL_REPEAT_MS);
       runtime.child.kill('SIGINT');
       expect(await runtime.exited).toBe(130);
       expect(Date.now() - signalledAt).toBeLessThan(STOP_GRACE_MS);
@@ -271,7 +291,7 @@ describe('a run', () => {
     try {
       await runtime.waitFor(/AWS sqs\.ReceiveMessage => 200 \(event source: empty poll\)/, 15_000);
       expect(await runtime.stop()).toBe(0);
-      expect(runtime.lines).toContain('Stopped. No accepted write was pending (ProductEventsQueue was empty, no SNS delivery was held back); nothing persists between runs.');
+      expect(runtime.lines.find((line) => line.startsWith('Stopped.'))).toBe('Stopped. No accepted write was pending (ProductEventsQueue was empty, no SNS delivery was held back); nothing persists between runs.');
     } finally {
       await runtime.stop();
     }

@@ -1,7 +1,7 @@
 /**
  * Every npm script that is a command line of ours answers --help quickly with a Usage line, and a
  * misspelled option with exit code 2 and one `Error:` line naming it and the option meant. The
- * scripts run as package.json runs them (its `tsx <file> [args]`), each as a child process.
+ * scripts run as package.json runs them (its `node --import tsx <file> [args]`), each as a child process.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import path from 'node:path';
 import { actionCommand, actions } from '../../scripts/cdktf';
 import { repoRoot } from '../support/processes';
 
+const TSX = 'node --import tsx ';
 const scripts = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
 
 interface Run {
@@ -21,8 +22,8 @@ interface Run {
 /** Runs an npm script's command line with extra arguments, without npm (so no npm_* settings leak in). */
 async function runScript(script: string, args: string[], timeoutMs = 20_000): Promise<Run> {
   const line = scripts[script];
-  if (!line?.startsWith('tsx ')) throw new Error(`npm script ${script} is not "tsx <file> ...": ${line}`);
-  const [file = '', ...fixed] = line.slice('tsx '.length).split(' ');
+  if (!line?.startsWith(TSX)) throw new Error(`npm script ${script} is not "${TSX}<file> ...": ${line}`);
+  const [file = '', ...fixed] = line.slice(TSX.length).split(' ');
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('npm_')));
   const started = Date.now();
   // Its own process group, so a script that ignored the arguments and went on is stopped whole.
@@ -56,7 +57,7 @@ const cases: Array<{ script: string; typo: string[]; meant: string }> = [
 ];
 
 it('covers every npm script that runs a command line of ours', () => {
-  const ours = Object.entries(scripts).filter(([, line]) => line.startsWith('tsx ')).map(([name]) => name);
+  const ours = Object.entries(scripts).filter(([, line]) => line.startsWith(TSX)).map(([name]) => name);
   expect(cases.map((c) => c.script).sort()).toEqual(ours.sort());
 });
 
