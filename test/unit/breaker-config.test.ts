@@ -1,7 +1,7 @@
-import { CircuitBreaker } from '../../lambdas/shared/breaker';
-import { loadConfig } from '../../lambdas/shared/config';
-import { createWriteClock } from '../../lambdas/shared/product';
-import { timing } from '../../infra/spec';
+import { CircuitBreaker } from '../../lambdas/resilience/breaker';
+import { loadConfig } from '../../lambdas/config';
+import { createWriteClock } from '../../lambdas/domain/product';
+import { timing } from '../../spec';
 
 describe('CircuitBreaker', () => {
   let now = 0;

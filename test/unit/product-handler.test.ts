@@ -11,10 +11,10 @@ import {
 import { PublishCommand, SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { limits } from '../../infra/spec';
+import { limits } from '../../spec';
 import { createHandler } from '../../lambdas/product/handler';
 import { NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE, QUEUED_MESSAGE, STORED_MESSAGE } from '../../lambdas/product/http';
-import { loadConfig } from '../../lambdas/shared/config';
+import { loadConfig } from '../../lambdas/config';
 import { apiEvent, lambdaContext, postProduct, sampleProduct } from '../support/events';
 
 const dynamo = mockClient(DynamoDBClient);

@@ -3,7 +3,7 @@ import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../../lambdas/shared/config';
+import { loadConfig } from '../../lambdas/config';
 import { backoffSeconds, createHandler, deadLetterCopy, outOfBounds, requeueHoldSeconds, SQS_MAX_MESSAGE_BYTES } from '../../lambdas/retry/handler';
 import { lambdaContext, sampleWrite as supportWrite, sqsEvent, sqsRecord } from '../support/events';
 

@@ -42,6 +42,12 @@ export const env = {
   backoffBaseSeconds: 'RETRY_BACKOFF_BASE_SECONDS',
   backoffCapSeconds: 'RETRY_BACKOFF_CAP_SECONDS',
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
+  requeueWindow: 'RETRY_REQUEUE_WINDOW',
+  requeueHoldBaseSeconds: 'RETRY_REQUEUE_HOLD_BASE_SECONDS',
+  requeueHoldCapSeconds: 'RETRY_REQUEUE_HOLD_CAP_SECONDS',
+  maxRefusals: 'RETRY_MAX_REFUSALS',
+  clockSkewSeconds: 'RETRY_CLOCK_SKEW_SECONDS',
+  maxWriteAgeDays: 'RETRY_MAX_WRITE_AGE_DAYS',
 } as const;
 
 /**
@@ -92,6 +98,33 @@ export const retryPath = {
   batchSize: 10,
   maximumConcurrency: 2,
   receiveWaitTimeSeconds: 20,
+} as const;
+
+/**
+ * The retry Lambda's guards: how long it keeps re-queueing a write SQS will not take, how many
+ * DynamoDB refusals it tolerates, and which writes it trusts.
+ */
+export const retryGuards = {
+  /**
+   * 16 receives: the first failed re-queue hides the write for one backoff cap, each further one
+   * twice as long up to 15 minutes, so SQS must refuse SendMessage for hours (while DynamoDB is
+   * down and ReceiveMessage works) before the queue's redrive can take a valid write.
+   */
+  requeueWindow: 16,
+  requeueHoldCapSeconds: 900,
+  /**
+   * 5 refusals, re-queued after 1, 2, 4 and 8 backoff caps: a refusal that is a passing fault or
+   * a glitch clears within that time; one that lasts is a real mismatch between our validation and
+   * DynamoDB's, which a person must look at, so the write is parked in the DLQ, counted and redrivable.
+   */
+  maxRefusals: 5,
+  /** Lambda environments keep NTP time; five minutes is far beyond their skew and bounds how long a forged write can hold an id. */
+  clockSkewSeconds: 300,
+  /**
+   * A write is re-queued before the redrive threshold, so it can wait out an outage of any
+   * length; a year is far beyond any outage and the queues' 14-day retention.
+   */
+  maxWriteAgeDays: 365,
 } as const;
 
 /** Input bounds, enforced before anything touches AWS. */

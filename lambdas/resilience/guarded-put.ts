@@ -5,9 +5,9 @@
  */
 import { AttemptLog } from './attempts';
 import type { CircuitBreaker } from './breaker';
-import { classify, describeError } from './errors';
-import { isAtLeastAsNew, type ProductWrite } from './product';
-import { type ProductStore, storedVersionOf } from './store';
+import { classify, describeError } from './failures';
+import { isAtLeastAsNew, type ProductWrite } from '../domain/product';
+import { type ProductStore, storedVersionOf } from '../adapters/dynamodb-store';
 
 export type PutOutcome =
   | { kind: 'stored' }
