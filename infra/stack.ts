@@ -24,7 +24,7 @@ import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { AssetType, Fn, LocalBackend, TerraformAsset, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import type { Construct } from 'constructs';
 import path from 'node:path';
-import { functionEnvironment, functions, localstack, names, retryPath, timing } from '../spec';
+import { functionEnvironment, functions, localstack, names, retryPath, timing } from '#spec';
 import { endpointServices, type Target } from './target';
 
 const repoRoot = path.resolve(__dirname, '..');

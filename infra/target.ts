@@ -2,7 +2,7 @@
  * Where the stack goes. LocalStack is the default (every endpoint at one URL, test credentials,
  * no account look-ups); `DEPLOY_TARGET=aws` uses the normal AWS credential chain and endpoints.
  */
-import { localstack, region as defaultRegion } from '../spec';
+import { localstack, region as defaultRegion } from '#spec';
 
 export interface Target {
   kind: 'localstack' | 'aws';

@@ -3,7 +3,7 @@
  * come from the spec so a missing timing variable never means an unbounded wait; a missing
  * resource name is a deployment error and fails at start-up, not on the first request.
  */
-import { env, retryGuards, retryPath, timing } from '../spec';
+import { env, retryGuards, retryPath, timing } from '#spec';
 
 export interface Config {
   tableName: string;

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { localstack, names } from '../spec';
+import { localstack, names } from '#spec';
 
 export interface ApiRequest {
   apiId: string;

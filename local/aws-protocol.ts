@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { region as defaultRegion } from '../spec';
+import { region as defaultRegion } from '#spec';
 import type { Call, Fault } from './chaos';
 
 export type Protocol = 'json' | 'query';

@@ -3,7 +3,7 @@
  * Ctrl-C (or SIGTERM) stops it cleanly and says what it discarded.
  */
 import '../scripts/lib/quiet-sdk';
-import { localstack, names } from '../spec';
+import { localstack, names } from '#spec';
 import { command, int, InvalidArgumentError, main, npmHint, onStopSignal, Option, parse, UsageError } from '../scripts/lib/cli';
 import { EXTRA_ORIGINS_ENV, normalizeOrigin, parseOrigins } from './origin';
 import { type LogLevel, STOP_GRACE_MS, type StopReport, startRuntime } from './runtime';

@@ -5,7 +5,7 @@
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { names, retryPath } from '../spec';
+import { names, retryPath } from '#spec';
 
 export interface MessagingSettings {
   visibilityTimeoutSeconds: number;

@@ -14,7 +14,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { env, functionEnvironment, functions, localstack, names, region, retryPath, timing } from '../spec';
+import { env, functionEnvironment, functions, localstack, names, region, retryPath, timing } from '#spec';
 import { buildAll, distDir } from '../scripts/build';
 import { INTEGRATION_TIMEOUT_MS, proxyAnswer, proxyEvent, routeError, stoppingAnswer, throttledAnswer } from './apigateway';
 import { Chaos } from './chaos';

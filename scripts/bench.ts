@@ -11,7 +11,7 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { names, timing } from '../spec';
+import { names, timing } from '#spec';
 import { PRODUCT_CONCURRENCY, startRuntime, type Runtime } from '../local/runtime';
 import { buildAll, bundles } from './build';
 import { command, type Command, main, parse } from './lib/cli';

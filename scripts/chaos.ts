@@ -5,7 +5,7 @@
  * `redrive` moves what the dead-letter queues hold back to the product queue.
  */
 import './lib/quiet-sdk';
-import { deadLetterQueues, localstack, names } from '../spec';
+import { deadLetterQueues, localstack, names } from '#spec';
 import { checkRules, formatPath, jsonEqual, type Problem } from '../local/chaos';
 import { type Command, command, decimal, int, main, parse, UsageError } from './lib/cli';
 import { ChaosClient, type FaultRule, regionProblem, serviceProblem } from './lib/chaos-client';

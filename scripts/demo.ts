@@ -4,7 +4,7 @@
  */
 import './lib/quiet-sdk';
 import path from 'node:path';
-import { timing } from '../spec';
+import { timing } from '#spec';
 import { command, type Command, main, parse } from './lib/cli';
 import { startRuntimeThread } from './lib/runtime-thread';
 import { experimentOptions, type ExperimentSettings, interruptOnSigint, REPORTS_ROOT, runExperiment, stepsHelp } from './experiment';

@@ -4,7 +4,7 @@
  */
 import './lib/quiet-sdk';
 import path from 'node:path';
-import { localstack, timing } from '../spec';
+import { localstack, timing } from '#spec';
 import { command, type Command, int, main, onStopSignal, parse } from './lib/cli';
 import { Experiment, type Journal, type ProgressEvent } from './lib/experiment';
 import { progress, type Progress } from './lib/progress';

@@ -6,7 +6,7 @@
  */
 import './lib/quiet-sdk';
 import fc from 'fast-check';
-import { timing } from '../spec';
+import { timing } from '#spec';
 import { fastTimings, PRODUCT_CONCURRENCY, startRuntime } from '../local/runtime';
 import { beyondTimeoutMs, blamingCodes, runSchedule, scheduleArbitrary } from './lib/chaos-schedule';
 import { command, type Command, int, main, parse } from './lib/cli';

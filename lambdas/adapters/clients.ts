@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { region, timing } from '../../spec';
+import { region, timing } from '#spec';
 import type { Config } from '../config';
 
 function requestHandler(config: Config): NodeHttpHandler {

@@ -6,8 +6,8 @@ import {
   PutItemCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
-import { type AttemptLog, recordAttempts } from '../resilience/attempts';
-import { InputError, type ProductWrite } from '../domain/product';
+import { type AttemptLog, recordAttempts } from '#resilience/attempts';
+import { InputError, type ProductWrite } from '#domain/product';
 
 export interface StoredProduct {
   id: string;

@@ -1,6 +1,6 @@
 /** The SNS adapter: publishes an accepted write for the retry path. Raw delivery hands the JSON to SQS as is. */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { ProductWrite } from '../domain/product';
+import type { ProductWrite } from '#domain/product';
 
 export class WritePublisher {
   constructor(

@@ -4,7 +4,7 @@
  */
 // zod/mini: the same validator as zod, tree-shaken to ~15 KiB in the bundle instead of ~440 KiB.
 import * as z from 'zod/mini';
-import { limits } from '../../spec';
+import { limits } from '#spec';
 
 export interface Product {
   id: string;

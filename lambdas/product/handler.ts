@@ -4,16 +4,16 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { limits, names, timing } from '../../spec';
-import { recordClientAttempts } from '../resilience/attempts';
-import { CircuitBreaker } from '../resilience/breaker';
-import { createDynamoClient, createSnsClient } from '../adapters/clients';
+import { limits, names, timing } from '#spec';
+import { recordClientAttempts } from '#resilience/attempts';
+import { CircuitBreaker } from '#resilience/breaker';
+import { createDynamoClient, createSnsClient } from '#adapters/clients';
 import { type Config, loadConfig } from '../config';
-import { Deadline } from '../resilience/deadline';
-import { classify, describeError } from '../resilience/failures';
-import { createWriteClock, InputError, parseProduct, parseProductId } from '../domain/product';
-import { WritePublisher } from '../adapters/sns-publisher';
-import { ProductStore } from '../adapters/dynamodb-store';
+import { Deadline } from '#resilience/deadline';
+import { classify, describeError } from '#resilience/failures';
+import { createWriteClock, InputError, parseProduct, parseProductId } from '#domain/product';
+import { WritePublisher } from '#adapters/sns-publisher';
+import { ProductStore } from '#adapters/dynamodb-store';
 import { errorResponse, json, NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE, QUEUED_MESSAGE, readJsonBody, STORED_MESSAGE, text } from './http';
 import { saveProduct } from './save';
 

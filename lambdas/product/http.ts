@@ -1,7 +1,7 @@
 /** HTTP concerns of the product API: reading the request body and shaping responses. */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { limits } from '../../spec';
-import { InputError } from '../domain/product';
+import { limits } from '#spec';
+import { InputError } from '#domain/product';
 
 /** The tutorial's response sentences, verbatim. */
 export const STORED_MESSAGE = 'Product added/updated successfully.';

@@ -4,14 +4,14 @@
  * write is only reported as not saved when no attempt to keep it can still take effect.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { AttemptLog, withAttemptLog } from '../resilience/attempts';
-import type { CircuitBreaker } from '../resilience/breaker';
-import type { Deadline } from '../resilience/deadline';
-import { describeError } from '../resilience/failures';
-import { guardedPut } from '../resilience/guarded-put';
-import type { ProductWrite } from '../domain/product';
-import type { WritePublisher } from '../adapters/sns-publisher';
-import type { ProductStore } from '../adapters/dynamodb-store';
+import { AttemptLog, withAttemptLog } from '#resilience/attempts';
+import type { CircuitBreaker } from '#resilience/breaker';
+import type { Deadline } from '#resilience/deadline';
+import { describeError } from '#resilience/failures';
+import { guardedPut } from '#resilience/guarded-put';
+import type { ProductWrite } from '#domain/product';
+import type { WritePublisher } from '#adapters/sns-publisher';
+import type { ProductStore } from '#adapters/dynamodb-store';
 
 /**
  * - stored: DynamoDB holds this write or a newer one;

@@ -3,11 +3,11 @@
  * Lambda's direct write and the retry Lambda's queued one): the breaker learns from every answer,
  * and the caller gets one outcome to act on.
  */
-import { AttemptLog } from './attempts';
-import type { CircuitBreaker } from './breaker';
-import { classify, describeError } from './failures';
-import { isAtLeastAsNew, type ProductWrite } from '../domain/product';
-import { type ProductStore, storedVersionOf } from '../adapters/dynamodb-store';
+import { AttemptLog } from '#resilience/attempts';
+import type { CircuitBreaker } from '#resilience/breaker';
+import { classify, describeError } from '#resilience/failures';
+import { isAtLeastAsNew, type ProductWrite } from '#domain/product';
+import { type ProductStore, storedVersionOf } from '#adapters/dynamodb-store';
 
 export type PutOutcome =
   | { kind: 'stored' }

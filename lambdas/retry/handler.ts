@@ -15,15 +15,15 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { ChangeMessageVisibilityCommand, type MessageAttributeValue, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createHash } from 'node:crypto';
-import { timing } from '../../spec';
-import { CircuitBreaker } from '../resilience/breaker';
-import { createDynamoClient, createSqsClient } from '../adapters/clients';
+import { timing } from '#spec';
+import { CircuitBreaker } from '#resilience/breaker';
+import { createDynamoClient, createSqsClient } from '#adapters/clients';
 import { type Config, loadConfig } from '../config';
-import { Deadline } from '../resilience/deadline';
-import { describeError } from '../resilience/failures';
-import { guardedPut } from '../resilience/guarded-put';
-import { parseWrite, type ProductWrite } from '../domain/product';
-import { ProductStore } from '../adapters/dynamodb-store';
+import { Deadline } from '#resilience/deadline';
+import { describeError } from '#resilience/failures';
+import { guardedPut } from '#resilience/guarded-put';
+import { parseWrite, type ProductWrite } from '#domain/product';
+import { ProductStore } from '#adapters/dynamodb-store';
 
 /** SQS's limit on a message: body plus attributes (names, data types and values), in bytes. */
 export const SQS_MAX_MESSAGE_BYTES = 1_048_576;

@@ -17,7 +17,7 @@
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, GetQueueUrlCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { deadLetterQueues, names, timing } from '../../spec';
+import { deadLetterQueues, names, timing } from '#spec';
 import { NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE } from '../../lambdas/product/http';
 import { PRODUCT_CONCURRENCY } from '../../local/runtime';
 import { ChaosClient, type FaultRule } from './chaos-client';

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { deadLetterQueues, names, timing } from '../../spec';
+import { deadLetterQueues, names, timing } from '#spec';
 import { ChaosApiError, ChaosClient, type FaultRule } from './chaos-client';
 import { Target } from './target';
 

@@ -18,7 +18,7 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { deadLetterQueues, names } from '../../spec';
+import { deadLetterQueues, names } from '#spec';
 
 /** How long a message being moved stays hidden from other readers (and from this loop). */
 const HIDE_SECONDS = 60;

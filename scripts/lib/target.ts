@@ -4,7 +4,7 @@
  */
 import { DynamoDBClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { localstack, names, region } from '../../spec';
+import { localstack, names, region } from '#spec';
 
 export interface StoredValue {
   name: string;

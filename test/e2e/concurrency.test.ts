@@ -6,7 +6,7 @@
  * API Gateway's 29 s integration timeout, and none is stored after a 504.
  */
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { names } from '../../spec';
+import { names } from '#spec';
 import { PRODUCT_CONCURRENCY } from '../../local/runtime';
 import { type ApiAnswer, type OfflineRuntime, runtimeForSuite } from '../support/offline';
 

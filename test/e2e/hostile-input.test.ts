@@ -3,8 +3,8 @@
  * one must get a 4xx that says what is wrong; none a 5xx; none may reach the queue or the table.
  */
 import fc from 'fast-check';
-import { limits, names } from '../../spec';
-import { parseProduct } from '../../lambdas/domain/product';
+import { limits, names } from '#spec';
+import { parseProduct } from '#domain/product';
 import { type ApiCall, type OfflineRuntime, runtimeForSuite } from '../support/offline';
 
 interface Hostile extends ApiCall {

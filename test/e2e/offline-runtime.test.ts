@@ -6,7 +6,7 @@ import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand,
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { names } from '../../spec';
+import { names } from '#spec';
 import { QUEUED_MESSAGE, STORED_MESSAGE } from '../../lambdas/product/http';
 import { eventually, type OfflineRuntime, runtimeForSuite } from '../support/offline';
 

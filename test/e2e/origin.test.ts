@@ -10,7 +10,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { names } from '../../spec';
+import { names } from '#spec';
 import { fastTimings } from '../../local/runtime';
 import { startTsChild, stopChild } from '../support/processes';
 

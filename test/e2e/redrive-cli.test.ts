@@ -6,7 +6,7 @@
  */
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
-import { names } from '../../spec';
+import { names } from '#spec';
 import { runChaosCli } from '../../scripts/chaos';
 import { runTs } from '../support/run-ts';
 import { eventually, type OfflineRuntime, runtimeForSuite } from '../support/offline';

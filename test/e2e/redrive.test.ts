@@ -4,7 +4,7 @@
  * invocations keep failing.
  */
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { names } from '../../spec';
+import { names } from '#spec';
 import { fastTimings } from '../../local/runtime';
 import { eventually, OfflineRuntime } from '../support/offline';
 

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { names } from '../../spec';
+import { names } from '#spec';
 import { fastTimings } from '../../local/runtime';
 import { eventually, type OfflineRuntime, runtimeForSuite } from '../support/offline';
 

@@ -8,7 +8,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import net from 'node:net';
 import readline from 'node:readline';
 import { promisify } from 'node:util';
-import { names } from '../../spec';
+import { names } from '#spec';
 import { STOP_GRACE_MS } from '../../local/runtime';
 import { SIGNAL_REPEAT_MS } from '../../scripts/lib/cli';
 import { repoRoot } from '../support/processes';

@@ -8,7 +8,7 @@
  * - Finding 4: a write whose DynamoDB call timed out may still land: the answer says "unknown".
  * - Finding 7: GET answers 4xx for bad input and 503 for a faulted dependency, never 500.
  */
-import { names } from '../../spec';
+import { names } from '#spec';
 import * as http from '../../lambdas/product/http';
 import { eventually, type OfflineRuntime, runtimeForSuite } from '../support/offline';
 

@@ -10,7 +10,7 @@ import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand, List
 import { GetQueueAttributesCommand, GetQueueUrlCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import net from 'node:net';
-import { names, retryPath, timing } from '../../spec';
+import { names, retryPath, timing } from '#spec';
 import { testStack } from '../support/stack';
 import { synthToDir, terraform, terraformSkipReason } from '../support/terraform';
 

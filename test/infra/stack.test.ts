@@ -15,7 +15,7 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { Testing } from 'cdktf';
-import { deadLetterQueues, functions, localstack, names, retryPath, timing } from '../../spec';
+import { deadLetterQueues, functions, localstack, names, retryPath, timing } from '#spec';
 import { targetFromEnv } from '../../infra/target';
 import { parse, testStack } from '../support/stack';
 

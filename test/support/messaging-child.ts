@@ -5,7 +5,7 @@
  */
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { region, retryPath } from '../../spec';
+import { region, retryPath } from '#spec';
 import { createMessaging } from '../../local/resources';
 
 async function main(): Promise<void> {

@@ -4,7 +4,7 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-s
 import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import readline from 'node:readline';
-import { names } from '../../spec';
+import { names } from '#spec';
 import { fastTimings, type RuntimeOptions, type Timings } from '../../local/runtime';
 import { startTsChild, stopChild } from './processes';
 

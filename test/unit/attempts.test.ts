@@ -7,10 +7,10 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AttemptLog, recordClientAttempts, wasAnswered, withAttemptLog } from '../../lambdas/resilience/attempts';
-import { CircuitBreaker } from '../../lambdas/resilience/breaker';
-import { guardedPut } from '../../lambdas/resilience/guarded-put';
-import { ProductStore } from '../../lambdas/adapters/dynamodb-store';
+import { AttemptLog, recordClientAttempts, wasAnswered, withAttemptLog } from '#resilience/attempts';
+import { CircuitBreaker } from '#resilience/breaker';
+import { guardedPut } from '#resilience/guarded-put';
+import { ProductStore } from '#adapters/dynamodb-store';
 
 type Reply = 'hang' | 500 | 'ok';
 let server: http.Server;

@@ -1,7 +1,7 @@
-import { CircuitBreaker } from '../../lambdas/resilience/breaker';
+import { CircuitBreaker } from '#resilience/breaker';
 import { loadConfig } from '../../lambdas/config';
-import { createWriteClock } from '../../lambdas/domain/product';
-import { timing } from '../../spec';
+import { createWriteClock } from '#domain/product';
+import { timing } from '#spec';
 
 describe('CircuitBreaker', () => {
   let now = 0;

@@ -1,6 +1,6 @@
 /** The randomized schedules' answer classes and fault pool (the runs themselves are in test/e2e/randomized-chaos.test.ts and the soak). */
 import fc from 'fast-check';
-import { timing } from '../../spec';
+import { timing } from '#spec';
 import { NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE } from '../../lambdas/product/http';
 import { checkRules } from '../../local/chaos';
 import { beyondTimeoutMs, blamingCodes, classifyAnswer, faultPool, scheduleArbitrary } from '../../scripts/lib/chaos-schedule';
