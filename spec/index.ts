@@ -138,6 +138,39 @@ export const limits = {
   listMaxLimit: 100,
 } as const;
 
+/** AWS's own limits that the stack, the Lambdas and the offline runtime rely on. */
+export const awsLimits = {
+  /** API Gateway's maximum integration timeout for a REST API (set on the integration, enforced offline). */
+  apiGatewayIntegrationTimeoutMs: 29_000,
+  /** SQS: the longest DelaySeconds of a message. */
+  sqsMaxDelaySeconds: 900,
+  /** SQS: the longest visibility timeout (12 hours). */
+  sqsMaxVisibilitySeconds: 43_200,
+  /** SQS: the largest message, body plus attributes (names, data types and values), in bytes. */
+  sqsMaxMessageBytes: 1_048_576,
+  /** DynamoDB: the largest partition key value, in bytes. */
+  dynamoMaxKeyBytes: 2_048,
+} as const;
+
+/**
+ * What the offline runtime decides where AWS or LocalStack would. The product function's
+ * concurrency limit: the execution environments it gets, as AWS gives a function with this
+ * reserved concurrency; beyond it an invocation is throttled at once (Lambda 429, API Gateway
+ * 500 "Internal server error"). The retry function's limit is retryPath.maximumConcurrency.
+ * The event source's long poll is shorter than the queue's 20 s so a stop is quick.
+ */
+export const offline = {
+  productConcurrency: 10,
+  pollWaitSeconds: 5,
+} as const;
+
+/** The tutorial's fault: DynamoDB fails 80% of calls with 500 SomethingWentWrong. */
+export const tutorialFault = {
+  service: 'dynamodb',
+  probability: 0.8,
+  error: { statusCode: 500, code: 'SomethingWentWrong' },
+} as const;
+
 export const region = 'us-east-1';
 
 /** Settings of the deployed functions. */
