@@ -6,8 +6,11 @@ import {
   PutItemCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
+import { awsLimits } from '#spec';
 import { type AttemptLog, recordAttempts } from '#resilience/attempts';
-import { InputError, type ProductWrite } from '#domain/product';
+import { ValidationError } from '#domain/errors';
+import { orderedBy, type StoredVersion } from '#domain/ordering';
+import type { ProductWrite } from '#domain/product';
 
 export interface StoredProduct {
   id: string;
@@ -22,35 +25,26 @@ export interface ProductPage {
   nextToken?: string;
 }
 
+const { time, tieBreak } = orderedBy;
+
 /**
- * The ordering rule as a DynamoDB condition: a write lands only on a new id, on an item without
- * ordering data, or over an older write. Writes are ordered by updatedAt, then by requestId when
- * two share a millisecond, so two distinct writes always have one winner, and a write delivered a
- * second time (same updatedAt, same requestId) is never newer than itself. This is the negation
- * of isAtLeastAsNew (product.ts), which decides what a failed condition means: an updatedAt that
- * is not a number, or a requestId that is not a string, counts as absent in both, and DynamoDB
- * compares strings by their UTF-8 bytes as compareUtf8 does.
+ * The ordering rule as a DynamoDB condition: the negation of isAtLeastAsNew (domain/ordering.ts),
+ * so a write lands only on a new id, on an item without ordering data, or over an older write.
+ * The two must agree on every item, odd ones included: an updatedAt that is not a number, or a
+ * requestId that is not a string, counts as absent in both, and DynamoDB compares strings by
+ * their UTF-8 bytes as compareUtf8 does (test/integration/ordering-rule.test.ts checks them).
  */
 const NEWER_THAN_STORED =
-  'attribute_not_exists(id) OR NOT attribute_type(updatedAt, :number) OR updatedAt < :t OR ' +
-  '(updatedAt = :t AND (NOT attribute_type(requestId, :string) OR requestId < :r))';
-
-/** DynamoDB's limit on the size of a partition key value. */
-export const MAX_KEY_BYTES = 2048;
-
-/** The ordering data of a stored item, as isAtLeastAsNew reads it. */
-export interface StoredVersion {
-  updatedAt?: number;
-  requestId?: string;
-}
+  `attribute_not_exists(id) OR NOT attribute_type(${time}, :number) OR ${time} < :t OR ` +
+  `(${time} = :t AND (NOT attribute_type(${tieBreak}, :string) OR ${tieBreak} < :r))`;
 
 const toItem = (write: ProductWrite): Record<string, AttributeValue> => ({
   id: { S: write.id },
   name: { S: write.name },
   price: { N: String(write.price) },
   description: { S: write.description },
-  updatedAt: { N: String(write.updatedAt) },
-  requestId: { S: write.requestId },
+  [time]: { N: String(write.updatedAt) },
+  [tieBreak]: { S: write.requestId },
 });
 
 const fromItem = (item: Record<string, AttributeValue>): StoredProduct => ({
@@ -58,12 +52,12 @@ const fromItem = (item: Record<string, AttributeValue>): StoredProduct => ({
   name: item.name?.S ?? '',
   price: Number(item.price?.N ?? 'NaN'),
   description: item.description?.S ?? '',
-  updatedAt: Number(item.updatedAt?.N ?? 0),
+  updatedAt: Number(item[time]?.N ?? 0),
 });
 
 const versionOf = (item: Record<string, AttributeValue>): StoredVersion => ({
-  ...(item.updatedAt?.N === undefined ? {} : { updatedAt: Number(item.updatedAt.N) }),
-  ...(item.requestId?.S === undefined ? {} : { requestId: item.requestId.S }),
+  ...(item[time]?.N === undefined ? {} : { updatedAt: Number(item[time].N) }),
+  ...(item[tieBreak]?.S === undefined ? {} : { requestId: item[tieBreak].S }),
 });
 
 /**
@@ -83,16 +77,18 @@ function decodeToken(token: string): Record<string, AttributeValue> {
     const id: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
     if (typeof id === 'string' && id.length > 0 && id.isWellFormed()) {
       const bytes = Buffer.byteLength(id, 'utf8');
-      if (bytes > MAX_KEY_BYTES) {
-        throw new InputError(400, `Invalid nextToken: its key is ${bytes} bytes, over DynamoDB's limit of ${MAX_KEY_BYTES} bytes; pass the value a previous page returned`);
+      if (bytes > awsLimits.dynamoMaxKeyBytes) {
+        throw new ValidationError(
+          `Invalid nextToken: its key is ${bytes} bytes, over DynamoDB's limit of ${awsLimits.dynamoMaxKeyBytes} bytes; pass the value a previous page returned`,
+        );
       }
       return { id: { S: id } };
     }
   } catch (error) {
-    if (error instanceof InputError) throw error;
-    // Not base64url JSON: falls through to the InputError below.
+    if (error instanceof ValidationError) throw error;
+    // Not base64url JSON: falls through to the ValidationError below.
   }
-  throw new InputError(400, 'Invalid nextToken: pass the value a previous page returned');
+  throw new ValidationError('Invalid nextToken: pass the value a previous page returned');
 }
 
 export class ProductStore {
@@ -131,7 +127,7 @@ export class ProductStore {
         TableName: this.tableName,
         Key: { id: { S: id } },
         ConsistentRead: true,
-        ProjectionExpression: 'updatedAt, requestId',
+        ProjectionExpression: `${time}, ${tieBreak}`,
       }),
       { abortSignal },
     );

@@ -4,17 +4,30 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { limits, names, timing } from '#spec';
+import { names, timing } from '#spec';
 import { recordClientAttempts } from '#resilience/attempts';
 import { CircuitBreaker } from '#resilience/breaker';
-import { createDynamoClient, createSnsClient } from '#adapters/clients';
-import { type Config, loadConfig } from '../config';
 import { Deadline } from '#resilience/deadline';
-import { classify, describeError } from '#resilience/failures';
-import { createWriteClock, InputError, parseProduct, parseProductId } from '#domain/product';
-import { WritePublisher } from '#adapters/sns-publisher';
+import { describeError } from '#resilience/failures';
+import { guardedRead } from '#resilience/guarded-read';
+import { parsePageSize, parseProduct, parseProductId } from '#domain/product';
+import { createWriteClock } from '#domain/write-clock';
+import { createDynamoClient, createSnsClient } from '#adapters/clients';
 import { ProductStore } from '#adapters/dynamodb-store';
-import { errorResponse, json, NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE, QUEUED_MESSAGE, readJsonBody, STORED_MESSAGE, text } from './http';
+import { WritePublisher } from '#adapters/sns-publisher';
+import { type Config, loadConfig } from '../config';
+import {
+  clientError,
+  errorResponse,
+  HttpError,
+  json,
+  NOT_SAVED_MESSAGE,
+  OUTCOME_UNKNOWN_MESSAGE,
+  QUEUED_MESSAGE,
+  readJsonBody,
+  STORED_MESSAGE,
+  text,
+} from './http';
 import { saveProduct } from './save';
 
 const route = `/${names.resource}`;
@@ -30,7 +43,6 @@ export function createHandler(config: Config) {
   const nextUpdatedAt = createWriteClock();
 
   const retryAfter = () => ({ 'Retry-After': String(breaker.retryAfterSeconds()) });
-  const unavailable = (what: string) => errorResponse(503, `${what} Try again shortly.`, retryAfter());
 
   async function post(event: APIGatewayProxyEvent, requestId: string, deadline: Deadline) {
     const product = parseProduct(readJsonBody(event));
@@ -43,36 +55,18 @@ export function createHandler(config: Config) {
 
   async function get(event: APIGatewayProxyEvent, deadline: Deadline) {
     const query = event.queryStringParameters ?? {};
-    if (!breaker.allows()) return unavailable('DynamoDB is unavailable.');
-    try {
-      let result: APIGatewayProxyResult;
-      if (query.id !== undefined) {
-        const id = parseProductId(query.id);
-        const product = await store.get(id, deadline.signal(config.dynamoBudgetMs));
-        result = product ? json(200, product) : errorResponse(404, `Product "${id}" not found`);
-      } else {
-        const page = await store.list(pageSize(query.limit), query.nextToken, deadline.signal(config.dynamoBudgetMs));
-        result = json(200, page);
-      }
-      breaker.success();
-      return result;
-    } catch (error) {
-      if (error instanceof InputError) {
-        breaker.success();
-        throw error;
-      }
-      // The request was validated before it was sent, so any DynamoDB error is a faulted
-      // dependency (a ConditionalCheckFailedException cannot even happen on a read): 503, not 500.
-      // Only unavailability counts towards the breaker; DynamoDB refusing one read is no outage.
-      if (classify(error) === 'unavailable') {
-        breaker.failure();
-        logger.warn('DynamoDB unavailable for a read', { error: describeError(error) });
-      } else {
-        breaker.success();
-        logger.error('DynamoDB refused a read that passed validation', { error: describeError(error) });
-      }
-      return unavailable('DynamoDB is unavailable.');
-    }
+    const signal = () => deadline.signal(config.dynamoBudgetMs);
+    const read = await guardedRead(breaker, async () => {
+      if (query.id === undefined) return json(200, await store.list(parsePageSize(query.limit), query.nextToken, signal()));
+      const id = parseProductId(query.id);
+      const product = await store.get(id, signal());
+      return product ? json(200, product) : errorResponse(404, `Product "${id}" not found`);
+    });
+    if (read.kind === 'read') return read.value;
+    // The request was validated before it was sent, so any DynamoDB error is a faulted dependency: 503, not 500.
+    if (read.kind === 'rejected') logger.error('DynamoDB refused a read that passed validation', { error: describeError(read.error) });
+    else if (read.error !== undefined) logger.warn('DynamoDB unavailable for a read', { error: describeError(read.error) });
+    return errorResponse(503, 'DynamoDB is unavailable. Try again shortly.', retryAfter());
   }
 
   return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
@@ -81,14 +75,15 @@ export function createHandler(config: Config) {
     logger.appendKeys({ requestId });
     const deadline = new Deadline(context, timing.safetyMarginMs);
     try {
-      if (event.resource !== route && event.path !== route) throw new InputError(404, `No route for ${event.path}: use ${route}`);
+      if (event.resource !== route && event.path !== route) throw new HttpError(404, `No route for ${event.path}: use ${route}`);
       if (event.httpMethod === 'POST') return await post(event, requestId, deadline);
       if (event.httpMethod === 'GET') return await get(event, deadline);
       return errorResponse(405, `Method ${event.httpMethod} is not allowed on ${route}: use GET or POST`, { Allow: 'GET, POST' });
     } catch (error) {
-      if (error instanceof InputError) {
-        logger.info('Request rejected', { statusCode: error.statusCode, reason: error.message });
-        return errorResponse(error.statusCode, error.message);
+      const rejected = clientError(error);
+      if (rejected) {
+        logger.info('Request rejected', { statusCode: rejected.statusCode, reason: rejected.message });
+        return errorResponse(rejected.statusCode, rejected.message);
       }
       logger.error('Unexpected error', { error: describeError(error) });
       return errorResponse(500, 'Internal error; the request id is ' + requestId);
@@ -96,15 +91,6 @@ export function createHandler(config: Config) {
       logger.removeKeys(['requestId']);
     }
   };
-}
-
-function pageSize(raw: string | undefined): number {
-  if (raw === undefined) return limits.listDefaultLimit;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > limits.listMaxLimit) {
-    throw new InputError(400, `Invalid limit: must be a whole number from 1 to ${limits.listMaxLimit}`);
-  }
-  return value;
 }
 
 export const handler = createHandler(loadConfig(process.env, ['tableName', 'topicArn']));

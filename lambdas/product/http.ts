@@ -1,7 +1,26 @@
-/** HTTP concerns of the product API: reading the request body and shaping responses. */
+/** HTTP concerns of the product API: reading the request body, refusing bad requests and shaping responses. */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { limits } from '#spec';
-import { InputError } from '#domain/product';
+import { ValidationError } from '#domain/errors';
+import { limits } from '#domain/limits';
+
+/** A request refused before it reaches the domain (no route, a body too large, not JSON, ...), with its status. */
+export class HttpError extends Error {
+  override name = 'HttpError';
+
+  constructor(
+    readonly statusCode: 400 | 404 | 413 | 415,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The client's mistake as a status and a message: the domain's ValidationError is a 400. Undefined for anything else. */
+export function clientError(error: unknown): { statusCode: number; message: string } | undefined {
+  if (error instanceof HttpError) return { statusCode: error.statusCode, message: error.message };
+  if (error instanceof ValidationError) return { statusCode: 400, message: error.message };
+  return undefined;
+}
 
 /** The tutorial's response sentences, verbatim. */
 export const STORED_MESSAGE = 'Product added/updated successfully.';
@@ -47,19 +66,19 @@ export function readJsonBody(event: APIGatewayProxyEvent): unknown {
   const contentType = header(event, 'content-type');
   // No Content-Type is taken as JSON; anything else must say JSON (application/json or a +json type).
   if (contentType !== undefined && !/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(contentType.trim())) {
-    throw new InputError(415, `Unsupported Content-Type "${contentType}": send application/json`);
+    throw new HttpError(415, `Unsupported Content-Type "${contentType}": send application/json`);
   }
   if (event.body === null || event.body === undefined || event.body === '') {
-    throw new InputError(400, 'Request body is missing: send a JSON product');
+    throw new HttpError(400, 'Request body is missing: send a JSON product');
   }
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
   if (raw.byteLength > limits.maxBodyBytes) {
-    throw new InputError(413, `Request body is ${raw.byteLength} bytes; the limit is ${limits.maxBodyBytes}`);
+    throw new HttpError(413, `Request body is ${raw.byteLength} bytes; the limit is ${limits.maxBodyBytes}`);
   }
   try {
     return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
   } catch (error) {
     const reason = error instanceof SyntaxError ? error.message : 'it is not valid UTF-8';
-    throw new InputError(400, `Request body is not valid JSON: ${reason}`);
+    throw new HttpError(400, `Request body is not valid JSON: ${reason}`);
   }
 }

@@ -12,6 +12,7 @@ import { guardedPut } from '#resilience/guarded-put';
 import type { ProductWrite } from '#domain/product';
 import type { WritePublisher } from '#adapters/sns-publisher';
 import type { ProductStore } from '#adapters/dynamodb-store';
+import { logMessages } from '../log-messages';
 
 /**
  * - stored: DynamoDB holds this write or a newer one;
@@ -36,11 +37,11 @@ export async function saveProduct(write: ProductWrite, deadline: Deadline, deps:
   let dynamoMayHaveLanded = false;
   switch (put.kind) {
     case 'stored':
-      logger.info('Product stored', { productId: write.id, updatedAt: write.updatedAt });
+      logger.info(logMessages.stored, { productId: write.id, updatedAt: write.updatedAt });
       return 'stored';
     case 'stale':
       // The table holds a newer write for this id (confirmed, not just claimed by an error).
-      logger.info('Product write superseded by a newer one', { productId: write.id, updatedAt: write.updatedAt });
+      logger.info(logMessages.superseded, { productId: write.id, updatedAt: write.updatedAt });
       return 'stored';
     case 'rejected':
       // The product passed our validation, so DynamoDB's refusal is not the client's fault (and a
@@ -56,7 +57,7 @@ export async function saveProduct(write: ProductWrite, deadline: Deadline, deps:
   const attempts = new AttemptLog();
   try {
     const messageId = await withAttemptLog(attempts, () => publisher.publish(write, deadline.signal()));
-    logger.info('Product write queued', { productId: write.id, updatedAt: write.updatedAt, messageId });
+    logger.info(logMessages.queued, { productId: write.id, updatedAt: write.updatedAt, messageId });
     return 'queued';
   } catch (error) {
     const snsMayHaveLanded = attempts.mayHaveLanded(error);

@@ -6,7 +6,8 @@
 import { AttemptLog } from '#resilience/attempts';
 import type { CircuitBreaker } from '#resilience/breaker';
 import { classify, describeError } from '#resilience/failures';
-import { isAtLeastAsNew, type ProductWrite } from '#domain/product';
+import { isAtLeastAsNew } from '#domain/ordering';
+import type { ProductWrite } from '#domain/product';
 import { type ProductStore, storedVersionOf } from '#adapters/dynamodb-store';
 
 export type PutOutcome =

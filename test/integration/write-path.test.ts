@@ -2,13 +2,13 @@
  * The write path against real emulators with real SDK calls: dynalite (DynamoDB) in this
  * process, fauxqs (SNS + SQS) in a child process, and a fault proxy that takes DynamoDB down.
  */
-import { type AttributeValue, ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import dynalite from 'dynalite';
-import { names, region } from '#spec';
+import { names, region, retryPath } from '#spec';
 import { pollOnce } from '../../local/event-source';
 import { createTable, type Messaging } from '../../local/resources';
 import { createHandler as createProductHandler } from '../../lambdas/product/handler';
@@ -17,11 +17,12 @@ import { createHandler as createRetryHandler } from '../../lambdas/retry/handler
 import { CircuitBreaker } from '#resilience/breaker';
 import { loadConfig } from '../../lambdas/config';
 import { guardedPut } from '#resilience/guarded-put';
-import { isAtLeastAsNew, type ProductWrite } from '#domain/product';
+import type { ProductWrite } from '#domain/product';
 import { ProductStore } from '#adapters/dynamodb-store';
 import { apiEvent, lambdaContext, postProduct, sampleProduct } from '../support/events';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { startTsChild, stopChild } from '../support/processes';
+import { messagesIn } from '../../scripts/lib/target';
 
 let database: Server;
 let messaging: ChildProcess | undefined;
@@ -74,14 +75,9 @@ beforeEach(() => {
 const productHandler = (overrides: Record<string, string> = {}) => createProductHandler(loadConfig({ ...env, ...overrides }, ['tableName', 'topicArn']));
 const retryHandler = () => createRetryHandler(loadConfig(env, ['tableName', 'queueUrl', 'deadLetterQueueUrl']));
 
-const eventSource = () => ({ queueUrl, queueArn, region, batchSize: 10, waitTimeSeconds: 1 });
+const eventSource = () => ({ queueUrl, queueArn, region, batchSize: retryPath.batchSize, waitTimeSeconds: 1 });
 
-async function queueDepth(url: string): Promise<number> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
-  );
-  return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
-}
+const queueDepth = (url: string) => messagesIn(sqs, url);
 
 /** Runs the event source mapping until the queue is empty, as Lambda would keep polling. */
 async function drain(handler: ReturnType<typeof retryHandler>, timeoutMs = 15_000): Promise<void> {
@@ -173,41 +169,6 @@ it('moves a poison message to the DLQ at once, with its reason', async () => {
   expect(Messages).toHaveLength(1);
   expect(Messages[0]!.Body).toBe('{"id": "broken"');
   expect(Messages[0]!.MessageAttributes?.reason?.StringValue).toMatch(/JSON/);
-});
-
-describe('the ordering rule: the DynamoDB condition and isAtLeastAsNew agree (dynalite)', () => {
-  const now = Date.now();
-  const base = { name: 'n', price: 1, description: '' };
-  // Stored items as the table may hold them: ours, older items without ordering data, wrong types.
-  const storedItems: Array<[string, Record<string, AttributeValue> | undefined]> = [
-    ['nothing', undefined],
-    ['no ordering data', {}],
-    ['updatedAt only', { updatedAt: { N: String(now) } }],
-    ['older', { updatedAt: { N: String(now - 1) }, requestId: { S: 'zzz' } }],
-    ['newer', { updatedAt: { N: String(now + 1) }, requestId: { S: 'aaa' } }],
-    ['same ms, smaller requestId', { updatedAt: { N: String(now) }, requestId: { S: 'req-a' } }],
-    ['same ms, same requestId', { updatedAt: { N: String(now) }, requestId: { S: 'req-m' } }],
-    ['same ms, greater requestId', { updatedAt: { N: String(now) }, requestId: { S: 'req-z' } }],
-    ['updatedAt stored as a string', { updatedAt: { S: String(now + 5) }, requestId: { S: 'req-z' } }],
-    ['requestId stored as a number', { updatedAt: { N: String(now) }, requestId: { N: '9' } }],
-  ];
-
-  it.each(storedItems)('stored: %s', async (label, extra) => {
-    const id = `order-${label.replace(/[^a-z]+/gi, '-')}`;
-    if (extra) await dynamo.send(new PutItemCommand({ TableName: names.table, Item: { id: { S: id }, name: { S: 'stored' }, ...extra } }));
-    const before = await stored(id);
-    const version = before ? { ...(before.updatedAt?.N ? { updatedAt: Number(before.updatedAt.N) } : {}), ...(before.requestId?.S ? { requestId: before.requestId.S } : {}) } : undefined;
-    const write: ProductWrite = { id, ...base, updatedAt: now, requestId: 'req-m' };
-
-    const landed = await new ProductStore(dynamo, names.table).put(write, AbortSignal.timeout(5_000)).then(
-      () => true,
-      (error: unknown) => {
-        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-        return false;
-      },
-    );
-    expect(landed).toBe(!isAtLeastAsNew(version, write));
-  });
 });
 
 describe('guardedPut confirms a failed condition against the table', () => {

@@ -1,6 +1,6 @@
 import { CircuitBreaker } from '#resilience/breaker';
 import { loadConfig } from '../../lambdas/config';
-import { createWriteClock } from '#domain/product';
+import { createWriteClock } from '#domain/write-clock';
 import { timing } from '#spec';
 
 describe('CircuitBreaker', () => {

@@ -1,5 +1,5 @@
 /** The ordering rule as a pure function: when a stored item is at least as new as a write. */
-import { compareUtf8, isAtLeastAsNew } from '#domain/product';
+import { compareUtf8, isAtLeastAsNew } from '#domain/ordering';
 
 const write = { updatedAt: 1_000, requestId: 'm' };
 

@@ -11,7 +11,7 @@ import {
 import { PublishCommand, SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { limits } from '#spec';
+import { limits } from '#domain/limits';
 import { createHandler } from '../../lambdas/product/handler';
 import { NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE, QUEUED_MESSAGE, STORED_MESSAGE } from '../../lambdas/product/http';
 import { loadConfig } from '../../lambdas/config';

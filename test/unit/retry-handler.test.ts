@@ -4,7 +4,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../lambdas/config';
-import { backoffSeconds, createHandler, deadLetterCopy, outOfBounds, requeueHoldSeconds, SQS_MAX_MESSAGE_BYTES } from '../../lambdas/retry/handler';
+import { awsLimits } from '#spec';
+import { deadLetterCopy } from '#adapters/retry-queue';
+import { backoffSeconds, requeueHoldSeconds } from '../../lambdas/retry/backoff';
+import { outOfBounds } from '../../lambdas/retry/bounds';
+import { createHandler } from '../../lambdas/retry/handler';
 import { lambdaContext, sampleWrite as supportWrite, sqsEvent, sqsRecord } from '../support/events';
 
 /** A write as the product Lambda produces it: accepted just now, stamped with a request id (a UUID). */
@@ -357,7 +361,7 @@ describe('finding 8: each record logs with its own requestId', () => {
 });
 
 describe('finding 9: a poison message near the 1 MiB limit', () => {
-  const huge = `{"id":"huge","pad":"${'x'.repeat(SQS_MAX_MESSAGE_BYTES - 40)}`;
+  const huge = `{"id":"huge","pad":"${'x'.repeat(awsLimits.sqsMaxMessageBytes - 40)}`;
 
   it('leaves a body that fits untouched', () => {
     const reason = { reason: { DataType: 'String', StringValue: 'bad' } };
@@ -370,7 +374,7 @@ describe('finding 9: a poison message near the 1 MiB limit', () => {
     const size =
       Buffer.byteLength(copy.body) +
       Object.entries(copy.attributes).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value.DataType!) + Buffer.byteLength(value.StringValue!), 0);
-    expect(size).toBeLessThanOrEqual(SQS_MAX_MESSAGE_BYTES);
+    expect(size).toBeLessThanOrEqual(awsLimits.sqsMaxMessageBytes);
     expect(copy.body).toMatch(/…\[cut by the retry Lambda to fit the DLQ: \d+ bytes in all\]$/);
     expect(huge.startsWith(copy.body.slice(0, copy.body.indexOf('…')))).toBe(true);
     expect(copy.attributes).toMatchObject({
@@ -392,7 +396,7 @@ describe('finding 9: a poison message near the 1 MiB limit', () => {
     const sent = sqs.commandCalls(SendMessageCommand)[0]!.args[0].input;
     expect(sent.QueueUrl).toBe(process.env.DLQ_URL);
     const attributes = Object.entries(sent.MessageAttributes!).reduce((sum, [name, value]) => sum + name.length + value.DataType!.length + Buffer.byteLength(value.StringValue!), 0);
-    expect(Buffer.byteLength(sent.MessageBody!) + attributes).toBeLessThanOrEqual(SQS_MAX_MESSAGE_BYTES);
+    expect(Buffer.byteLength(sent.MessageBody!) + attributes).toBeLessThanOrEqual(awsLimits.sqsMaxMessageBytes);
     expect(sent.MessageAttributes?.bodyTruncated?.StringValue).toBe('true');
     expect(sent.MessageAttributes?.reason?.StringValue).toMatch(/JSON/);
   });
