@@ -24,7 +24,7 @@ import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { AssetType, Fn, LocalBackend, TerraformAsset, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import type { Construct } from 'constructs';
 import path from 'node:path';
-import { functionEnvironment, functions, localstack, names, retryPath, timing } from '#spec';
+import { awsLimits, functionEnvironment, functions, localstack, names, retryPath, timing } from '#spec';
 import { endpointServices, type Target } from './target';
 
 const repoRoot = path.resolve(__dirname, '..');
@@ -137,7 +137,7 @@ export class ProductStack extends TerraformStack {
       environment: environment.retry,
       statements: (logs) => [
         // GetItem: a failed write condition is confirmed by a consistent read when DynamoDB's error
-        // does not carry the stored item (lambdas/shared/guarded-put.ts).
+        // does not carry the stored item (lambdas/resilience/guarded-put.ts).
         { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem'], Resource: [table.arn] },
         {
           Effect: 'Allow',
@@ -274,6 +274,8 @@ export class ProductStack extends TerraformStack {
         type: 'AWS_PROXY',
         integrationHttpMethod: 'POST',
         uri: product.invokeArn,
+        // The product Lambda's time budget is planned against this limit (see timing in the spec).
+        timeoutMilliseconds: awsLimits.apiGatewayIntegrationTimeoutMs,
       });
       return { method, integration };
     });
@@ -281,7 +283,7 @@ export class ProductStack extends TerraformStack {
       restApiId: api.id,
       // A new deployment whenever the routes change; the stage then points at it.
       triggers: {
-        redeployment: Fn.sha1(Fn.jsonencode([resource.id, ...routes.flatMap(({ method, integration }) => [method.id, integration.id, integration.uri])])),
+        redeployment: Fn.sha1(Fn.jsonencode([resource.id, ...routes.flatMap(({ method, integration }) => [method.id, integration.id, integration.uri, integration.timeoutMilliseconds])])),
       },
       lifecycle: { createBeforeDestroy: true },
       dependsOn: routes.map(({ integration }) => integration),

@@ -22,9 +22,6 @@ export interface HttpAnswer {
   body: string | Buffer;
 }
 
-/** API Gateway's limit on how long an integration may take. */
-export const INTEGRATION_TIMEOUT_MS = 29_000;
-
 const splitStage = (apiId: string, rest: string, query: URLSearchParams): ApiRequest | undefined => {
   const match = /^\/([^/]+)(\/.*)?$/.exec(rest);
   return match?.[1] ? { apiId, stage: match[1], path: match[2] ?? '/', query } : undefined;

@@ -11,6 +11,7 @@ import { setMaxListeners } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { awsLimits } from '#spec';
 import { type ApiRequest, type HttpAnswer, matchApiRequest, newRequestId, stoppingAnswer } from './apigateway';
 import { type AwsCall, canonicalQueueUrl, EVENT_SOURCE_HEADER, faultResponse, identify } from './aws-protocol';
 import { Chaos, ChaosValidationError } from './chaos';
@@ -33,7 +34,7 @@ export interface EdgeOptions {
   log: (line: string, level?: LogLevel) => void;
 }
 
-const MAX_BODY_BYTES = 10 * 1024 * 1024; // API Gateway's payload limit
+const MAX_BODY_BYTES = awsLimits.apiGatewayMaxPayloadBytes;
 const HELD_RETRY_MS = 250;
 
 class PayloadTooLarge extends Error {}

@@ -4,6 +4,7 @@
  * Lambda context. Bundled by esbuild at start-up, like the functions themselves.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { localstack } from '#spec';
 
 interface Setup {
   bundle: string;
@@ -30,7 +31,7 @@ parentPort?.on('message', (invocation: Invocation) => {
     callbackWaitsForEmptyEventLoop: true,
     functionName: setup.functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${setup.region}:000000000000:function:${setup.functionName}`,
+    invokedFunctionArn: `arn:aws:lambda:${setup.region}:${localstack.accountId}:function:${setup.functionName}`,
     memoryLimitInMB: String(setup.memoryMb),
     awsRequestId: invocation.requestId,
     logGroupName: `/aws/lambda/${setup.functionName}`,

@@ -21,7 +21,7 @@ function startCommand() {
     'npm start --',
     'Runs the product API, DynamoDB, SNS, SQS, both Lambdas and the LocalStack Chaos API in one process on 127.0.0.1, with no Docker and no AWS account.',
   )
-    .addOption(new Option('--port <N>', 'port to listen on').env('OFFLINE_PORT').default(4566).argParser(int(0, 65535)))
+    .addOption(new Option('--port <N>', 'port to listen on').env('OFFLINE_PORT').default(localstack.port).argParser(int(0, 65535)))
     .addOption(new Option('--quiet', 'do not print a line per AWS call').conflicts('verbose'))
     .option('--verbose', "also print the event source's empty polls of the queue (hidden by default)")
     .addOption(
@@ -113,7 +113,7 @@ async function run(argv: string[]): Promise<number> {
   console.log(`
 Offline runtime ready in ${Math.round(performance.now() - started)} ms on ${runtime.url}
 
-  Product API   ${localstack.apiUrl.replace(':4566', `:${runtime.port}`)}
+  Product API   ${localstack.apiUrl.replace(`:${localstack.port}`, `:${runtime.port}`)}
                 ${base}/_aws/execute-api/${names.restApiId}/${names.stage}/${names.resource}   (no DNS needed)
   Chaos API     ${base}/_localstack/chaos/faults   and   /_localstack/chaos/effects
   AWS CLI       aws --endpoint-url ${base} dynamodb scan --table-name ${names.table}

@@ -6,7 +6,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { build } from 'esbuild';
 import dynalite from 'dynalite';
 import { existsSync } from 'node:fs';
@@ -14,9 +14,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { env, functionEnvironment, functions, localstack, names, region, retryPath, timing } from '#spec';
+import { awsLimits, env, functionEnvironment, functions, localstack, names, offline, region, retryPath, timing } from '#spec';
 import { buildAll, distDir } from '../scripts/build';
-import { INTEGRATION_TIMEOUT_MS, proxyAnswer, proxyEvent, routeError, stoppingAnswer, throttledAnswer } from './apigateway';
+import { messagesIn } from '../scripts/lib/target';
+import { proxyAnswer, proxyEvent, routeError, stoppingAnswer, throttledAnswer } from './apigateway';
 import { Chaos } from './chaos';
 import { Edge, type LogLevel } from './edge';
 import { markAsEventSource, pollOnce } from './event-source';
@@ -65,15 +66,6 @@ export interface RuntimeOptions {
 }
 
 /**
- * The product function's concurrency limit: the execution environments the runtime gives it, as
- * AWS gives a function with this reserved concurrency. Beyond it an invocation is throttled at
- * once (Lambda: 429 TooManyRequestsException) and API Gateway answers the client 500 "Internal
- * server error" (see throttledAnswer); no request waits in a queue for an environment. The retry
- * function's limit is the event source mapping's maximum concurrency (retryPath.maximumConcurrency).
- */
-export const PRODUCT_CONCURRENCY = 10;
-
-/**
  * How long a stop waits for requests and invocations already under way (new ones are refused
  * at once). Calls they make are refused too, so they end quickly; whatever is still open then is
  * answered 503 and its environment is stopped.
@@ -114,8 +106,7 @@ export interface Runtime {
 const defaults: Timings = {
   visibilityTimeoutSeconds: retryPath.visibilityTimeoutSeconds,
   maxReceiveCount: retryPath.maxReceiveCount,
-  // Long polling as the event source mapping does it; shorter than the 20 s the queue allows so Ctrl-C stops promptly.
-  pollWaitSeconds: 5,
+  pollWaitSeconds: offline.pollWaitSeconds,
   backoffBaseSeconds: timing.backoffBaseSeconds,
   backoffCapSeconds: timing.backoffCapSeconds,
   breakerCooldownMs: timing.breakerCooldownMs,
@@ -183,12 +174,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const queues: { queueUrl?: string; deadLetterQueueUrl?: string } = {};
     cleanup.push(async () => {
       const direct = new SQSClient({ region, endpoint: `http://127.0.0.1:${messagingPort}`, credentials, useQueueUrlAsEndpoint: false, maxAttempts: 1 });
-      const count = async (queueUrl: string | undefined) => {
-        if (!queueUrl) return undefined;
-        const counts = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] as const;
-        const { Attributes = {} } = await direct.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: [...counts] }));
-        return counts.reduce((sum, name) => sum + Number(Attributes[name] ?? 0), 0);
-      };
+      const count = async (queueUrl: string | undefined) => (queueUrl ? messagesIn(direct, queueUrl) : undefined);
       report.queued = await count(queues.queueUrl).catch(() => undefined);
       report.deadLettered = await count(queues.deadLetterQueueUrl).catch(() => undefined);
       direct.destroy();
@@ -218,7 +204,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         const event = proxyEvent(request, req.method ?? 'GET', req.headers, body, req.socket.remoteAddress ?? '127.0.0.1', requestId);
         // Never reached in practice: the function's own timeout (20 s) ends an invocation before API Gateway's 29 s.
         const integrationTimeout = new AbortController();
-        const outcome = await Promise.race([product.invoke(event), sleep(INTEGRATION_TIMEOUT_MS, 'timeout' as const, { signal: integrationTimeout.signal })]);
+        const outcome = await Promise.race([product.invoke(event), sleep(awsLimits.apiGatewayIntegrationTimeoutMs, 'timeout' as const, { signal: integrationTimeout.signal })]);
         integrationTimeout.abort();
         if (outcome === 'timeout') return proxyAnswer({ ok: false, timedOut: true }, requestId);
         if (!outcome.ok && outcome.errorType === STOPPING_ERROR) return stoppingAnswer(requestId, false);
@@ -269,9 +255,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       [env.breakerCooldownMs]: String(timings.breakerCooldownMs),
       [env.maxReceiveCount]: String(timings.maxReceiveCount),
     };
-    if (timing.productTimeoutSeconds * 1000 >= INTEGRATION_TIMEOUT_MS) {
+    if (timing.productTimeoutSeconds * 1000 >= awsLimits.apiGatewayIntegrationTimeoutMs) {
       // Then an invocation API Gateway gave up on could still store its write unseen.
-      throw new Error(`${names.productFunction}'s timeout (${timing.productTimeoutSeconds} s) must be shorter than API Gateway's ${INTEGRATION_TIMEOUT_MS / 1000} s`);
+      throw new Error(`${names.productFunction}'s timeout (${timing.productTimeoutSeconds} s) must be shorter than API Gateway's ${awsLimits.apiGatewayIntegrationTimeoutMs / 1000} s`);
     }
     const fn = (name: string, bundle: string, variables: Record<string, string>, timeoutSeconds: number, maxConcurrency: number) =>
       new LocalFunction({
@@ -287,7 +273,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         log: (line) => log(`[${name}] ${line}`),
       });
     const overrides = options.environmentOverrides ?? {};
-    const product = fn(names.productFunction, 'product', { ...environment.product, ...overrides.product }, timing.productTimeoutSeconds, PRODUCT_CONCURRENCY);
+    const product = fn(names.productFunction, 'product', { ...environment.product, ...overrides.product }, timing.productTimeoutSeconds, offline.productConcurrency);
     functionsUp.product = product;
     const retry = fn(names.retryFunction, 'retry', { ...environment.retry, ...overrides.retry }, timing.retryTimeoutSeconds, retryPath.maximumConcurrency);
     functionsUp.retry = retry;

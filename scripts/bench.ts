@@ -11,11 +11,12 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { names, timing } from '#spec';
-import { PRODUCT_CONCURRENCY, startRuntime, type Runtime } from '../local/runtime';
+import { env as envName, localstack, names, offline, region, timing } from '#spec';
+import { startRuntime, type Runtime } from '../local/runtime';
 import { buildAll, bundles } from './build';
 import { command, type Command, main, parse } from './lib/cli';
 import { percentile } from './lib/experiment';
+import { ChaosClient, type FaultRule } from './lib/chaos-client';
 import { Target } from './lib/target';
 
 /** One figure: a distribution of n samples, or a single value. Numbers, in `unit`. */
@@ -124,21 +125,17 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
 
 function api(runtime: Runtime) {
   const target = new Target(runtime.url);
-  const url = target.apiUrl;
+  const chaos = new ChaosClient(runtime.url);
   return {
     dynamo: target.dynamo,
-    post: async (id: string) => {
-      const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ id, name: 'Bench', price: 1, description: 'b' }) });
-      await response.text();
-      return response.status;
-    },
+    post: async (id: string) => (await target.post({ id, name: 'Bench', price: 1, description: 'b' })).status,
     get: async (id: string) => {
-      const response = await fetch(`${url}?id=${id}`);
+      const response = await fetch(`${target.apiUrl}?id=${id}`);
       await response.text();
       return response.status;
     },
-    faults: (rules: unknown[]) => fetch(`${runtime.url}/_localstack/chaos/faults`, { method: 'POST', body: JSON.stringify(rules) }),
-    latency: (ms: number) => fetch(`${runtime.url}/_localstack/chaos/effects`, { method: 'POST', body: JSON.stringify({ latency: ms }) }),
+    faults: (rules: FaultRule[]) => chaos.setFaults(rules),
+    latency: (ms: number) => chaos.setLatency(ms),
   };
 }
 
@@ -159,8 +156,8 @@ async function consistency(runtime: Runtime, count: number): Promise<Result[]> {
   await sleep(1_500);
   const ids = Array.from({ length: count }, (_, i) => `drain-${count}-${i}`);
   // No more at once than the product function's concurrency limit: beyond it Lambda throttles.
-  for (let i = 0; i < ids.length; i += PRODUCT_CONCURRENCY) {
-    const statuses = await Promise.all(ids.slice(i, i + PRODUCT_CONCURRENCY).map((id) => post(id)));
+  for (let i = 0; i < ids.length; i += offline.productConcurrency) {
+    const statuses = await Promise.all(ids.slice(i, i + offline.productConcurrency).map((id) => post(id)));
     if (statuses.some((s) => s !== 202)) throw new Error(`expected 202s while DynamoDB is down, got ${statuses.join(',')}`);
   }
   await faults([]);
@@ -207,13 +204,13 @@ export async function recovery(outage: RecoveryOutage): Promise<Result[]> {
     const target = new Target(runtime.url);
     const key = outage.label.replace(/\W+/g, '-');
     // Every product environment warm first, so the writes below measure queueing, not cold starts.
-    const warm = await Promise.all(Array.from({ length: PRODUCT_CONCURRENCY }, (_, i) => post(`recovery-${key}-warm-${i}`)));
+    const warm = await Promise.all(Array.from({ length: offline.productConcurrency }, (_, i) => post(`recovery-${key}-warm-${i}`)));
     if (warm.some((s) => s !== 200)) throw new Error(`${outage.label}: the product API did not store the writes before the outage: ${warm.join(',')}`);
     await faults([{ service: 'dynamodb' }]);
     const began = performance.now();
     const ids = Array.from({ length: recoveryWrites }, (_, i) => `recovery-${key}-${i}`);
     const statuses: number[] = [];
-    for (let i = 0; i < ids.length; i += PRODUCT_CONCURRENCY) statuses.push(...(await Promise.all(ids.slice(i, i + PRODUCT_CONCURRENCY).map((id) => post(id)))));
+    for (let i = 0; i < ids.length; i += offline.productConcurrency) statuses.push(...(await Promise.all(ids.slice(i, i + offline.productConcurrency).map((id) => post(id)))));
     if (statuses.some((s) => s !== 202)) {
       const why = lines.filter((line) => /error|Error|timed out|throttl/.test(line)).slice(-8);
       throw new Error(`${outage.label}: expected 202s while DynamoDB is down, got ${statuses.join(',')}\n${why.join('\n')}`);
@@ -249,7 +246,7 @@ export async function recovery(outage: RecoveryOutage): Promise<Result[]> {
       { name: name('DynamoDB calls during the outage'), unit: 'calls', value: count(/AWS dynamodb\.\w+ => /) },
       { name: name('DynamoDB calls per minute once the breakers are open'), unit: 'calls/min', value: round(steady / steadyMinutes) },
       { name: name('SQS calls per queued write per minute'), unit: 'calls', value: perWriteMinute(sqsCalls) },
-      { name: name('retry Lambda invocations per queued write per minute'), unit: 'invocations', value: perWriteMinute(count(/\[ProductRetryFunction\] START RequestId/)) },
+      { name: name('retry Lambda invocations per queued write per minute'), unit: 'invocations', value: perWriteMinute(count(new RegExp(`\\[${names.retryFunction}\\] START RequestId`))) },
       { name: name('writes re-queued near the redrive threshold'), unit: 'messages', value: count(/Write re-queued/) },
     ];
   } finally {
@@ -337,7 +334,7 @@ async function run(argv: string[]): Promise<number> {
   for (const { name, file } of built) {
     const loads = Array.from({ length: bundleLoads }, () => {
       const script = `const t=process.hrtime.bigint();require(${JSON.stringify(path.resolve(file))});console.log(Number(process.hrtime.bigint()-t)/1e6)`;
-      const env = { ...process.env, TABLE_NAME: 'T', TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:T', QUEUE_URL: 'http://q', DLQ_URL: 'http://d' };
+      const env = { ...process.env, [envName.tableName]: 'T', [envName.topicArn]: `arn:aws:sns:${region}:${localstack.accountId}:T`, [envName.queueUrl]: 'http://q', [envName.deadLetterQueueUrl]: 'http://d' };
       return Number(execFileSync(process.execPath, ['-e', script], { env, encoding: 'utf8' }).trim());
     });
     record({ name: `bundle ${name}: size`, unit: 'KiB', value: Math.round(statSync(file).size / 1024) }, distribution(`bundle ${name}: cold module load`, loads));

@@ -5,7 +5,7 @@
  * `redrive` moves what the dead-letter queues hold back to the product queue.
  */
 import './lib/quiet-sdk';
-import { deadLetterQueues, localstack, names } from '#spec';
+import { deadLetterQueues, localstack, names, region, tutorialFault } from '#spec';
 import { checkRules, formatPath, jsonEqual, type Problem } from '../local/chaos';
 import { type Command, command, decimal, int, main, parse, UsageError } from './lib/cli';
 import { ChaosClient, type FaultRule, regionProblem, serviceProblem } from './lib/chaos-client';
@@ -41,7 +41,7 @@ function remaining(rules: FaultRule[], latency: number): string {
 // A schema problem in a rule, said in terms of the option that set the field.
 const OPTIONS: Record<string, { option: string; value: (o: OutageOptions) => string | undefined; hint: string }> = {
   operation: { option: '--operation', value: (o) => o.operation, hint: 'an API operation name, letters only, e.g. PutItem' },
-  'error.code': { option: '--code', value: (o) => o.code, hint: 'an error code, letters and digits only, e.g. SomethingWentWrong' },
+  'error.code': { option: '--code', value: (o) => o.code, hint: `an error code, letters and digits only, e.g. ${tutorialFault.error.code}` },
 };
 
 function optionProblem(problem: Problem, options: OutageOptions): string {
@@ -153,7 +153,7 @@ function program(print: Print): Command {
       'after',
       `
 Examples:
-  npm run chaos -- outage --service dynamodb --probability 0.8 --status 500 --code SomethingWentWrong
+  npm run chaos -- outage --service ${tutorialFault.service} --probability ${tutorialFault.probability} --status ${tutorialFault.error.statusCode} --code ${tutorialFault.error.code}
   npm run chaos -- latency 5000
   npm run chaos -- end
   npm run chaos -- reset
@@ -166,7 +166,7 @@ Examples:
     .description('start an outage: add a fault rule that makes matching AWS calls fail')
     .option('--service <name>', 'AWS service, as LocalStack names it: dynamodb, sqs, sns, lambda, events (required)')
     .option('--operation <name>', 'only this operation, e.g. PutItem')
-    .option('--region <name>', 'only this region, e.g. us-east-1')
+    .option('--region <name>', `only this region, e.g. ${region}`)
     .option('--probability <p>', 'share of calls that fail, 0 to 1 (default 1; 0 never fires)', decimal(0, 1))
     .option('--status <code>', 'HTTP status of the fault, 400 to 599 (default 503)', int(400, 599))
     .option('--code <code>', 'error code, letters and digits (default ServiceUnavailable)')

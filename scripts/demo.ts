@@ -4,7 +4,7 @@
  */
 import './lib/quiet-sdk';
 import path from 'node:path';
-import { timing } from '#spec';
+import { localstack, timing } from '#spec';
 import { command, type Command, main, parse } from './lib/cli';
 import { startRuntimeThread } from './lib/runtime-thread';
 import { experimentOptions, type ExperimentSettings, interruptOnSigint, REPORTS_ROOT, runExperiment, stepsHelp } from './experiment';
@@ -30,8 +30,8 @@ export function nextSteps(reportDir: string): string[] {
   return [
     'Next:',
     `  read ${path.join(report, 'report.md')} and its chart, ${path.join(report, 'chart.svg')}`,
-    '  npm start (the runtime on :4566), then npm run chaos -- --help to cause outages and latency by hand while you curl the API',
-    '  npm run experiment -- --endpoint http://localhost:4566 runs this experiment against npm start or LocalStack (its Chaos API needs an Enterprise licence)',
+    `  npm start (the runtime on :${localstack.port}), then npm run chaos -- --help to cause outages and latency by hand while you curl the API`,
+    `  npm run experiment -- --endpoint ${localstack.endpoint} runs this experiment against npm start or LocalStack (its Chaos API needs an Enterprise licence)`,
   ];
 }
 

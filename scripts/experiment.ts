@@ -4,7 +4,7 @@
  */
 import './lib/quiet-sdk';
 import path from 'node:path';
-import { localstack, timing } from '#spec';
+import { awsLimits, localstack, timing, tutorialFault } from '#spec';
 import { command, type Command, int, main, onStopSignal, parse } from './lib/cli';
 import { Experiment, type Journal, type ProgressEvent } from './lib/experiment';
 import { progress, type Progress } from './lib/progress';
@@ -42,12 +42,12 @@ export function experimentOptions(cmd: Command): Command {
 
 export const stepsHelp = `Steps, each with a hypothesis checked by the experiment:
   preflight  the API stores a product (200) and reads it back; if not, nothing is injected
-  outage     DynamoDB fails 80% of calls (500 SomethingWentWrong): every write is accepted
+  outage     DynamoDB fails ${Math.round(tutorialFault.probability * 100)}% of calls (${tutorialFault.error.statusCode} ${tutorialFault.error.code}): every write is accepted
              (200 stored or 202 queued), some are queued, none fails
   recovery   after the outage, every accepted product holds its newest value in the table and
              the queue and DLQ are empty, within --recovery-timeout
   latency    after the breakers' cooldown and a check that writes are stored directly again,
-             --latency-ms on every AWS call: the API still answers 200 or 202 within 29 s, and
+             --latency-ms on every AWS call: the API still answers 200 or 202 within ${awsLimits.apiGatewayIntegrationTimeoutMs / 1000} s, and
              any write queued meanwhile reaches the table once the latency is removed
 
 The experiment removes every fault and latency it added, even on failure or Ctrl-C, and leaves
@@ -64,7 +64,7 @@ export function experimentCommand(print?: (text: string) => void): Command {
   ).option('--endpoint <url>', `the target (default $CHAOS_ENDPOINT or ${localstack.endpoint})`);
   return experimentOptions(cmd)
     .option('--breaker-cooldown-ms <ms>', "how long the target's circuit breakers stay open; the latency step waits this long after the outage", int(0, 600_000), timing.breakerCooldownMs)
-    .addHelpText('after', `\n${stepsHelp}\n\nExample: npm run experiment -- --endpoint http://localhost:4566 --products 5`);
+    .addHelpText('after', `\n${stepsHelp}\n\nExample: npm run experiment -- --endpoint ${localstack.endpoint} --products 5`);
 }
 
 /**

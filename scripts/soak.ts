@@ -6,8 +6,8 @@
  */
 import './lib/quiet-sdk';
 import fc from 'fast-check';
-import { timing } from '#spec';
-import { fastTimings, PRODUCT_CONCURRENCY, startRuntime } from '../local/runtime';
+import { offline, timing } from '#spec';
+import { fastTimings, startRuntime } from '../local/runtime';
 import { beyondTimeoutMs, blamingCodes, runSchedule, scheduleArbitrary } from './lib/chaos-schedule';
 import { command, type Command, int, main, parse } from './lib/cli';
 import { progress } from './lib/progress';
@@ -16,7 +16,7 @@ const writers = 8;
 const ids = 20;
 const maxPhases = 5;
 const maxWritesPerWriter = 12;
-const burstWriters = PRODUCT_CONCURRENCY + 4;
+const burstWriters = offline.productConcurrency + 4;
 
 export function soakCommand(print?: (text: string) => void): Command {
   return command(
@@ -38,7 +38,7 @@ ${writers} writers send 1 to ${maxWritesPerWriter} writes each to ${ids} shared 
   latency  0 to 1,500 ms, and rarely ${beyondTimeoutMs} ms, beyond the ${timing.requestTimeoutMs / 1000} s per-attempt timeout
            (one write per writer then: each takes about 20 s)
   burst    in about one phase of five, ${burstWriters} more writers send one write each at once,
-           beyond the product function's limit of ${PRODUCT_CONCURRENCY} concurrent executions
+           beyond the product function's limit of ${offline.productConcurrency} concurrent executions
 Then the faults clear, the queues drain and the invariants are checked, per answer:
   accepted (200, 202)                 in the table unless a later write superseded it
   refused (503 not saved, throttled)  never in the table

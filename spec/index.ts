@@ -127,21 +127,12 @@ export const retryGuards = {
   maxWriteAgeDays: 365,
 } as const;
 
-/** Input bounds, enforced before anything touches AWS. */
-export const limits = {
-  maxBodyBytes: 16 * 1024,
-  maxIdLength: 128,
-  maxNameLength: 200,
-  maxDescriptionLength: 4_000,
-  maxPrice: 1_000_000_000,
-  listDefaultLimit: 25,
-  listMaxLimit: 100,
-} as const;
-
 /** AWS's own limits that the stack, the Lambdas and the offline runtime rely on. */
 export const awsLimits = {
   /** API Gateway's maximum integration timeout for a REST API (set on the integration, enforced offline). */
   apiGatewayIntegrationTimeoutMs: 29_000,
+  /** API Gateway's largest request body (10 MiB); the offline edge refuses larger ones with 413. */
+  apiGatewayMaxPayloadBytes: 10 * 1024 * 1024,
   /** SQS: the longest DelaySeconds of a message. */
   sqsMaxDelaySeconds: 900,
   /** SQS: the longest visibility timeout (12 hours). */
@@ -184,14 +175,18 @@ export const functions = {
   retryBundleDir: 'dist/retry',
 } as const;
 
+const localstackPort = 4566;
+
 /** LocalStack's defaults: where it listens and the account and credentials it accepts. */
 export const localstack = {
-  endpoint: 'http://localhost:4566',
+  /** LocalStack's edge port, which the offline runtime takes too. */
+  port: localstackPort,
+  endpoint: `http://localhost:${localstackPort}`,
   accountId: '000000000000',
   accessKey: 'test',
   secretKey: 'test',
   /** The tutorial's URL: LocalStack serves the REST API with the id from its `_custom_id_` tag. */
-  apiUrl: `http://${names.restApiId}.execute-api.localhost.localstack.cloud:4566/${names.stage}/${names.resource}`,
+  apiUrl: `http://${names.restApiId}.execute-api.localhost.localstack.cloud:${localstackPort}/${names.stage}/${names.resource}`,
 } as const;
 
 export interface ResourceRefs {

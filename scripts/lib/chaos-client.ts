@@ -3,6 +3,7 @@
  * Rules are checked with the runtime's own check (LocalStack's schema) and freed of repeats
  * before they are sent, since LocalStack refuses a list with two equal rules.
  */
+import { region } from '#spec';
 import { ChaosValidationError, checkRules, type FaultRule, formatProblem, uniqueRules } from '../../local/chaos';
 import awsNames from './aws-names.json';
 
@@ -121,4 +122,4 @@ function unknown(kind: string, name: string, names: readonly string[], examples:
 export const serviceProblem = (name: string) => unknown('service', name, awsServices, 'dynamodb, sqs, sns, lambda, events or s3');
 
 /** Undefined for an AWS region name; else why not. */
-export const regionProblem = (name: string) => unknown('region', name, awsRegions, 'us-east-1 or eu-west-1');
+export const regionProblem = (name: string) => unknown('region', name, awsRegions, `${region} or eu-west-1`);

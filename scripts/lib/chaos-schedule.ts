@@ -17,9 +17,9 @@
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, GetQueueUrlCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { deadLetterQueues, names, timing } from '#spec';
+import { deadLetterQueues, names, offline, timing, tutorialFault } from '#spec';
+import { logMessages } from '../../lambdas/log-messages';
 import { NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE } from '../../lambdas/product/http';
-import { PRODUCT_CONCURRENCY } from '../../local/runtime';
 import { ChaosClient, type FaultRule } from './chaos-client';
 import { unwrapSnsEnvelope } from './redrive';
 import { type StoredValue, Target } from './target';
@@ -38,7 +38,7 @@ export const blamingCodes = ['ConditionalCheckFailedException', 'ValidationExcep
 /** Faults the schedule draws from: every service on the write path, whole or in part, and every error code of issue 10. */
 export const faultPool: FaultRule[] = [
   { service: 'dynamodb' },
-  { service: 'dynamodb', operation: 'PutItem', error: { statusCode: 500, code: 'SomethingWentWrong' } },
+  { service: tutorialFault.service, operation: 'PutItem', error: tutorialFault.error },
   { service: 'dynamodb', probability: 0.5 },
   { service: 'dynamodb', operation: 'PutItem', error: { statusCode: 400, code: 'ThrottlingException' } },
   ...blamingCodes.flatMap((code): FaultRule[] => [
@@ -157,6 +157,39 @@ export function classifyAnswer(status: number, body: string): Answer {
   return 'wrong';
 }
 
+/** The functions' JSON log lines (Powertools Logger), each after the runtime's `[FunctionName] ` prefix; other lines are skipped. */
+export function logEntries(lines: string[]): Array<Record<string, unknown>> {
+  return lines.flatMap((line) => {
+    const start = line.indexOf('{');
+    if (start < 0) return [];
+    try {
+      const entry: unknown = JSON.parse(line.slice(start));
+      return entry && typeof entry === 'object' ? [entry as Record<string, unknown>] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * What the functions logged for this run, against what the table holds: a write logged as stored
+ * or queued must be held, or a newer one. Accepted writes with no such line are a violation too,
+ * so a renamed message or key cannot leave nothing to check.
+ */
+export function checkLoggedWrites(lines: string[], runId: string, items: Map<string, StoredValue>, acceptedWrites: number): { violations: string[]; staleDropped: number } {
+  const mine = logEntries(lines).filter((entry) => typeof entry.productId === 'string' && entry.productId.startsWith(`${runId}-`));
+  const accepted = mine.filter((entry) => entry.message === logMessages.stored || entry.message === logMessages.queued);
+  const violations: string[] = [];
+  for (const { message, productId, updatedAt } of accepted) {
+    const item = items.get(productId as string);
+    if (!item || typeof updatedAt !== 'number' || item.updatedAt < updatedAt) violations.push(`${String(productId)}: the runtime logged "${String(message)}" at ${String(updatedAt)}, the table holds ${item ? item.updatedAt : 'nothing'}`);
+  }
+  if (acceptedWrites > 0 && accepted.length === 0) {
+    violations.push(`${acceptedWrites} write(s) were accepted, but no log line of this run says "${logMessages.stored}" or "${logMessages.queued}" with a productId and updatedAt`);
+  }
+  return { violations, staleDropped: mine.filter((entry) => entry.message === logMessages.stale).length };
+}
+
 let runCounter = 0;
 
 /** Takes this run's messages out of every DLQ (deleted, so the next schedule starts clean) and leaves the others. */
@@ -206,27 +239,14 @@ export async function runSchedule(schedule: Phase[], options: ScheduleOptions): 
   const lanes = new Map<string, Promise<void>>();
   const sentTo = new Map<string, WriteRecord[]>();
   const budget = options.maxWrites ?? Number.POSITIVE_INFINITY;
-  const burstWriters = options.burstWriters ?? PRODUCT_CONCURRENCY + 4;
+  const burstWriters = options.burstWriters ?? offline.productConcurrency + 4;
   let sent = 0;
 
   const write = (id: string, name: string) => {
     const previous = lanes.get(id) ?? Promise.resolve();
     const next = previous.then(async () => {
-      let status = 0;
-      let body = '';
-      try {
-        const response = await fetch(apiUrl, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ id, name, price: 1, description: runId }),
-          // Longer than API Gateway's 29 s: a missing answer is the runtime's fault, not the client's.
-          signal: AbortSignal.timeout(35_000),
-        });
-        status = response.status;
-        body = await response.text();
-      } catch {
-        status = 0;
-      }
+      // Longer than API Gateway's 29 s: a missing answer is the runtime's fault, not the client's.
+      const { status, body } = await target.post({ id, name, price: 1, description: runId }, AbortSignal.timeout(35_000));
       const record: WriteRecord = { id, name, status, answer: classifyAnswer(status, body) };
       writes.push(record);
       sentTo.set(id, [...(sentTo.get(id) ?? []), record]);
@@ -357,14 +377,9 @@ export async function runSchedule(schedule: Phase[], options: ScheduleOptions): 
     violations.push(`the DLQ holds ${deadLetters.length} valid write(s) of this run: ${deadLetters.slice(0, 5).map((d) => `${d.id} (${d.reason})`).join('; ')}`);
   }
 
-  const logs = options.logs().slice(logsBefore);
-  for (const line of logs) {
-    const accepted = /"message":"(Product stored|Product write queued)".*"productId":"([^"]+)","updatedAt":(\d+)/.exec(line);
-    if (!accepted?.[2]?.startsWith(`${runId}-`)) continue;
-    const item = items.get(accepted[2]);
-    if (!item || item.updatedAt < Number(accepted[3])) violations.push(`${accepted[2]}: the runtime logged "${accepted[1]}" at ${accepted[3]}, the table holds ${item ? item.updatedAt : 'nothing'}`);
-  }
-  const staleDropped = logs.filter((line) => line.includes('Queued write is stale') && line.includes(`${runId}-`)).length;
+  const logged = checkLoggedWrites(options.logs().slice(logsBefore), runId, items, writes.filter((w) => w.answer === 'accepted').length);
+  violations.push(...logged.violations);
+  const staleDropped = logged.staleDropped;
   target.sqs.destroy();
   target.dynamo.destroy();
   return { runId, writes, violations, tally, settledMs, staleDropped };

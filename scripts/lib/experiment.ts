@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { deadLetterQueues, names, timing } from '#spec';
+import { awsLimits, deadLetterQueues, names, offline, timing, tutorialFault } from '#spec';
 import { ChaosApiError, ChaosClient, type FaultRule } from './chaos-client';
 import { Target } from './target';
 
@@ -161,10 +161,12 @@ export interface Journal {
   summary: Summary;
 }
 
-const API_BUDGET_MS = 29_000; // API Gateway's integration timeout
+const API_BUDGET_MS = awsLimits.apiGatewayIntegrationTimeoutMs;
 const SAMPLE_EVERY_MS = 250;
 /** Product environments the API may run at once (the product function's concurrency); each has its own breaker. */
-const PRODUCT_ENVIRONMENTS = 10;
+const PRODUCT_ENVIRONMENTS = offline.productConcurrency;
+/** The outage step's share of failing calls, as the step and the chart name it. */
+const OUTAGE_PERCENT = Math.round(tutorialFault.probability * 100);
 const CHECK_ROUNDS = 3;
 
 export function percentile(values: number[], p: number): number {
@@ -230,7 +232,7 @@ export class Experiment {
     const { latencyMs, recoveryTimeoutMs } = this.options;
     const plan: Array<[StepName, string, () => Promise<string>]> = [
       ['preflight', 'The API stores a product (200) and reads it back.', () => this.preflight()],
-      ['outage', 'With DynamoDB failing 80% of calls, every write is accepted (200 or 202), some are queued, none fails.', () => this.outage()],
+      ['outage', `With DynamoDB failing ${OUTAGE_PERCENT}% of calls, every write is accepted (200 or 202), some are queued, none fails.`, () => this.outage()],
       [
         'recovery',
         `Once the outage ends, every accepted product holds its newest value in the table, and the queue and DLQ are empty, within ${recoveryTimeoutMs / 1000} s.`,
@@ -309,18 +311,14 @@ export class Experiment {
   private async write(step: StepName, id: string, name: string, phase?: 'check'): Promise<RequestRecord> {
     const sent = Date.now();
     this.sent.set(id, [...(this.sent.get(id) ?? []), name]);
-    let status = 0;
+    const answer = await this.target.post(
+      { id, name, price: '29.99', description: `Chaos experiment ${this.runId}` },
+      AbortSignal.any([AbortSignal.timeout(API_BUDGET_MS + 5_000), ...(this.options.signal ? [this.options.signal] : [])]),
+    );
+    const { status } = answer;
     let error: string | undefined;
-    try {
-      const response = await fetch(this.apiUrl, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ id, name, price: '29.99', description: `Chaos experiment ${this.runId}` }),
-        signal: AbortSignal.any([AbortSignal.timeout(API_BUDGET_MS + 5_000), ...(this.options.signal ? [this.options.signal] : [])]),
-      });
-      status = response.status;
-      await response.text();
-    } catch (caught) {
+    if (answer.error !== undefined) {
+      const caught = answer.error;
       error = this.options.signal?.aborted ? 'interrupted before the answer came' : caught instanceof Error && caught.name === 'TimeoutError' ? `no answer within ${(API_BUDGET_MS + 5_000) / 1000} s` : String((caught as Error).cause ?? caught);
     }
     const answered = Date.now();
@@ -372,7 +370,7 @@ export class Experiment {
   }
 
   private async outage(): Promise<string> {
-    const rule: FaultRule = { service: 'dynamodb', probability: 0.8, error: { statusCode: 500, code: 'SomethingWentWrong' }, description: `chaos experiment ${this.runId}` };
+    const rule: FaultRule = { ...tutorialFault, description: `chaos experiment ${this.runId}` };
     const total = this.options.ids * this.options.versions;
     await this.injectFault(rule);
     const start = this.now();
@@ -386,7 +384,7 @@ export class Experiment {
       });
       await this.removeFault(rule);
     } finally {
-      this.faultWindows.push({ kind: 'outage', label: 'DynamoDB outage (80%)', start, end: this.now() });
+      this.faultWindows.push({ kind: 'outage', label: `DynamoDB outage (${OUTAGE_PERCENT}%)`, start, end: this.now() });
     }
 
     const outage = this.requests.filter((r) => r.step === 'outage');

@@ -6,6 +6,29 @@ import { DynamoDBClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/cl
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { localstack, names, region } from '#spec';
 
+const DEPTH_ATTRIBUTES = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] as const;
+
+/** Messages in a queue: visible, in flight and delayed (a re-queued write waits there). The one meaning of "queue depth". */
+export async function messagesIn(sqs: SQSClient, queueUrl: string, abortSignal?: AbortSignal): Promise<number> {
+  const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: [...DEPTH_ATTRIBUTES] }), abortSignal ? { abortSignal } : {});
+  return DEPTH_ATTRIBUTES.reduce((sum, attribute) => sum + Number(Attributes[attribute] ?? 0), 0);
+}
+
+/** A product as the API takes it (price as a number or a numeric string). */
+export interface ProductInput {
+  id: string;
+  name: string;
+  price: number | string;
+  description: string;
+}
+
+/** The API's answer: status 0 when none came (the error says why). */
+export interface PostAnswer {
+  status: number;
+  body: string;
+  error?: unknown;
+}
+
 export interface StoredValue {
   name: string;
   updatedAt: number;
@@ -27,22 +50,32 @@ export class Target {
     this.sqs = new SQSClient({ ...client, useQueueUrlAsEndpoint: false });
   }
 
-  /** Messages in a queue: visible, in flight and delayed (a re-queued write waits there). */
+  /**
+   * POSTs a product to the API: the one way the tooling writes. A failed request (a timeout, an
+   * abort, a refused connection) is an answer with status 0, for the caller to count.
+   */
+  async post(product: ProductInput, signal?: AbortSignal): Promise<PostAnswer> {
+    try {
+      const response = await fetch(this.apiUrl, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(product),
+        ...(signal ? { signal } : {}),
+      });
+      return { status: response.status, body: await response.text() };
+    } catch (error) {
+      return { status: 0, body: '', error };
+    }
+  }
+
+  /** The depth of the queue with this name (see messagesIn). */
   async queueDepth(name: string, abortSignal?: AbortSignal): Promise<number> {
-    const options = abortSignal ? { abortSignal } : {};
     let url = this.queueUrls.get(name);
     if (!url) {
-      url = (await this.sqs.send(new GetQueueUrlCommand({ QueueName: name }), options)).QueueUrl ?? '';
+      url = (await this.sqs.send(new GetQueueUrlCommand({ QueueName: name }), abortSignal ? { abortSignal } : {})).QueueUrl ?? '';
       this.queueUrls.set(name, url);
     }
-    const { Attributes = {} } = await this.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: url,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-      }),
-      options,
-    );
-    return Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0);
+    return messagesIn(this.sqs, url, abortSignal);
   }
 
   /** The products whose id starts with `prefix`, by id: a whole-table scan, page by page. */

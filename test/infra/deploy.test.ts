@@ -3,14 +3,14 @@
  * that accepts every resource here, though it cannot run the Lambdas without Docker), checked with
  * real AWS API calls, then destroyed.
  */
-import { APIGatewayClient, GetRestApisCommand, GetStagesCommand, GetResourcesCommand } from '@aws-sdk/client-api-gateway';
+import { APIGatewayClient, GetIntegrationCommand, GetRestApisCommand, GetStagesCommand, GetResourcesCommand } from '@aws-sdk/client-api-gateway';
 import { DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { GetFunctionConfigurationCommand, GetPolicyCommand, LambdaClient, ListEventSourceMappingsCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import net from 'node:net';
-import { names, retryPath, timing } from '#spec';
+import { awsLimits, env, functions, localstack, names, region, retryPath, timing } from '#spec';
 import { testStack } from '../support/stack';
 import { synthToDir, terraform, terraformSkipReason } from '../support/terraform';
 
@@ -52,7 +52,7 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   let moto: ChildProcess;
   let dir: string;
   let endpoint: string;
-  const clientConfig = () => ({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const clientConfig = () => ({ region, endpoint, credentials: { accessKeyId: localstack.accessKey, secretAccessKey: localstack.secretKey } });
 
   beforeAll(async () => {
     const port = await freePort();
@@ -70,7 +70,7 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   it('applies, creates every resource as declared, and destroys them all', async () => {
     await terraform(dir, ['apply', '-input=false', '-auto-approve', '-var', `endpoint=${endpoint}`], 400_000);
     const outputs = JSON.parse(await terraform(dir, ['output', '-json'])) as Record<string, { value: string }>;
-    expect(outputs.api_url!.value).toBe('http://12345.execute-api.localhost.localstack.cloud:4566/dev/productApi');
+    expect(outputs.api_url!.value).toBe(localstack.apiUrl);
     expect(outputs.table_name!.value).toBe(names.table);
 
     const dynamo = new DynamoDBClient(clientConfig());
@@ -96,10 +96,10 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
 
     const lambda = new LambdaClient(clientConfig());
     const product = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: names.productFunction }));
-    expect(product).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'index.handler', Timeout: timing.productTimeoutSeconds });
-    expect(product.Environment?.Variables).toMatchObject({ TABLE_NAME: names.table, TOPIC_ARN: topicArn });
+    expect(product).toMatchObject({ Runtime: functions.runtime, Handler: functions.handler, Timeout: timing.productTimeoutSeconds });
+    expect(product.Environment?.Variables).toMatchObject({ [env.tableName]: names.table, [env.topicArn]: topicArn });
     const retry = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: names.retryFunction }));
-    expect(retry.Environment?.Variables).toMatchObject({ TABLE_NAME: names.table, QUEUE_URL: queueUrl, DLQ_URL: outputs.dlq_url!.value });
+    expect(retry.Environment?.Variables).toMatchObject({ [env.tableName]: names.table, [env.queueUrl]: queueUrl, [env.deadLetterQueueUrl]: outputs.dlq_url!.value });
     // Listed unfiltered: moto's FunctionName filter does not match a plain function name.
     const { EventSourceMappings: allMappings = [] } = await lambda.send(new ListEventSourceMappingsCommand({}));
     const EventSourceMappings = allMappings.filter((m) => m.FunctionArn === retry.FunctionArn);
@@ -110,7 +110,7 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
     // API Gateway may invoke the product function, from this API's /productApi only, with the account id filled in.
     const permission = JSON.parse((await lambda.send(new GetPolicyCommand({ FunctionName: names.productFunction }))).Policy!).Statement[0];
     expect(permission.Principal).toEqual({ Service: 'apigateway.amazonaws.com' });
-    expect(JSON.stringify(permission.Condition)).toMatch(/arn:aws:execute-api:us-east-1:\d{12}:12345\/\*\/\*\/productApi/);
+    expect(JSON.stringify(permission.Condition)).toMatch(new RegExp(`arn:aws:execute-api:${region}:\\d{12}:${names.restApiId}/\\*/\\*/${names.resource}`));
 
     const apigateway = new APIGatewayClient(clientConfig());
     const api = (await apigateway.send(new GetRestApisCommand({}))).items?.find((a) => a.name === names.restApi);
@@ -120,6 +120,10 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
     const { items: apiResources = [] } = await apigateway.send(new GetResourcesCommand({ restApiId: api!.id }));
     const route = apiResources.find((r) => r.path === `/${names.resource}`);
     expect(Object.keys(route?.resourceMethods ?? {}).sort()).toEqual(['GET', 'POST']);
+    for (const httpMethod of ['GET', 'POST']) {
+      const integration = await apigateway.send(new GetIntegrationCommand({ restApiId: api!.id, resourceId: route!.id, httpMethod }));
+      expect(integration.timeoutInMillis).toBe(awsLimits.apiGatewayIntegrationTimeoutMs);
+    }
 
     await terraform(dir, ['destroy', '-input=false', '-auto-approve', '-var', `endpoint=${endpoint}`], 400_000);
     expect((await dynamo.send(new ListTablesCommand({}))).TableNames ?? []).not.toContain(names.table);

@@ -15,7 +15,7 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { Testing } from 'cdktf';
-import { deadLetterQueues, functions, localstack, names, retryPath, timing } from '#spec';
+import { awsLimits, deadLetterQueues, env, functions, localstack, names, region, retryPath, timing } from '#spec';
 import { targetFromEnv } from '../../infra/target';
 import { parse, testStack } from '../support/stack';
 
@@ -34,9 +34,9 @@ const only = (type: string) => {
 
 it('points every service at LocalStack through one endpoint variable, with test credentials', () => {
   expect(synthesized).toHaveProviderWithProperties(AwsProvider, {
-    region: 'us-east-1',
-    access_key: 'test',
-    secret_key: 'test',
+    region,
+    access_key: localstack.accessKey,
+    secret_key: localstack.secretKey,
     skip_credentials_validation: true,
     skip_requesting_account_id: '${var.offline_plan}',
   });
@@ -128,22 +128,22 @@ it('deploys both functions from the bundles with the spec runtime, timeouts and 
     timeout: timing.productTimeoutSeconds,
     environment: {
       variables: {
-        TABLE_NAME: '${aws_dynamodb_table.products-table.name}',
-        TOPIC_ARN: '${aws_sns_topic.product-events-topic.arn}',
+        [env.tableName]: '${aws_dynamodb_table.products-table.name}',
+        [env.topicArn]: '${aws_sns_topic.product-events-topic.arn}',
         NODE_OPTIONS: '--enable-source-maps',
       },
     },
   });
   expect(fns['retry-function']).toMatchObject({
     function_name: names.retryFunction,
-    runtime: 'nodejs22.x',
+    runtime: functions.runtime,
     timeout: timing.retryTimeoutSeconds,
     environment: {
       variables: {
-        TABLE_NAME: '${aws_dynamodb_table.products-table.name}',
-        QUEUE_URL: '${aws_sqs_queue.product-events-queue.url}',
-        DLQ_URL: '${aws_sqs_queue.product-events-dlq.url}',
-        MAX_RECEIVE_COUNT: String(retryPath.maxReceiveCount),
+        [env.tableName]: '${aws_dynamodb_table.products-table.name}',
+        [env.queueUrl]: '${aws_sqs_queue.product-events-queue.url}',
+        [env.deadLetterQueueUrl]: '${aws_sqs_queue.product-events-dlq.url}',
+        [env.maxReceiveCount]: String(retryPath.maxReceiveCount),
       },
     },
   });
@@ -173,8 +173,8 @@ it('maps the queue to the retry function with partial batch responses and the sp
 });
 
 it('serves POST and GET /productApi through Lambda proxy integration on the dev stage, with the custom id tag', () => {
-  expect(synthesized).toHaveResourceWithProperties(ApiGatewayRestApi, { name: names.restApi, tags: { _custom_id_: '12345' } });
-  expect(synthesized).toHaveResourceWithProperties(ApiGatewayResource, { path_part: 'productApi' });
+  expect(synthesized).toHaveResourceWithProperties(ApiGatewayRestApi, { name: names.restApi, tags: { _custom_id_: names.restApiId } });
+  expect(synthesized).toHaveResourceWithProperties(ApiGatewayResource, { path_part: names.resource });
   for (const method of ['GET', 'POST']) {
     expect(synthesized).toHaveResourceWithProperties(ApiGatewayMethod, { http_method: method, authorization: 'NONE' });
   }
@@ -182,6 +182,7 @@ it('serves POST and GET /productApi through Lambda proxy integration on the dev 
   expect(integrations).toHaveLength(2);
   for (const integration of integrations) {
     expect(integration).toMatchObject({ type: 'AWS_PROXY', integration_http_method: 'POST', uri: '${aws_lambda_function.product-function.invoke_arn}' });
+    expect(integration.timeout_milliseconds).toBe(awsLimits.apiGatewayIntegrationTimeoutMs);
   }
   expect(synthesized).toHaveResource(ApiGatewayIntegration);
   expect(synthesized).toHaveResourceWithProperties(ApiGatewayStage, { stage_name: names.stage });
@@ -204,7 +205,7 @@ it('redeploys the API when its routes change', () => {
 
 it('outputs the tutorial URL, the table and both queue URLs', () => {
   const outputs = parse(synthesized).output;
-  expect(outputs.api_url!.value).toBe('http://12345.execute-api.localhost.localstack.cloud:4566/dev/productApi');
+  expect(outputs.api_url!.value).toBe(localstack.apiUrl);
   expect(outputs.table_name!.value).toBe('${aws_dynamodb_table.products-table.name}');
   expect(outputs.queue_url!.value).toBe('${aws_sqs_queue.product-events-queue.url}');
   expect(outputs.dlq_url!.value).toBe('${aws_sqs_queue.product-events-dlq.url}');
@@ -269,12 +270,13 @@ describe('targets', () => {
     expect(provider).toEqual({ region: 'eu-west-1' });
     const types = (json: string) => Object.fromEntries(Object.entries(parse(json).resource).map(([type, all]) => [type, Object.keys(all).sort()]));
     expect(types(aws)).toEqual(types(synthesized));
-    expect(parse(aws).output.api_url!.value).toBe('${aws_api_gateway_stage.product-api-stage.invoke_url}/productApi');
+    expect(parse(aws).output.api_url!.value).toBe(`${'${aws_api_gateway_stage.product-api-stage.invoke_url}'}/${names.resource}`);
   });
 
   it('reads the target from the environment and rejects an unknown one', () => {
-    expect(targetFromEnv({})).toEqual({ kind: 'localstack', region: 'us-east-1', endpoint: 'http://localhost:4566' });
-    expect(targetFromEnv({ LOCALSTACK_ENDPOINT: 'http://localstack:4566' }).endpoint).toBe('http://localstack:4566');
+    expect(targetFromEnv({})).toEqual({ kind: 'localstack', region, endpoint: localstack.endpoint });
+    const dockerEndpoint = `http://localstack:${localstack.port}`;
+    expect(targetFromEnv({ LOCALSTACK_ENDPOINT: dockerEndpoint }).endpoint).toBe(dockerEndpoint);
     expect(() => targetFromEnv({ DEPLOY_TARGET: 'gcp' })).toThrow('DEPLOY_TARGET must be "localstack" or "aws", got "gcp"');
   });
 });

@@ -1,25 +1,28 @@
 /** The queue URL forms LocalStack accepts, mapped to the one the SQS emulator knows. */
+import { localstack, names, region } from '#spec';
 import { canonicalQueueUrl } from '../../local/aws-protocol';
 
-const canonical = 'http://sqs.us-east-1.localhost.localstack.cloud:4566/000000000000/ProductEventsQueue';
+const { accountId: account, port } = localstack;
+
+const canonical = `http://sqs.${region}.localhost.localstack.cloud:${port}/${account}/${names.queue}`;
 
 it.each([
   canonical,
-  'http://localhost:4566/000000000000/ProductEventsQueue',
-  'http://127.0.0.1:4566/000000000000/ProductEventsQueue',
-  'http://localhost:4566/queue/us-east-1/000000000000/ProductEventsQueue',
-  'http://us-east-1.queue.localhost.localstack.cloud:4566/000000000000/ProductEventsQueue',
-  'https://sqs.us-east-1.amazonaws.com/000000000000/ProductEventsQueue',
+  `http://localhost:${port}/${account}/${names.queue}`,
+  `http://127.0.0.1:${port}/${account}/${names.queue}`,
+  `http://localhost:${port}/queue/${region}/${account}/${names.queue}`,
+  `http://${region}.queue.localhost.localstack.cloud:${port}/${account}/${names.queue}`,
+  `https://sqs.${region}.amazonaws.com/${account}/${names.queue}`,
 ])('maps %s', (url) => {
-  expect(canonicalQueueUrl(url, 'us-east-1', 4566)).toBe(canonical);
+  expect(canonicalQueueUrl(url, region, port)).toBe(canonical);
 });
 
 it('takes the region from the URL, or else from the call', () => {
-  expect(canonicalQueueUrl('http://localhost:4566/queue/eu-west-1/000000000000/Q.fifo', 'us-east-1', 4566)).toBe('http://sqs.eu-west-1.localhost.localstack.cloud:4566/000000000000/Q.fifo');
-  expect(canonicalQueueUrl('http://localhost:4566/000000000000/Q', 'eu-west-1', 4566)).toBe('http://sqs.eu-west-1.localhost.localstack.cloud:4566/000000000000/Q');
-  expect(canonicalQueueUrl('http://localhost/000000000000/Q', 'us-east-1', 80)).toBe('http://sqs.us-east-1.localhost.localstack.cloud/000000000000/Q');
+  expect(canonicalQueueUrl(`http://localhost:${port}/queue/eu-west-1/${account}/Q.fifo`, region, port)).toBe(`http://sqs.eu-west-1.localhost.localstack.cloud:${port}/${account}/Q.fifo`);
+  expect(canonicalQueueUrl(`http://localhost:${port}/${account}/Q`, 'eu-west-1', port)).toBe(`http://sqs.eu-west-1.localhost.localstack.cloud:${port}/${account}/Q`);
+  expect(canonicalQueueUrl(`http://localhost/${account}/Q`, region, 80)).toBe(`http://sqs.${region}.localhost.localstack.cloud/${account}/Q`);
 });
 
-it.each(['ProductEventsQueue', 'http://localhost:4566/', 'http://localhost:4566/123/Q', 'http://localhost:4566/000000000000/Q/extra'])('leaves %s alone', (url) => {
-  expect(canonicalQueueUrl(url, 'us-east-1', 4566)).toBeUndefined();
+it.each([names.queue, `http://localhost:${port}/`, `http://localhost:${port}/123/Q`, `http://localhost:${port}/${account}/Q/extra`])('leaves %s alone', (url) => {
+  expect(canonicalQueueUrl(url, region, port)).toBeUndefined();
 });

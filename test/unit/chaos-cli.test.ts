@@ -1,6 +1,7 @@
 /** The chaos CLI: input checked before anything is sent, then the right Chaos API calls. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { localstack, region, tutorialFault } from '#spec';
 import { Chaos, ChaosValidationError } from '../../local/chaos';
 import { runChaosCli, UsageError } from '../../scripts/chaos';
 import { nearest } from '../../scripts/lib/chaos-client';
@@ -80,10 +81,10 @@ describe('refuses a wrong command line before sending anything, saying what was 
     [['outage', '--service', 'sss'], 'Unknown service sss; did you mean ses, sns or sqs?'],
     [['outage', '--service', 'nosuchthing'], 'Unknown service nosuchthing: not an AWS service name (such as dynamodb, sqs, sns, lambda, events or s3).'],
     [['outage', '--service', 'dynamodb', '--region', 'us-east1'], 'Unknown region us-east1; did you mean us-east-1?'],
-    [['outage', '--service', 'dynamodb', '--region', 'mars-1'], 'Unknown region mars-1: not an AWS region name (such as us-east-1 or eu-west-1).'],
+    [['outage', '--service', 'dynamodb', '--region', 'mars-1'], `Unknown region mars-1: not an AWS region name (such as ${region} or eu-west-1).`],
     [
       ['outage', '--service', 'dynamodb', '--code', 'Some.Error'],
-      '--code "Some.Error" is not valid: must match ^[a-zA-Z0-9]+$ (an error code, letters and digits only, e.g. SomethingWentWrong).',
+      `--code "Some.Error" is not valid: must match ^[a-zA-Z0-9]+$ (an error code, letters and digits only, e.g. ${tutorialFault.error.code}).`,
     ],
     [
       ['outage', '--service', 'dynamodb', '--operation', 'put item'],
@@ -91,7 +92,7 @@ describe('refuses a wrong command line before sending anything, saying what was 
     ],
     [
       ['outage', '--service', 'dynamdb', '--region', 'us-east1', '--code', 'Some.Error'],
-      'Unknown service dynamdb; did you mean dynamodb? Unknown region us-east1; did you mean us-east-1? --code "Some.Error" is not valid: must match ^[a-zA-Z0-9]+$ (an error code, letters and digits only, e.g. SomethingWentWrong).',
+      `Unknown service dynamdb; did you mean dynamodb? Unknown region us-east1; did you mean us-east-1? --code "Some.Error" is not valid: must match ^[a-zA-Z0-9]+$ (an error code, letters and digits only, e.g. ${tutorialFault.error.code}).`,
     ],
     [['outage', '--service', 'dynamodb', '--probability', '1.5'], "Option '--probability <p>' argument '1.5' is invalid. Expected a number from 0 to 1. (see --help)"],
     [['outage', '--service', 'dynamodb', '--probability', 'often'], "Option '--probability <p>' argument 'often' is invalid. Expected a number from 0 to 1. (see --help)"],
@@ -119,12 +120,13 @@ describe('refuses a wrong command line before sending anything, saying what was 
 
 describe('outage', () => {
   it('appends a rule with exactly the given fields', async () => {
-    const out = await cli('outage', '--service', 'dynamodb', '--probability', '0.8', '--status', '500', '--code', 'SomethingWentWrong');
+    const { service, probability, error } = tutorialFault;
+    const out = await cli('outage', '--service', service, '--probability', String(probability), '--status', String(error.statusCode), '--code', error.code);
     expect(sent()).toEqual([
       ['GET', 'faults', undefined],
-      ['PATCH', 'faults', [{ service: 'dynamodb', probability: 0.8, error: { statusCode: 500, code: 'SomethingWentWrong' } }]],
+      ['PATCH', 'faults', [{ service, probability, error }]],
     ]);
-    expect(out).toBe('Outage started: dynamodb: 80% of calls fail with 500 SomethingWentWrong. 1 rule(s) active.');
+    expect(out).toBe(`Outage started: ${service}: ${probability * 100}% of calls fail with ${error.statusCode} ${error.code}. 1 rule(s) active.`);
   });
 
   it('scopes an outage to an operation and region', async () => {
@@ -270,7 +272,7 @@ describe('redrive', () => {
   const product = JSON.stringify({ id: 'p-1', name: 'n', price: 1, description: '', updatedAt: 1700000000000, requestId: 'r' });
 
   it('unwraps an SNS envelope to its Message and leaves anything else as it is', () => {
-    expect(unwrapSnsEnvelope(JSON.stringify({ Type: 'Notification', TopicArn: 'arn:aws:sns:us-east-1:000000000000:T', Message: product }))).toEqual({ body: product, enveloped: true });
+    expect(unwrapSnsEnvelope(JSON.stringify({ Type: 'Notification', TopicArn: `arn:aws:sns:${region}:${localstack.accountId}:T`, Message: product }))).toEqual({ body: product, enveloped: true });
     expect(unwrapSnsEnvelope(product)).toEqual({ body: product, enveloped: false });
     for (const body of ['not json', '[1]', 'null', JSON.stringify({ Type: 'Notification', Message: { id: 'p' } }), JSON.stringify({ Type: 'SubscriptionConfirmation', Message: 'x' })]) {
       expect(unwrapSnsEnvelope(body)).toEqual({ body, enveloped: false });

@@ -1,4 +1,5 @@
 /** The command lines of `npm run experiment` and `npm run demo`: help that fits each, and wrong arguments named. */
+import { localstack } from '#spec';
 import { demoCommand, nextSteps } from '../../scripts/demo';
 import { experimentCommand } from '../../scripts/experiment';
 import { parse, UsageError } from '../../scripts/lib/cli';
@@ -29,7 +30,7 @@ describe('npm run demo', () => {
   });
 
   it('refuses --endpoint, naming it', async () => {
-    expect(await usageError(() => demoCommand(() => undefined), ['--endpoint', 'http://localhost:4566'])).toBe("Unknown option '--endpoint' (see --help)");
+    expect(await usageError(() => demoCommand(() => undefined), ['--endpoint', localstack.endpoint])).toBe("Unknown option '--endpoint' (see --help)");
   });
 
   it('parses its options as numbers, with the defaults of the experiment', async () => {
@@ -41,8 +42,8 @@ describe('npm run demo', () => {
     expect(nextSteps('reports/2026-01-01T00-00-00-000Z')).toEqual([
       'Next:',
       '  read reports/latest/report.md and its chart, reports/latest/chart.svg',
-      '  npm start (the runtime on :4566), then npm run chaos -- --help to cause outages and latency by hand while you curl the API',
-      '  npm run experiment -- --endpoint http://localhost:4566 runs this experiment against npm start or LocalStack (its Chaos API needs an Enterprise licence)',
+      `  npm start (the runtime on :${localstack.port}), then npm run chaos -- --help to cause outages and latency by hand while you curl the API`,
+      `  npm run experiment -- --endpoint ${localstack.endpoint} runs this experiment against npm start or LocalStack (its Chaos API needs an Enterprise licence)`,
     ]);
     expect(nextSteps('/tmp/elsewhere')[1]).toBe('  read /tmp/elsewhere/report.md and its chart, /tmp/elsewhere/chart.svg');
   });

@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { region } from '#spec';
 import { isThrottled, LocalFunction } from '../../local/lambda';
 import { harnessPath } from '../../local/runtime';
 
@@ -53,7 +54,7 @@ const fn = (maxConcurrency = 1, timeoutSeconds = 1) =>
     environment: { GREETING: 'hello' },
     timeoutSeconds,
     memoryMb: 128,
-    region: 'us-east-1',
+    region,
     maxConcurrency,
     log: () => undefined,
   });
@@ -167,7 +168,7 @@ it('sets AWS_LAMBDA_INITIALIZATION_TYPE as Lambda does, so Powertools logs cold_
     environment: {},
     timeoutSeconds: 5,
     memoryMb: 128,
-    region: 'us-east-1',
+    region,
     maxConcurrency: 2,
     log: (line) => lines.push(line),
   });

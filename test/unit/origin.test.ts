@@ -1,4 +1,5 @@
 /** Which pages may change the runtime: origins parsed as users write them, and the decision per request. */
+import { localstack } from '#spec';
 import { normalizeOrigin, OriginPolicy, parseOrigins } from '../../local/origin';
 
 describe('origins as users write them', () => {
@@ -15,7 +16,7 @@ describe('origins as users write them', () => {
 });
 
 describe('the decision', () => {
-  const policy = new OriginPolicy(4566, ['http://dashboard.example:8080']);
+  const policy = new OriginPolicy(localstack.port, ['http://dashboard.example:8080']);
 
   it.each([
     ['POST', {}, 'pass'],
@@ -28,10 +29,10 @@ describe('the decision', () => {
     ['GET', { origin: 'http://attacker.example' }, 'pass'],
     ['HEAD', { origin: 'http://attacker.example' }, 'pass'],
     ['OPTIONS', { origin: 'http://attacker.example', 'access-control-request-method': 'POST' }, 'refused'],
-    ['POST', { origin: 'http://localhost:4566' }, 'allowed'],
-    ['POST', { origin: 'http://127.0.0.1:4566' }, 'allowed'],
-    ['POST', { origin: 'http://localhost.localstack.cloud:4566' }, 'allowed'],
-    ['POST', { origin: 'http://[::1]:4566' }, 'allowed'],
+    ['POST', { origin: `http://localhost:${localstack.port}` }, 'allowed'],
+    ['POST', { origin: `http://127.0.0.1:${localstack.port}` }, 'allowed'],
+    ['POST', { origin: `http://localhost.localstack.cloud:${localstack.port}` }, 'allowed'],
+    ['POST', { origin: `http://[::1]:${localstack.port}` }, 'allowed'],
     ['POST', { origin: 'http://dashboard.example:8080' }, 'allowed'],
     ['OPTIONS', { origin: 'http://dashboard.example:8080', 'access-control-request-method': 'POST' }, 'preflight'],
   ])('%s with %j: %s', (method, headers, kind) => {

@@ -2,6 +2,7 @@
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { localstack } from '#spec';
 import type { Journal, RequestRecord, Sample, Step } from '../../scripts/lib/experiment';
 import { acceptedRows, answerBars, chartSpec, linkLatest, SERIES, seriesRows, spanRows, summaryRows, summaryText, verdictSentence, writeTable } from '../../scripts/lib/report';
 
@@ -12,7 +13,7 @@ const step = (name: Step['name'], verdict: Step['verdict'], startedAt: number, e
 function journal(overrides: Partial<Journal> = {}): Journal {
   return {
     runId: 'abc123',
-    endpoint: 'http://127.0.0.1:4566',
+    endpoint: localstack.endpoint,
     startedAt: '2026-01-01T00:00:00.000Z',
     duration: 12_000,
     status: 'completed',
