@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { names } from '#spec';
 import { runChaosCli } from '../../scripts/chaos';
 import { type OfflineRuntime, runtimeForSuite } from '../support/offline';
 import { repoRoot } from '../support/processes';
@@ -60,7 +61,7 @@ describe('what {}, probability 0 and DELETE [] do', () => {
   it('an empty rule fails every AWS call of every service with 503 ServiceUnavailable', async () => {
     expect(await runtime.chaos('POST', 'faults', [{}])).toEqual({ status: 200, json: [{}] });
     await expect(runtime.scan()).rejects.toMatchObject({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
-    await expect(runtime.queueUrl('ProductEventsQueue')).rejects.toMatchObject({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
+    await expect(runtime.queueUrl(names.queue)).rejects.toMatchObject({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
     // The health check and the Chaos API are not AWS calls: they still answer.
     expect((await runtime.get('/_localstack/health')).status).toBe(200);
     expect(await runtime.chaos('POST', 'faults', [])).toEqual({ status: 200, json: [] });

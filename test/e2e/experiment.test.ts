@@ -4,9 +4,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { env } from '#spec';
 import { fastTimings } from '../../local/runtime';
 import type { Journal, RequestRecord } from '../../scripts/lib/experiment';
-import { OfflineRuntime } from '../support/offline';
+import { tutorialRuleName } from '../support/faults';
+import { eventually, type OfflineRuntime, runtimeForSuite } from '../support/offline';
 import { repoRoot } from '../support/processes';
 
 let reports: string;
@@ -32,10 +34,13 @@ interface Started {
   exit: Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
-/** Starts scripts/experiment.ts against `url` (fast settings: 3 products × 2 versions, 300 ms latency, the test runtime's 300 ms breaker cooldown). */
+/** The test runtime's breaker cooldown, which the experiment is told to wait out. */
+const cooldownMs = fastTimings.breakerCooldownMs ?? 0;
+
+/** Starts scripts/experiment.ts against `url` (fast settings: 3 products × 2 versions, 300 ms latency, the test runtime's breaker cooldown). */
 function start(url: string, name: string, extra: string[] = []): Started {
   const dir = path.join(reports, name);
-  const args = ['--import', 'tsx', 'scripts/experiment.ts', '--endpoint', url, '--products', '3', '--versions', '2', '--latency-ms', '300', '--breaker-cooldown-ms', '300', '--report-dir', dir, ...extra];
+  const args = ['--import', 'tsx', 'scripts/experiment.ts', '--endpoint', url, '--products', '3', '--versions', '2', '--latency-ms', '300', '--breaker-cooldown-ms', String(cooldownMs), '--report-dir', dir, ...extra];
   const child = spawn(process.execPath, args, { cwd: repoRoot, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -77,22 +82,9 @@ function newestQueued(requests: RequestRecord[]): number {
   return [...newest.values()].filter((r) => r.status === 202).length;
 }
 
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('against a resilient target', () => {
   let runtime: OfflineRuntime;
-  beforeAll(async () => {
-    runtime = await OfflineRuntime.start();
-  }, 60_000);
-  afterAll(() => runtime?.stop());
+  runtimeForSuite((started) => (runtime = started));
 
   it('holds every hypothesis, counts each step apart, starts the latency step healthy, and leaves only the rules it found', async () => {
     const userRule = { service: 'sts', operation: 'AssumeRole', description: 'set by the user, not the experiment' };
@@ -129,7 +121,7 @@ describe('against a resilient target', () => {
     const outageEnd = journal.faultWindows.find((w) => w.kind === 'outage')!.end;
     const checks = journal.requests.filter((r) => r.phase === 'check');
     const slow = journal.requests.filter((r) => r.step === 'latency' && !r.phase);
-    expect(Math.min(...checks.map((r) => r.t))).toBeGreaterThanOrEqual(outageEnd + 300);
+    expect(Math.min(...checks.map((r) => r.t))).toBeGreaterThanOrEqual(outageEnd + cooldownMs);
     expect(Math.min(...slow.map((r) => r.t))).toBeGreaterThanOrEqual(Math.max(...checks.map((r) => r.answeredAt)));
 
     expect(journal.summary.products).toMatchObject({ accepted: 9, upToDate: 9, pending: 0, deadLettered: 0, lost: 0, queue: 0, dlq: 0 });
@@ -156,16 +148,13 @@ describe('against a resilient target', () => {
 
 describe('interrupted with Ctrl-C', () => {
   let runtime: OfflineRuntime;
-  beforeAll(async () => {
-    runtime = await OfflineRuntime.start();
-  }, 60_000);
-  afterAll(() => runtime?.stop());
+  runtimeForSuite((started) => (runtime = started));
 
   it('mid-outage: says what it removed, writes the partial report marked interrupted, exits 130, leaves no rule', async () => {
     // Enough versions that the outage is still going when the signal comes.
     const run = start(runtime.url, 'interrupted-outage', ['--versions', '100']);
     await run.line(/^▶ outage/);
-    const active = await until('the outage rule', async () => {
+    const active = await eventually('the outage rule', async () => {
       const rules = (await runtime.chaos('GET', 'faults')).json as Array<{ description?: string }>;
       return rules.length > 0 ? rules : undefined;
     });
@@ -176,7 +165,7 @@ describe('interrupted with Ctrl-C', () => {
 
     expect(code).toBe(130);
     expect(stderr).not.toContain('This operation was aborted');
-    expect(stdout).toContain('Removed what this run had left active: the fault rule on dynamodb (80% of calls fail with 500 SomethingWentWrong).');
+    expect(stdout).toContain(`Removed what this run had left active: ${tutorialRuleName}.`);
     expect(stdout).toContain('Interrupted (Ctrl-C) during the outage step. Not run: recovery, latency.');
     const journal = JSON.parse(readFileSync(path.join(run.dir, 'journal.json'), 'utf8')) as Journal;
     expect(journal.status).toBe('interrupted');
@@ -185,7 +174,7 @@ describe('interrupted with Ctrl-C', () => {
       ['outage', 'interrupted'],
     ]);
     expect(journal.summary.notRun).toEqual(['recovery', 'latency']);
-    expect(journal.cleanup).toEqual({ removed: ['the fault rule on dynamodb (80% of calls fail with 500 SomethingWentWrong)'], failed: [] });
+    expect(journal.cleanup).toEqual({ removed: [tutorialRuleName], failed: [] });
     expect(journal.faultWindows.map((w) => w.kind)).toEqual(['outage']);
     expect(readFileSync(path.join(run.dir, 'report.md'), 'utf8')).toContain('status **interrupted**');
     expect(readFileSync(path.join(run.dir, 'chart.svg'), 'utf8')).toMatch(/^<svg/);
@@ -196,7 +185,7 @@ describe('interrupted with Ctrl-C', () => {
   it('under latency: sets the latency back, says so, and exits 130', async () => {
     const run = start(runtime.url, 'interrupted-latency', ['--latency-ms', '20000', '--recovery-timeout', '30']);
     await run.line(/^▶ latency/);
-    await until('the latency', async () => (((await runtime.chaos('GET', 'effects')).json as { latency: number }).latency === 20000 ? true : undefined));
+    await eventually('the latency', async () => ((await runtime.chaos('GET', 'effects')).json as { latency: number }).latency === 20000);
     run.child.kill('SIGINT');
     const { code, stdout } = await run.exit;
 
@@ -237,12 +226,12 @@ describe('npm run demo, interrupted with Ctrl-C as a terminal sends it', () => {
     // Under `npm run`, one press arrives twice: from the terminal and relayed by npm. The repeat
     // close behind is the same press, not the second Ctrl-C.
     process.kill(-child.pid!, 'SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 20));
     process.kill(-child.pid!, 'SIGINT');
 
     expect(await exited).toBe(130);
     expect(stderr).toBe('');
-    expect(stdout).toContain('Removed what this run had left active: the fault rule on dynamodb (80% of calls fail with 500 SomethingWentWrong).');
+    expect(stdout).toContain(`Removed what this run had left active: ${tutorialRuleName}.`);
     const journal = JSON.parse(readFileSync(path.join(dir, 'journal.json'), 'utf8')) as Journal;
     expect(journal.status).toBe('interrupted');
     expect(journal.steps.map((s) => [s.name, s.verdict])).toEqual([
@@ -255,11 +244,8 @@ describe('npm run demo, interrupted with Ctrl-C as a terminal sends it', () => {
 
 describe('against a target whose retry path cannot write', () => {
   let runtime: OfflineRuntime;
-  beforeAll(async () => {
-    // The retry Lambda writes to a table that does not exist: queued writes stay queued, retried.
-    runtime = await OfflineRuntime.start(fastTimings, { retry: { TABLE_NAME: 'NoSuchTable' } });
-  }, 60_000);
-  afterAll(() => runtime?.stop());
+  // The retry Lambda writes to a table that does not exist: queued writes stay queued, retried.
+  runtimeForSuite((started) => (runtime = started), { environmentOverrides: { retry: { [env.tableName]: 'NoSuchTable' } } });
 
   it('fails recovery and counts the queued writes as not yet applied, not as lost', async () => {
     // Ten products: with 3, all of their newest writes were sometimes stored directly (0.36^3, about

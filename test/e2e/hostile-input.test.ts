@@ -3,7 +3,8 @@
  * one must get a 4xx that says what is wrong; none a 5xx; none may reach the queue or the table.
  */
 import fc from 'fast-check';
-import { limits, names } from '#spec';
+import { names } from '#spec';
+import { limits } from '#domain/limits';
 import { parseProduct } from '#domain/product';
 import { type ApiCall, type OfflineRuntime, runtimeForSuite } from '../support/offline';
 
@@ -57,8 +58,9 @@ function corpus(): Hostile[] {
     cases.push({ label: `Content-Type ${contentType}`, contentType, body: validJson });
   }
   // Unknown methods and paths.
-  for (const method of ['PUT', 'DELETE', 'PATCH', 'OPTIONS']) cases.push({ label: `${method} /productApi`, method, body: validJson });
-  for (const path of ['/dev/other', '/dev/productApi/extra', '/prod/productApi', '/dev/', '/dev/productapi']) cases.push({ label: `POST ${path}`, path, body: validJson });
+  for (const method of ['PUT', 'DELETE', 'PATCH', 'OPTIONS']) cases.push({ label: `${method} /${names.resource}`, method, body: validJson });
+  const { stage, resource } = names;
+  for (const path of [`/${stage}/other`, `/${stage}/${resource}/extra`, `/prod/${resource}`, `/${stage}/`, `/${stage}/${resource.toLowerCase()}`]) cases.push({ label: `POST ${path}`, path, body: validJson });
   cases.push({ label: 'empty body', body: '' }, { label: 'JSON null', body: 'null' }, { label: 'JSON array', body: '[]' }, { label: 'JSON string', body: '"product"' });
   // Random JSON documents that are not products.
   const random = fc.sample(fc.jsonValue(), { numRuns: 150, seed: 42 });

@@ -8,34 +8,23 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { names } from '#spec';
-import { fastTimings } from '../../local/runtime';
-import { startTsChild, stopChild } from '../support/processes';
+import { localstack, names, region } from '#spec';
+import { arn, edgeApiPath, queueUrlAt, sdkConfig } from '../support/clients';
+import { runtimeForSuite } from '../support/offline';
 
 const DASHBOARD = 'http://dashboard.example:8080';
 const ATTACKER = 'http://attacker.example';
 
-let child: ChildProcess;
 let url: string;
 let port: number;
 
-beforeAll(async () => {
-  const started = await startTsChild<{ url: string; port: number }>('test/support/runtime-child.ts', [JSON.stringify({ port: 0, timings: fastTimings })], {
-    ...process.env,
-    EXTRA_CORS_ALLOWED_ORIGINS: DASHBOARD,
-  });
-  child = started.child;
-  ({ url, port } = started.ready);
-}, 60_000);
-
-afterAll(() => stopChild(child));
-
-afterEach(async () => {
-  await raw('POST', '/_localstack/chaos/faults', '[]');
-  await raw('POST', '/_localstack/chaos/effects', '{"latency": 0}');
-});
+runtimeForSuite(
+  (runtime) => {
+    ({ url, port } = runtime);
+  },
+  { env: { ...process.env, EXTRA_CORS_ALLOWED_ORIGINS: DASHBOARD }, reset: 'chaos' },
+);
 
 interface Answer {
   status: number;
@@ -75,7 +64,7 @@ function fromOrigin<T extends DynamoDBClient | SQSClient | SNSClient>(client: T,
   }
   return client;
 }
-const config = () => ({ region: 'us-east-1', endpoint: url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+const config = () => sdkConfig(url);
 const dynamo = (origin?: string) => fromOrigin(new DynamoDBClient(config()), origin);
 const read = async (id: string) => (await dynamo().send(new GetItemCommand({ TableName: names.table, Key: { id: { S: id } }, ConsistentRead: true }))).Item;
 
@@ -161,10 +150,10 @@ describe('the AWS APIs', () => {
 
   it('refuses SQS and SNS calls from a foreign page', async () => {
     const sqs = fromOrigin(new SQSClient({ ...config(), useQueueUrlAsEndpoint: false }), ATTACKER);
-    const queueUrl = `http://sqs.us-east-1.localhost.localstack.cloud:${port}/000000000000/${names.deadLetterQueue}`;
+    const queueUrl = queueUrlAt(url, names.deadLetterQueue);
     await expect(sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'from a page' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
     const sns = fromOrigin(new SNSClient(config()), ATTACKER);
-    const topicArn = `arn:aws:sns:us-east-1:000000000000:${names.topic}`;
+    const topicArn = arn('sns', names.topic);
     await expect(sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'from a page' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
   });
 
@@ -178,7 +167,7 @@ describe('the AWS APIs', () => {
       'Content-Type': 'application/x-amz-json-1.0',
       'X-Amz-Target': 'DynamoDB_20120810.GetItem',
       'X-Amz-Date': '20260101T000000Z',
-      Authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=00',
+      Authorization: `AWS4-HMAC-SHA256 Credential=${localstack.accessKey}/20260101/${region}/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=00`,
       Origin: DASHBOARD,
     });
     expect(answer.status).toBe(200);
@@ -189,7 +178,7 @@ describe('the AWS APIs', () => {
 describe('the product API', () => {
   it('stays open to every origin, as API Gateway leaves it', async () => {
     const product = JSON.stringify({ id: 'origin-api', name: 'Widget', price: 1, description: 'From a page' });
-    const answer = await raw('POST', '/_aws/execute-api/12345/dev/productApi', product, { 'Content-Type': 'application/json', Origin: ATTACKER, 'Sec-Fetch-Site': 'cross-site' });
+    const answer = await raw('POST', edgeApiPath, product, { 'Content-Type': 'application/json', Origin: ATTACKER, 'Sec-Fetch-Site': 'cross-site' });
     expect(answer.status).toBe(200);
     expect(await read('origin-api')).toBeDefined();
   });

@@ -5,17 +5,13 @@
  */
 import fc from 'fast-check';
 import { runSchedule, scheduleArbitrary } from '../../scripts/lib/chaos-schedule';
-import { OfflineRuntime } from '../support/offline';
+import { type OfflineRuntime, runtimeForSuite } from '../support/offline';
 
 let runtime: OfflineRuntime;
 const seed = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
-beforeAll(async () => {
-  runtime = await OfflineRuntime.start();
-  console.log(`Randomized chaos seed: ${seed} (replay with CHAOS_SEED=${seed})`);
-}, 60_000);
-
-afterAll(() => runtime?.stop());
+runtimeForSuite((started) => (runtime = started));
+beforeAll(() => console.log(`Randomized chaos seed: ${seed} (replay with CHAOS_SEED=${seed})`));
 
 it('keeps every accepted write, and only those, whatever the schedule of faults', async () => {
   let writes = 0;

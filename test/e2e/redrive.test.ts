@@ -4,9 +4,9 @@
  * invocations keep failing.
  */
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { names } from '#spec';
+import { env, names } from '#spec';
 import { fastTimings } from '../../local/runtime';
-import { eventually, OfflineRuntime } from '../support/offline';
+import { eventually, type OfflineRuntime, runtimeForSuite } from '../support/offline';
 
 const patience = { ...fastTimings, maxReceiveCount: 3 };
 
@@ -17,10 +17,7 @@ async function dlqMessages(runtime: OfflineRuntime) {
 
 describe('an outage longer than the redrive threshold', () => {
   let runtime: OfflineRuntime;
-  beforeAll(async () => {
-    runtime = await OfflineRuntime.start(patience);
-  }, 60_000);
-  afterAll(() => runtime?.stop());
+  runtimeForSuite((started) => (runtime = started), { timings: patience });
 
   it('dead-letters no valid write, and every write arrives once the outage ends', async () => {
     await runtime.chaos('POST', 'faults', [{ service: 'dynamodb' }]);
@@ -39,10 +36,7 @@ describe('an outage longer than the redrive threshold', () => {
 
 describe('SQS refusing SendMessage through every receive up to the threshold (issue #10, finding 6)', () => {
   let runtime: OfflineRuntime;
-  beforeAll(async () => {
-    runtime = await OfflineRuntime.start(patience);
-  }, 60_000);
-  afterAll(() => runtime?.stop());
+  runtimeForSuite((started) => (runtime = started), { timings: patience });
 
   it('loses no accepted write: each is in the table or in the DLQ, from where a redrive applies it', async () => {
     const ids = ['refused-1', 'refused-2', 'refused-3'];
@@ -76,11 +70,8 @@ describe('SQS refusing SendMessage through every receive up to the threshold (is
 
 describe('a retry function that keeps crashing', () => {
   let runtime: OfflineRuntime;
-  beforeAll(async () => {
-    // No table name: the retry function fails at start-up, so every invocation fails whole.
-    runtime = await OfflineRuntime.start(patience, { retry: { TABLE_NAME: '' } });
-  }, 60_000);
-  afterAll(() => runtime?.stop());
+  // No table name: the retry function fails at start-up, so every invocation fails whole.
+  runtimeForSuite((started) => (runtime = started), { timings: patience, environmentOverrides: { retry: { [env.tableName]: '' } } });
 
   it('is caught by the queue’s redrive: the write lands in the DLQ after maxReceiveCount receives', async () => {
     expect((await runtime.post({ id: 'prod-crash', name: 'Unlucky', price: 1, description: '' })).status).toBe(200);

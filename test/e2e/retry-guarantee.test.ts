@@ -5,31 +5,37 @@
  * CLI for the queue messages.
  */
 import { DeleteMessageCommand, type Message, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { names } from '#spec';
+import { awsLimits, names, retryGuards } from '#spec';
 import { fastTimings } from '../../local/runtime';
-import { eventually, type OfflineRuntime, runtimeForSuite } from '../support/offline';
+import { awsCli } from '../support/clients';
+import { dynamoRefusals } from '../support/faults';
+import { eventually, type OfflineRuntime, pause, runtimeForSuite } from '../support/offline';
 
-const run = promisify(execFile);
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const product = (id: string, extra: Record<string, unknown> = {}) => ({ id, name: 'Guarded', price: 12.5, description: 'An accepted write.', ...extra });
 const write = (id: string, extra: Record<string, unknown> = {}) => ({ ...product(id), updatedAt: Date.now(), requestId: randomUUID(), ...extra });
 const dynamoDown = { service: 'dynamodb', operation: 'PutItem', error: { statusCode: 500, code: 'InternalServerError' } };
 
-/** The real AWS CLI (v1) against the runtime, with LocalStack's usual test credentials. */
-async function aws(runtime: OfflineRuntime, ...args: string[]): Promise<string> {
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1' };
-  const { stdout } = await run('aws', ['--endpoint-url', runtime.url, ...args], { env, maxBuffer: 16 * 1024 * 1024 });
-  return stdout;
-}
-
-async function cliQueueUrl(runtime: OfflineRuntime, name: string): Promise<string> {
-  return (JSON.parse(await aws(runtime, 'sqs', 'get-queue-url', '--queue-name', name)) as { QueueUrl: string }).QueueUrl;
+/**
+ * Sends `body` to the product queue with the real AWS CLI (v1), as an operator or anyone could,
+ * the queue's URL too from the CLI; a body near SQS's size limit goes through a file.
+ */
+async function cliSend(runtime: OfflineRuntime, body: string, { throughFile = false } = {}): Promise<void> {
+  const queueUrl = (JSON.parse(await awsCli(runtime.url, 'sqs', 'get-queue-url', '--queue-name', names.queue)) as { QueueUrl: string }).QueueUrl;
+  if (!throughFile) {
+    await awsCli(runtime.url, 'sqs', 'send-message', '--queue-url', queueUrl, '--message-body', body);
+    return;
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'cli-body-'));
+  try {
+    writeFileSync(path.join(dir, 'body.json'), body);
+    await awsCli(runtime.url, 'sqs', 'send-message', '--queue-url', queueUrl, '--message-body', `file://${path.join(dir, 'body.json')}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Every DLQ message seen so far (received and deleted, so each is collected once). */
@@ -95,11 +101,7 @@ describe('the retry Lambda with the deployed redrive threshold (timings scaled)'
     { timings: fastTimings, reset: 'chaos-and-breakers' },
   );
 
-  /** Faults apply to calls that arrive after them: let the pollers' in-flight long polls (1 s) end first. */
-  const blockReceives = async (...others: unknown[]) => {
-    await runtime.chaos('POST', 'faults', [...others, { service: 'sqs', operation: 'ReceiveMessage' }]);
-    await pause(1_500);
-  };
+  const blockReceives = (...others: unknown[]) => runtime.blockReceives(...others);
 
   /** Accepted writes (202) queued during a PutItem outage, and in the queue. */
   async function queueAcceptedWrites(ids: string[]) {
@@ -108,7 +110,7 @@ describe('the retry Lambda with the deployed redrive threshold (timings scaled)'
   }
 
   describe('finding 2: a write DynamoDB refuses is retried, not dead-lettered on one refusal', () => {
-    it.each(['ValidationException', 'SerializationException', 'ItemCollectionSizeLimitExceededException'])(
+    it.each(dynamoRefusals)(
       'an accepted write refused for a while with %s reaches the table once DynamoDB takes it',
       async (code) => {
         const id = `refused-${code}`;
@@ -134,20 +136,14 @@ describe('the retry Lambda with the deployed redrive threshold (timings scaled)'
 
       const parked = await dlq.find(`"${id}"`, 45_000);
       expect(attribute(parked, 'reasonCode')).toBe('refused-by-dynamodb');
-      expect(attribute(parked, 'refusals')).toBe('5');
-      expect(attribute(parked, 'reason')).toMatch(/refused the write 5 times, on separate receives; last: .*simulated fault/);
+      expect(attribute(parked, 'refusals')).toBe(String(retryGuards.maxRefusals));
+      expect(attribute(parked, 'reason')).toMatch(new RegExp(`refused the write ${retryGuards.maxRefusals} times, on separate receives; last: .*simulated fault`));
       expect(attribute(parked, 'sourceMessageId')).toBeTruthy();
       expect(await runtime.item(id)).toBeUndefined();
 
       // The redrive, as an operator would do it with the AWS CLI: the parked body back on the queue.
       await runtime.chaos('POST', 'faults', []);
-      const bodyFile = path.join(mkdtempSync(path.join(tmpdir(), 'redrive-')), 'body.json');
-      writeFileSync(bodyFile, parked.Body!);
-      try {
-        await aws(runtime, 'sqs', 'send-message', '--queue-url', await cliQueueUrl(runtime, names.queue), '--message-body', `file://${bodyFile}`);
-      } finally {
-        rmSync(path.dirname(bodyFile), { recursive: true, force: true });
-      }
+      await cliSend(runtime, parked.Body!, { throughFile: true });
       expect(await eventually(`${id} in the table after the redrive`, () => runtime.item(id))).toMatchObject({ name: { S: 'Guarded' } });
     }, 90_000);
   });
@@ -159,9 +155,9 @@ describe('the retry Lambda with the deployed redrive threshold (timings scaled)'
       ['an absurdly old updatedAt', 'bound-old', { updatedAt: 1 }, /updatedAt.*old/],
       ['a requestId the product Lambda never writes', 'bound-request', { requestId: 'zzzz-wins-every-tie' }, /requestId/],
     ])('rejects a CLI-sent message with %s to the DLQ with a reason; a later POST to that id is stored', async (_label, id, override, reason) => {
-      await aws(runtime, 'sqs', 'send-message', '--queue-url', await cliQueueUrl(runtime, names.queue), '--message-body', JSON.stringify(write(id, { name: 'Forged', ...override })));
+      await cliSend(runtime, JSON.stringify(write(id, { name: 'Forged', ...override })));
 
-      await eventually('the message handled', async () => (await runtime.depth(names.queue)) === 0);
+      await eventually('the message handled', () => runtime.drained());
 
       // A later write to that id is stored, not silently discarded behind the forged one.
       expect((await runtime.post(product(id, { name: 'Later' }))).status).toBe(200);
@@ -173,7 +169,7 @@ describe('the retry Lambda with the deployed redrive threshold (timings scaled)'
     }, 40_000);
 
     it('still applies a CLI-sent write the product Lambda could have produced', async () => {
-      await aws(runtime, 'sqs', 'send-message', '--queue-url', await cliQueueUrl(runtime, names.queue), '--message-body', JSON.stringify(write('bound-ok', { updatedAt: Date.now() + 60_000 })));
+      await cliSend(runtime, JSON.stringify(write('bound-ok', { updatedAt: Date.now() + 60_000 })));
       expect(await eventually('bound-ok in the table', () => runtime.item('bound-ok'))).toMatchObject({ name: { S: 'Guarded' } });
     });
   });
@@ -202,15 +198,9 @@ describe('the retry Lambda with the deployed redrive threshold (timings scaled)'
 
   describe('finding 9: a poison message near the 1 MiB limit', () => {
     it('reaches the DLQ, truncated to fit, with its reason and its full size', async () => {
-      const size = 1_048_576 - 64;
+      const size = awsLimits.sqsMaxMessageBytes - 64;
       const body = `{"id":"huge-poison","pad":"${'x'.repeat(size - 30)}`;
-      const bodyFile = path.join(mkdtempSync(path.join(tmpdir(), 'huge-')), 'body.json');
-      writeFileSync(bodyFile, body);
-      try {
-        await aws(runtime, 'sqs', 'send-message', '--queue-url', await cliQueueUrl(runtime, names.queue), '--message-body', `file://${bodyFile}`);
-      } finally {
-        rmSync(path.dirname(bodyFile), { recursive: true, force: true });
-      }
+      await cliSend(runtime, body, { throughFile: true });
 
       const parked = await dlq.find('"huge-poison"');
       expect(attribute(parked, 'reason')).toMatch(/JSON/);
@@ -218,7 +208,7 @@ describe('the retry Lambda with the deployed redrive threshold (timings scaled)'
       expect(attribute(parked, 'bodyTruncated')).toBe('true');
       expect(Number(attribute(parked, 'originalBodyBytes'))).toBe(Buffer.byteLength(body));
       expect(body.startsWith(parked.Body!.slice(0, 1000))).toBe(true);
-      await eventually('the queue to drain', async () => (await runtime.depth(names.queue)) === 0);
+      await eventually('the queue to drain', () => runtime.drained());
     }, 40_000);
 
     it('logs a failure to dead-letter, keeps the message, and dead-letters it once SQS takes it', async () => {

@@ -2,15 +2,18 @@
  * `npm start` as a user meets it: help, usage errors that name their source, a clear error when
  * the port is taken, a readable log, and a clean stop that says what it discarded.
  */
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import net from 'node:net';
 import readline from 'node:readline';
 import { promisify } from 'node:util';
-import { names } from '#spec';
+import { names, offline } from '#spec';
 import { STOP_GRACE_MS } from '../../local/runtime';
 import { SIGNAL_REPEAT_MS } from '../../scripts/lib/cli';
+import { chaos, postProduct, queueUrlAt, targetAt } from '../support/clients';
+import { dynamoOutage, receivesBlocked } from '../support/faults';
+import { pause } from '../support/offline';
 import { repoRoot } from '../support/processes';
 
 // --no-build: jest's global set-up has built the bundles; rebuilding here would race other suites.
@@ -61,15 +64,17 @@ describe('the command line', () => {
   }, 60_000);
 });
 
-/** `npm start -- <args>` in the background: its output lines as they come, and its URL once ready. */
-async function start(args: string[]): Promise<{
+interface Started {
   child: ChildProcess;
   url: string;
   lines: string[];
   waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<string>;
   exited: Promise<number | null>;
   stop: () => Promise<number | null>;
-}> {
+}
+
+/** `npm start -- <args>` in the background: its output lines as they come, and its URL once ready. */
+async function start(args: string[]): Promise<Started> {
   const child = spawn(process.execPath, [...main, '--port', '0', ...args], { cwd: repoRoot, env: cleanEnv, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: string[] = [];
   const listeners = new Set<() => void>();
@@ -109,43 +114,45 @@ async function start(args: string[]): Promise<{
   return { child, url, lines, waitFor, exited, stop };
 }
 
-const sqsAt = (url: string) => new SQSClient({ region: 'us-east-1', endpoint: url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
-const queueUrl = (url: string, name: string) => `${url.replace('127.0.0.1', 'sqs.us-east-1.localhost.localstack.cloud')}/000000000000/${name}`;
-const chaos = (url: string, body: unknown) => fetch(`${url}/_localstack/chaos/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-const post = (url: string, id: string) =>
-  fetch(`${url}/_aws/execute-api/12345/dev/productApi`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ id, name: 'Widget', price: 1, description: 'Queued at stop' }),
-  });
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A runtime started with `args` for `test`, stopped after it whatever happens. */
+async function running(args: string[], test: (runtime: Started) => Promise<void>): Promise<void> {
+  const runtime = await start(args);
+  try {
+    await test(runtime);
+  } finally {
+    await runtime.stop();
+  }
+}
+
+const sqsAt = (url: string) => targetAt(url).sqs;
+const faults = (url: string, rules: unknown[]) => chaos(url, 'POST', 'faults', rules);
+const post = (url: string, id: string) => postProduct(url, { id, name: 'Widget', price: 1, description: 'Queued at stop' });
 
 describe('a run', () => {
   it('keeps its idle polls out of the log, shows real calls, and on SIGTERM says which accepted writes it discards', async () => {
-    const runtime = await start([]);
-    try {
+    await running([], async (runtime) => {
       const health = (await (await fetch(`${runtime.url}/_localstack/health`)).json()) as { services: Record<string, string> };
       expect(health.services).toMatchObject({ dynamodb: 'running', sns: 'running', sqs: 'running', lambda: 'running' });
       expect(runtime.lines.join('\n')).toContain('empty polls are hidden (--verbose shows them)');
 
       // Idle: the event source long-polls (5 s a poll) with nothing to say.
       const readyAt = runtime.lines.length;
-      await pause(6_000);
+      await pause(offline.pollWaitSeconds * 1_000 + 1_000);
       expect(runtime.lines.slice(readyAt).filter((line) => line.includes('sqs.ReceiveMessage'))).toEqual([]);
 
       // A message: the poll that received it is shown, and so is the user's own empty receive.
       const sqs = sqsAt(runtime.url);
-      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl(runtime.url, names.queue), MessageBody: '{"id": "poison"' }));
+      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrlAt(runtime.url, names.queue), MessageBody: '{"id": "poison"' }));
       await runtime.waitFor(/AWS sqs\.ReceiveMessage => 200 \(event source: 1 message\)/);
       await runtime.waitFor(/AWS sqs\.DeleteMessageBatch => 200 \(event source\)/);
-      await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl(runtime.url, names.deadLetterQueue), WaitTimeSeconds: 0, VisibilityTimeout: 0 }));
+      await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrlAt(runtime.url, names.deadLetterQueue), WaitTimeSeconds: 0, VisibilityTimeout: 0 }));
       await runtime.waitFor(/AWS sqs\.ReceiveMessage => 200$/);
 
       // Writes accepted during an outage: two in the queue (nothing receives them), one held before it.
-      expect((await chaos(runtime.url, [{ service: 'dynamodb', error: { statusCode: 500, code: 'SomethingWentWrong' } }, { service: 'sqs', operation: 'ReceiveMessage' }])).status).toBe(200);
+      expect((await faults(runtime.url, [dynamoOutage, receivesBlocked])).status).toBe(200);
       await runtime.waitFor(/AWS sqs\.ReceiveMessage => 503 \(ServiceUnavailable\) \(event source; it keeps polling, repeats are not shown\)/, 10_000);
       for (const id of ['stop-1', 'stop-2']) expect((await post(runtime.url, id)).status).toBe(202);
-      await chaos(runtime.url, [{ service: 'dynamodb', error: { statusCode: 500, code: 'SomethingWentWrong' } }, { service: 'sqs', operation: 'ReceiveMessage' }, { service: 'sqs', operation: 'SendMessage' }]);
+      await faults(runtime.url, [dynamoOutage, receivesBlocked, { service: 'sqs', operation: 'SendMessage' }]);
       expect((await post(runtime.url, 'stop-3')).status).toBe(202);
       await pause(2_500);
       // The failing polls (one a second per poller) were reported once.
@@ -153,32 +160,29 @@ describe('a run', () => {
 
       expect(await runtime.stop()).toBe(0);
       expect(runtime.lines).toContain(
-        'Stopped. 3 accepted writes were still pending (2 in ProductEventsQueue, 1 SNS delivery held back by a fault) and are discarded with the runtime (nothing persists between runs). 1 message in ProductEventsDLQ goes too.',
+        `Stopped. 3 accepted writes were still pending (2 in ${names.queue}, 1 SNS delivery held back by a fault) and are discarded with the runtime (nothing persists between runs). 1 message in ${names.deadLetterQueue} goes too.`,
       );
       await expect(fetch(`${runtime.url}/_localstack/health`)).rejects.toThrow();
       expect(runtime.lines.join('\n')).not.toMatch(/refused with 503|answered 503 \(outcome unknown\)/);
-    } finally {
-      await runtime.stop();
-    }
+    });
   }, 90_000);
 
   it('on SIGTERM with 5 s latency and writes in flight: refuses new work at once, answers every request, exits within the bound, and says what went', async () => {
-    const runtime = await start(['--quiet']);
-    try {
+    await running(['--quiet'], async (runtime) => {
       // One accepted write waits in the queue (nothing receives it): the stop discards it and says so.
-      const outage = [{ service: 'dynamodb', error: { statusCode: 500, code: 'SomethingWentWrong' } }, { service: 'sqs', operation: 'ReceiveMessage' }];
-      expect((await chaos(runtime.url, outage)).status).toBe(200);
+      expect((await faults(runtime.url, [dynamoOutage, receivesBlocked])).status).toBe(200);
       expect((await post(runtime.url, 'queued-before-stop')).status).toBe(202);
-      await fetch(`${runtime.url}/_localstack/chaos/effects`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ latency: 5_000 }) });
+      await chaos(runtime.url, 'POST', 'effects', { latency: 5_000 });
 
       // Writes in flight: each would be answered 202 after about 10 s (DynamoDB down, SNS up).
       type Outcome = { id: string; status?: number; body?: string; error?: string; at: number };
       const send = (id: string): Promise<Outcome> =>
         post(runtime.url, id).then(
-          async (response) => ({ id, status: response.status, body: await response.text(), at: Date.now() }),
-          (error: Error & { cause?: { code?: string } }) => ({ id, error: error.cause?.code ?? error.message, at: Date.now() }),
+          (answer) => ({ id, status: answer.status, body: answer.body, at: Date.now() }),
+          (error: Error & { code?: string }) => ({ id, error: error.code ?? error.message, at: Date.now() }),
         );
-      const inFlight = Array.from({ length: 12 }, (_, i) => send(`in-flight-${i}`));
+      // Two more than the product function's environments: those two are throttled.
+      const inFlight = Array.from({ length: offline.productConcurrency + 2 }, (_, i) => send(`in-flight-${i}`));
       // Past the cold starts, each PutItem now waits out its 5 s; no write can have been answered 202 yet.
       await pause(4_000);
 
@@ -188,8 +192,7 @@ describe('a run', () => {
       await pause(30);
       // New work after the signal: refused at once, in each API's own format.
       const late = [send('after-signal-1'), send('after-signal-2')];
-      const dynamo = new DynamoDBClient({ region: 'us-east-1', endpoint: runtime.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
-      const lateAwsCall = dynamo.send(new ScanCommand({ TableName: names.table })).then(
+      const lateAwsCall = targetAt(runtime.url).dynamo.send(new ScanCommand({ TableName: names.table })).then(
         () => 'answered 200',
         (error: Error & { $metadata?: { httpStatusCode?: number } }) => `${error.$metadata?.httpStatusCode ?? error.name} ${error.name}: ${error.message}`,
       );
@@ -209,33 +212,36 @@ describe('a run', () => {
         else expect(answer).toMatchObject({ status: 503, body: expect.stringContaining('The offline runtime is stopping') });
       }
       expect(await lateAwsCall).toMatch(/^(503 ServiceUnavailable: The offline runtime is stopping|.*ECONNREFUSED)/);
-      // The writes beyond the product function's 10 environments were throttled at once (500), before the signal.
-      expect(answers.filter((answer) => answer.status === 500 && answer.at < signalledAt)).toHaveLength(2);
+      // The writes beyond the product function's environments were throttled at once (500), before the signal.
+      expect(answers.filter((answer) => answer.status === 500 && answer.at < signalledAt)).toHaveLength(inFlight.length - offline.productConcurrency);
       // Nothing was accepted after the signal: it would have been discarded with the queue.
       expect(answers.filter((answer) => answer.status === 202)).toEqual([]);
       expect(runtime.lines.some((line) => /SIGTERM: stopping the offline runtime\. New requests are refused \(503\)/.test(line))).toBe(true);
       const stopped = runtime.lines.find((line) => line.startsWith('Stopped.'));
-      expect(stopped).toMatch(/^Stopped\. 1 accepted write was still in ProductEventsQueue and is discarded with the runtime \(nothing persists between runs\)\. \d+ requests refused with 503 while stopping/);
-      expect(Number(/(\d+) requests refused/.exec(stopped!)![1])).toBeGreaterThanOrEqual(10);
-    } finally {
-      await runtime.stop();
-    }
+      expect(stopped).toMatch(new RegExp(`^Stopped\\. 1 accepted write was still in ${names.queue} and is discarded with the runtime \\(nothing persists between runs\\)\\. \\d+ requests refused with 503 while stopping`));
+      expect(Number(/(\d+) requests refused/.exec(stopped!)![1])).toBeGreaterThanOrEqual(offline.productConcurrency);
+    });
   }, 90_000);
 
   /** A user's long poll of the DLQ (no poller takes it): a request that stays open for 20 s. */
   const longPoll = (url: string) =>
     sqsAt(url)
-      .send(new ReceiveMessageCommand({ QueueUrl: queueUrl(url, names.deadLetterQueue), WaitTimeSeconds: 20 }))
+      .send(new ReceiveMessageCommand({ QueueUrl: queueUrlAt(url, names.deadLetterQueue), WaitTimeSeconds: 20 }))
       .then(
         () => 'answered 200',
         (error: Error & { $metadata?: { httpStatusCode?: number } }) => `${error.$metadata?.httpStatusCode ?? '-'} ${error.name}: ${error.message}`,
       );
 
-  it('bounds the wait for a request under way: answers it 503 after the grace period and says so', async () => {
-    const runtime = await start(['--quiet']);
-    try {
+  /** A quiet runtime with a user's long poll under way (and answered nothing yet) for `test`. */
+  const duringLongPoll = (test: (runtime: Started, poll: Promise<string>) => Promise<void>) =>
+    running(['--quiet'], async (runtime) => {
       const poll = longPoll(runtime.url);
       await pause(500);
+      await test(runtime, poll);
+    });
+
+  it('bounds the wait for a request under way: answers it 503 after the grace period and says so', async () => {
+    await duringLongPoll(async (runtime, poll) => {
       const signalledAt = Date.now();
       runtime.child.kill('SIGINT');
       expect(await poll).toBe('503 ServiceUnavailable: The offline runtime stopped before this call finished: its outcome is unknown');
@@ -244,17 +250,12 @@ describe('a run', () => {
       expect(took).toBeGreaterThanOrEqual(STOP_GRACE_MS - 100);
       expect(took).toBeLessThan(STOP_GRACE_MS + 3_000);
       expect(runtime.lines.find((line) => line.startsWith('Stopped.'))).toMatch(/1 request still under way after 3 s answered 503 \(outcome unknown\)\.$/);
-    } finally {
-      await runtime.stop();
-    }
+    });
   }, 60_000);
 
   it('counts a signal repeated close behind (as npm and tsx relay one Ctrl-C) as the same press', async () => {
-    const runtime = await start(['--quiet']);
-    try {
-      // A request under way keeps the stop going for the grace period, so the repeat lands mid-stop.
-      const poll = longPoll(runtime.url);
-      await pause(500);
+    // A request under way keeps the stop going for the grace period, so the repeat lands mid-stop.
+    await duringLongPoll(async (runtime, poll) => {
       runtime.child.kill('SIGINT');
       await pause(50);
       runtime.child.kill('SIGINT');
@@ -262,16 +263,11 @@ describe('a run', () => {
       expect(await poll).toMatch(/^503 ServiceUnavailable: The offline runtime stopped before this call finished/);
       expect(runtime.lines.filter((line) => line.startsWith('SIGINT'))).toHaveLength(1);
       expect(runtime.lines.find((line) => line.startsWith('Stopped.'))).toMatch(/1 request still under way after 3 s answered 503/);
-    } finally {
-      await runtime.stop();
-    }
+    });
   }, 60_000);
 
   it('exits at once on a second Ctrl-C, still answering the open requests', async () => {
-    const runtime = await start(['--quiet']);
-    try {
-      const poll = longPoll(runtime.url);
-      await pause(500);
+    await duringLongPoll(async (runtime, poll) => {
       const signalledAt = Date.now();
       runtime.child.kill('SIGINT');
       await runtime.waitFor(/^SIGINT: stopping the offline runtime/);
@@ -281,19 +277,14 @@ describe('a run', () => {
       expect(Date.now() - signalledAt).toBeLessThan(STOP_GRACE_MS);
       expect(await poll).toMatch(/^503 ServiceUnavailable: The offline runtime stopped before this call finished/);
       expect(runtime.lines).toContain('SIGINT again: exiting without waiting for the runtime to stop (open requests are answered 503; everything pending is discarded).');
-    } finally {
-      await runtime.stop();
-    }
+    });
   }, 60_000);
 
   it('shows the empty polls with --verbose, and says so when nothing was pending', async () => {
-    const runtime = await start(['--verbose']);
-    try {
+    await running(['--verbose'], async (runtime) => {
       await runtime.waitFor(/AWS sqs\.ReceiveMessage => 200 \(event source: empty poll\)/, 15_000);
       expect(await runtime.stop()).toBe(0);
-      expect(runtime.lines.find((line) => line.startsWith('Stopped.'))).toBe('Stopped. No accepted write was pending (ProductEventsQueue was empty, no SNS delivery was held back); nothing persists between runs.');
-    } finally {
-      await runtime.stop();
-    }
+      expect(runtime.lines.find((line) => line.startsWith('Stopped.'))).toBe(`Stopped. No accepted write was pending (${names.queue} was empty, no SNS delivery was held back); nothing persists between runs.`);
+    });
   }, 60_000);
 });

@@ -8,37 +8,17 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { actionCommand, actions } from '../../scripts/cdktf';
 import { repoRoot } from '../support/processes';
+import { type TsRun, runTs } from '../support/run-ts';
 
 const TSX = 'node --import tsx ';
 const scripts = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
 /** Runs an npm script's command line with extra arguments, without npm (so no npm_* settings leak in). */
-async function runScript(script: string, args: string[], timeoutMs = 20_000): Promise<Run> {
+async function runScript(script: string, args: string[], timeoutMs = 20_000): Promise<TsRun> {
   const line = scripts[script];
   if (!line?.startsWith(TSX)) throw new Error(`npm script ${script} is not "${TSX}<file> ...": ${line}`);
   const [file = '', ...fixed] = line.slice(TSX.length).split(' ');
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('npm_')));
-  const started = Date.now();
-  // Its own process group, so a script that ignored the arguments and went on is stopped whole.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, file), ...fixed, ...args], { cwd: repoRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => {
-    stderr += `\n[killed after ${timeoutMs} ms]`;
-    if (child.pid) process.kill(-child.pid, 'SIGKILL');
-  }, timeoutMs);
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  clearTimeout(timer);
-  return { code, stdout, stderr, ms: Date.now() - started };
+  return runTs(file, [...fixed, ...args], timeoutMs);
 }
 
 // Each script with a misspelling of one of its options, and the option meant.

@@ -8,27 +8,23 @@
  * - Finding 4: a write whose DynamoDB call timed out may still land: the answer says "unknown".
  * - Finding 7: GET answers 4xx for bad input and 503 for a faulted dependency, never 500.
  */
-import { names } from '#spec';
+import { awsLimits, timing } from '#spec';
 import * as http from '../../lambdas/product/http';
-import { eventually, type OfflineRuntime, runtimeForSuite } from '../support/offline';
+import { apiPath } from '../support/clients';
+import { sampleProduct } from '../support/events';
+import { dynamoOutage, dynamoRefusals, readFaults } from '../support/faults';
+import { eventually, type OfflineRuntime, pause, runtimeForSuite } from '../support/offline';
 
 let runtime: OfflineRuntime;
 runtimeForSuite((started) => (runtime = started), { reset: 'chaos-and-breakers' });
 
 /** A GET through the tutorial's host-style URL, with the answer's headers. */
-const get = (query: string) => runtime.request({ method: 'GET', path: `/dev/productApi?${query}` });
-const product = (id: string, extra: Record<string, unknown> = {}) => ({ id, name: 'Super Widget', price: '29.99', description: 'A versatile widget.', ...extra });
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const drained = async () => (await runtime.depth(names.queue)) === 0;
+const get = (query: string) => runtime.request({ method: 'GET', path: `${apiPath}?${query}` });
+const product = (id: string, extra: Record<string, unknown> = {}) => sampleProduct({ id, ...extra });
+const drained = () => runtime.drained();
 const fault = (operation: string, code: string, statusCode = 400) => ({ service: 'dynamodb', operation, error: { statusCode, code } });
-/**
- * Holds queued writes in the queue (the retry Lambda cannot receive them) so a test sees what
- * the product path did on its own; faults apply to calls after them, so in-flight long polls end first.
- */
-const holdQueue = async (...others: unknown[]) => {
-  await runtime.chaos('POST', 'faults', [...others, { service: 'sqs', operation: 'ReceiveMessage' }]);
-  await pause(1_500);
-};
+/** Holds queued writes in the queue (the retry Lambda cannot receive them) so a test sees what the product path did on its own. */
+const holdQueue = (...others: unknown[]) => runtime.blockReceives(...others);
 const message = (answer: { body: string }) => (JSON.parse(answer.body) as { message: string }).message;
 
 describe('finding 1: an injected ConditionalCheckFailedException on PutItem', () => {
@@ -55,7 +51,7 @@ describe('finding 1: an injected ConditionalCheckFailedException on PutItem', ()
 });
 
 describe('finding 2: DynamoDB refuses a product that passed our validation', () => {
-  it.each(['ValidationException', 'SerializationException', 'ItemCollectionSizeLimitExceededException'])(
+  it.each(dynamoRefusals)(
     'an injected %s on PutItem is queued (202), not a 400 blaming the client, and lands afterwards',
     async (code) => {
       const id = `prod-refused-${code}`;
@@ -72,7 +68,7 @@ describe('finding 2: DynamoDB refuses a product that passed our validation', () 
 
 describe('finding 4: answers that say only what is known', () => {
   it('with latency beyond the per-attempt timeout, says the outcome is unknown (and the write may indeed land)', async () => {
-    await runtime.chaos('POST', 'effects', { latency: 7_000 });
+    await runtime.chaos('POST', 'effects', { latency: timing.requestTimeoutMs + 1_000 });
     const answer = await runtime.post(product('prod-late'));
     expect(answer.status).toBe(503);
     expect(answer.headers['retry-after']).toMatch(/^\d+$/);
@@ -89,7 +85,7 @@ describe('finding 4: answers that say only what is known', () => {
   }, 90_000);
 
   it('when every DynamoDB and SNS attempt was refused, says the product was not saved, and it never appears', async () => {
-    await runtime.chaos('POST', 'faults', [{ service: 'dynamodb', error: { statusCode: 500, code: 'SomethingWentWrong' } }, { service: 'sns', operation: 'Publish' }]);
+    await runtime.chaos('POST', 'faults', [dynamoOutage, { service: 'sns', operation: 'Publish' }]);
     const answer = await runtime.post(product('prod-refused'));
     expect(answer.status).toBe(503);
     expect(answer.headers['retry-after']).toMatch(/^\d+$/);
@@ -104,25 +100,21 @@ describe('finding 4: answers that say only what is known', () => {
 describe('finding 7: GET never answers 500', () => {
   const token = (id: string) => Buffer.from(JSON.stringify(id)).toString('base64url');
 
+  const maxKeyBytes = awsLimits.dynamoMaxKeyBytes;
+
   it('answers 400 naming the problem for a nextToken whose key is over 2,048 bytes', async () => {
-    for (const id of ['k'.repeat(2_049), 'é'.repeat(1_025)]) {
+    // One byte over, in ASCII and in two-byte characters.
+    for (const id of ['k'.repeat(maxKeyBytes + 1), 'é'.repeat(maxKeyBytes / 2 + 1)]) {
       const answer = await get(`nextToken=${token(id)}`);
       expect(answer.status).toBe(400);
       expect(message(answer)).toMatch(/nextToken/);
-      expect(message(answer)).toMatch(/2048 bytes/);
+      expect(message(answer)).toMatch(new RegExp(`${maxKeyBytes} bytes`));
     }
     // A key of exactly 2,048 bytes is within DynamoDB's limit.
-    expect((await get(`nextToken=${token('k'.repeat(2_048))}`)).status).toBe(200);
+    expect((await get(`nextToken=${token('k'.repeat(maxKeyBytes))}`)).status).toBe(200);
   });
 
-  it.each([
-    ['GetItem', 'ValidationException'],
-    ['GetItem', 'ConditionalCheckFailedException'],
-    ['GetItem', 'SerializationException'],
-    ['Scan', 'ValidationException'],
-    ['Scan', 'ConditionalCheckFailedException'],
-    ['Scan', 'SerializationException'],
-  ])('answers 503 with Retry-After for an injected %s %s', async (operation, code) => {
+  it.each(readFaults)('answers 503 with Retry-After for an injected %s %s', async (operation, code) => {
     await runtime.post(product('prod-read'));
     await runtime.chaos('POST', 'faults', [fault(operation, code)]);
     const answer = await get(operation === 'GetItem' ? 'id=prod-read' : 'limit=5');

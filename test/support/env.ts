@@ -1,11 +1,13 @@
 // Every test starts from the environment a deployed Lambda would see, with logs silenced unless asked for.
+import { env, localstack, names, region } from '#spec';
+
 // Lambdas run on nodejs22.x; this machine's Node 20 only hosts the tests, so the SDK's Node 20 notice is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-process.env.AWS_REGION ??= 'us-east-1';
-process.env.AWS_ACCESS_KEY_ID ??= 'test';
-process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
-process.env.TABLE_NAME ??= 'Products';
-process.env.TOPIC_ARN ??= 'arn:aws:sns:us-east-1:000000000000:ProductEventsTopic';
-process.env.QUEUE_URL ??= 'http://localhost:4566/000000000000/ProductEventsQueue';
-process.env.DLQ_URL ??= 'http://localhost:4566/000000000000/ProductEventsDLQ';
+process.env.AWS_REGION ??= region;
+process.env.AWS_ACCESS_KEY_ID ??= localstack.accessKey;
+process.env.AWS_SECRET_ACCESS_KEY ??= localstack.secretKey;
+process.env[env.tableName] ??= names.table;
+process.env[env.topicArn] ??= `arn:aws:sns:${region}:${localstack.accountId}:${names.topic}`;
+process.env[env.queueUrl] ??= `${localstack.endpoint}/${localstack.accountId}/${names.queue}`;
+process.env[env.deadLetterQueueUrl] ??= `${localstack.endpoint}/${localstack.accountId}/${names.deadLetterQueue}`;

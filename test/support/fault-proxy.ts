@@ -1,10 +1,11 @@
 /**
  * A DynamoDB outage for the handler tests: an HTTP proxy in front of the emulator that either
  * forwards, answers every call with the fault the Chaos API would inject
- * (500 SomethingWentWrong in DynamoDB's JSON error format), or never answers at all.
+ * (the tutorial's fault, in DynamoDB's JSON error format), or never answers at all.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tutorialFault } from '#spec';
 
 export type ProxyMode = 'up' | 'error' | 'hang';
 
@@ -26,8 +27,9 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     }
     if (proxy.mode === 'error') {
       req.resume();
-      res.writeHead(500, { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amzn-ErrorType': 'SomethingWentWrong' });
-      res.end(JSON.stringify({ __type: 'SomethingWentWrong', message: 'Operation failed due to a simulated fault' }));
+      const { statusCode, code } = tutorialFault.error;
+      res.writeHead(statusCode, { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amzn-ErrorType': code });
+      res.end(JSON.stringify({ __type: code, message: 'Operation failed due to a simulated fault' }));
       return;
     }
     const upstream = http.request({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers }, (answer) => {

@@ -5,13 +5,13 @@
  */
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { region, retryPath } from '#spec';
+import { localstack, region, retryPath } from '#spec';
 import { createMessaging } from '../../local/resources';
 
 async function main(): Promise<void> {
   const { startFauxqs } = await import('fauxqs');
   const server = await startFauxqs({ port: 0, logger: false });
-  const config = { region, endpoint: `http://127.0.0.1:${server.port}`, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+  const config = { region, endpoint: `http://127.0.0.1:${server.port}`, credentials: { accessKeyId: localstack.accessKey, secretAccessKey: localstack.secretKey } };
   const settings = { maxReceiveCount: retryPath.maxReceiveCount, ...(JSON.parse(process.argv[2] ?? '{}') as { visibilityTimeoutSeconds: number }) };
   const messaging = await createMessaging(new SQSClient({ ...config, useQueueUrlAsEndpoint: false }), new SNSClient(config), settings);
   process.stdout.write(`${JSON.stringify({ port: server.port, ...messaging })}\n`);

@@ -1,87 +1,64 @@
 /** Client side of the end-to-end tests: start the offline runtime and talk to it as a user would. */
-import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import type { ChildProcess } from 'node:child_process';
-import http from 'node:http';
 import readline from 'node:readline';
-import { names } from '#spec';
+import { names, offline } from '#spec';
 import { fastTimings, type RuntimeOptions, type Timings } from '../../local/runtime';
+import type { Target } from '../../scripts/lib/target';
+import { type ApiAnswer, type ApiCall, type ChaosAnswer, chaos, postProduct, request, resetChaos, targetAt } from './clients';
+import { receivesBlocked } from './faults';
 import { startTsChild, stopChild } from './processes';
 
-export interface ApiCall {
-  method?: string;
-  path?: string;
-  contentType?: string;
-  body?: string;
-}
+export type { ApiAnswer, ApiCall } from './clients';
 
-export interface ApiAnswer {
-  status: number;
-  body: string;
-  headers: http.IncomingHttpHeaders;
+export interface StartOptions {
+  timings?: Partial<Timings>;
+  environmentOverrides?: RuntimeOptions['environmentOverrides'];
+  /** The runtime process's environment (this process's by default). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class OfflineRuntime {
   readonly logs: string[] = [];
   /** What the runtime wrote to stderr: Node's warnings land here. */
   stderr = '';
-  readonly dynamo: DynamoDBClient;
-  readonly sqs: SQSClient;
+  readonly port: number;
+  /** The tooling's view of the runtime: SDK clients (one attempt a call) and the queue depth. */
+  readonly target: Target;
+  readonly dynamo: Target['dynamo'];
+  readonly sqs: Target['sqs'];
 
   private constructor(
     readonly url: string,
     private readonly child: ChildProcess,
+    readonly timings: Partial<Timings>,
   ) {
-    const config = { region: 'us-east-1', endpoint: url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 };
-    this.dynamo = new DynamoDBClient(config);
-    this.sqs = new SQSClient({ ...config, useQueueUrlAsEndpoint: false });
+    this.port = Number(new URL(url).port);
+    this.target = targetAt(url);
+    this.dynamo = this.target.dynamo;
+    this.sqs = this.target.sqs;
     readline.createInterface({ input: child.stdout! }).on('line', (line) => this.logs.push(line));
     child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
   }
 
-  static async start(timings: Partial<Timings> = fastTimings, environmentOverrides?: RuntimeOptions['environmentOverrides']): Promise<OfflineRuntime> {
-    const { child, ready } = await startTsChild<{ url: string }>('test/support/runtime-child.ts', [JSON.stringify({ port: 0, timings, environmentOverrides })]);
-    return new OfflineRuntime(ready.url, child);
+  static async start({ timings = fastTimings, environmentOverrides, env }: StartOptions = {}): Promise<OfflineRuntime> {
+    const { child, ready } = await startTsChild<{ url: string }>('test/support/runtime-child.ts', [JSON.stringify({ port: 0, timings, environmentOverrides })], env);
+    return new OfflineRuntime(ready.url, child, timings);
   }
 
   stop(): Promise<void> {
     return stopChild(this.child);
   }
 
-  /**
-   * A request to the tutorial's host-style URL: sent to 127.0.0.1 with that Host header, so no
-   * DNS is needed (fetch cannot set Host, node:http can).
-   */
-  request({ method = 'POST', path = '/dev/productApi', contentType = 'application/json', body = '' }: ApiCall): Promise<ApiAnswer> {
-    const { port } = new URL(this.url);
-    return new Promise((resolve, reject) => {
-      const request = http.request(
-        {
-          host: '127.0.0.1',
-          port,
-          method,
-          path,
-          headers: {
-            Host: `12345.execute-api.localhost.localstack.cloud:${port}`,
-            // Explicit, or node:http would send DELETE and OPTIONS bodies without framing.
-            'Content-Length': String(Buffer.byteLength(body)),
-            'Content-Type': contentType,
-          },
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: response.headers }));
-        },
-      );
-      request.on('error', reject);
-      request.end(body);
-    });
+  /** A request to the tutorial's host-style URL (see clients.ts). */
+  request(call: ApiCall): Promise<ApiAnswer> {
+    return request(this.url, call);
   }
 
   /** POSTs a product (an object, or a raw body) as the tutorial's curl does. */
   post(product: unknown): Promise<ApiAnswer> {
-    return this.request({ body: typeof product === 'string' ? product : JSON.stringify(product) });
+    return postProduct(this.url, product);
   }
 
   async get(path: string): Promise<{ status: number; body: string }> {
@@ -89,13 +66,24 @@ export class OfflineRuntime {
     return { status: response.status, body: await response.text() };
   }
 
-  async chaos(method: string, path: 'faults' | 'effects', body?: unknown): Promise<{ status: number; json: unknown }> {
-    const response = await fetch(`${this.url}/_localstack/chaos/${path}`, {
-      method,
-      headers: { 'Content-Type': 'application/json' },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    });
-    return { status: response.status, json: await response.json() };
+  /** One Chaos API call, sent as given, with its status and JSON (see clients.ts). */
+  chaos(method: string, path: 'faults' | 'effects', body?: unknown): Promise<ChaosAnswer> {
+    return chaos(this.url, method, path, body);
+  }
+
+  /** Ends every fault rule and the latency. */
+  resetChaos(): Promise<void> {
+    return resetChaos(this.url);
+  }
+
+  /**
+   * Replaces the fault rules with `others` plus one that stops every receive, holding queued
+   * writes in the queue. Faults apply to calls that arrive after them, so this waits out the
+   * pollers' long polls already in flight.
+   */
+  async blockReceives(...others: unknown[]): Promise<void> {
+    await this.chaos('POST', 'faults', [...others, receivesBlocked]);
+    await pause((this.timings.pollWaitSeconds ?? offline.pollWaitSeconds) * 1_000 + 500);
   }
 
   async item(id: string) {
@@ -110,14 +98,18 @@ export class OfflineRuntime {
     return (await this.sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl!;
   }
 
-  /** Visible plus in-flight messages. */
-  async depth(name: string): Promise<number> {
-    const { Attributes = {} } = await this.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: await this.queueUrl(name), AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
-    );
-    return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
+  /** Messages in a queue: visible, in flight and delayed (the tooling's count). */
+  depth(name: string): Promise<number> {
+    return this.target.queueDepth(name);
+  }
+
+  /** Whether the queue holds nothing: no message visible, in flight or delayed. */
+  async drained(name: string = names.queue): Promise<boolean> {
+    return (await this.depth(name)) === 0;
   }
 }
+
+export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` until it returns something truthy, or fails with `what` after `timeoutMs`. */
 export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
@@ -126,13 +118,11 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     const value = await check();
     if (value) return value;
     if (Date.now() > until) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await pause(100);
   }
 }
 
-export interface SuiteRuntimeOptions {
-  timings?: Partial<Timings>;
-  environmentOverrides?: RuntimeOptions['environmentOverrides'];
+export interface SuiteRuntimeOptions extends StartOptions {
   /**
    * After each test: 'chaos' clears every fault rule and the latency; 'chaos-and-breakers' also
    * waits until a product environment's breaker that the test opened lets calls through again, so
@@ -149,7 +139,7 @@ export function runtimeForSuite(use: (runtime: OfflineRuntime) => void, options:
   let runtime: OfflineRuntime | undefined;
   const cooldownMs = options.timings?.breakerCooldownMs ?? fastTimings.breakerCooldownMs ?? 0;
   beforeAll(async () => {
-    runtime = await OfflineRuntime.start(options.timings, options.environmentOverrides);
+    runtime = await OfflineRuntime.start(options);
     use(runtime);
   }, 60_000);
   afterAll(async () => {
@@ -157,8 +147,7 @@ export function runtimeForSuite(use: (runtime: OfflineRuntime) => void, options:
   });
   if (!options.reset) return;
   afterEach(async () => {
-    await runtime?.chaos('POST', 'faults', []);
-    await runtime?.chaos('POST', 'effects', { latency: 0 });
-    if (options.reset === 'chaos-and-breakers') await new Promise((resolve) => setTimeout(resolve, cooldownMs + 100));
+    await runtime?.resetChaos();
+    if (options.reset === 'chaos-and-breakers') await pause(cooldownMs + 100);
   });
 }

@@ -7,17 +7,28 @@ export interface TsRun {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** From the start to the end of its output. */
+  ms: number;
 }
 
+/**
+ * Runs `script` with `args` under tsx, without npm's npm_* settings. In a process group of its
+ * own, so a program that ignored its arguments and went on is stopped whole after `timeoutMs`
+ * (said at the end of stderr).
+ */
 export async function runTs(script: string, args: string[], timeoutMs = 30_000): Promise<TsRun> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('npm_')));
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, script), ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const started = Date.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, script), ...args], { cwd: repoRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const timer = setTimeout(() => {
+    stderr += `\n[killed after ${timeoutMs} ms]`;
+    if (child.pid) process.kill(-child.pid, 'SIGKILL');
+  }, timeoutMs);
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
   clearTimeout(timer);
-  return { code, stdout, stderr };
+  return { code, stdout, stderr, ms: Date.now() - started };
 }

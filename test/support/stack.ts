@@ -1,8 +1,9 @@
 import { Testing } from 'cdktf';
 import { ProductStack, type StackOptions } from '../../infra/stack';
+import { localstack, region } from '#spec';
 import type { Target } from '../../infra/target';
 
-export const localstackTarget: Target = { kind: 'localstack', region: 'us-east-1', endpoint: 'http://localhost:4566' };
+export const localstackTarget: Target = { kind: 'localstack', region, endpoint: localstack.endpoint };
 
 /** A fresh stack in a test app; jest's global set-up has built the bundles it zips. */
 export function testStack(target: Target = localstackTarget, options: StackOptions = {}): ProductStack {
