@@ -283,7 +283,12 @@ export class ProductStack extends TerraformStack {
       restApiId: api.id,
       // A new deployment whenever the routes change; the stage then points at it.
       triggers: {
-        redeployment: Fn.sha1(Fn.jsonencode([resource.id, ...routes.flatMap(({ method, integration }) => [method.id, integration.id, integration.uri, integration.timeoutMilliseconds])])),
+        redeployment: Fn.sha1(
+          Fn.jsonencode([
+            resource.id,
+            ...routes.flatMap(({ method, integration }) => [method.id, integration.id, integration.uri, integration.timeoutMilliseconds]),
+          ]),
+        ),
       },
       lifecycle: { createBeforeDestroy: true },
       dependsOn: routes.map(({ integration }) => integration),

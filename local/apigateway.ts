@@ -88,7 +88,14 @@ export function routeError(request: ApiRequest, method: string, requestId: strin
   return undefined;
 }
 
-export function proxyEvent(request: ApiRequest, method: string, headers: IncomingHttpHeaders, body: string, sourceIp: string, requestId: string): APIGatewayProxyEvent {
+export function proxyEvent(
+  request: ApiRequest,
+  method: string,
+  headers: IncomingHttpHeaders,
+  body: string,
+  sourceIp: string,
+  requestId: string,
+): APIGatewayProxyEvent {
   const single: Record<string, string> = {};
   const multi: Record<string, string[]> = {};
   for (const [key, value] of Object.entries(headers)) {

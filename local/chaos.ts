@@ -95,7 +95,8 @@ function check(schema: Schema, value: unknown, path: Array<string | number>, pro
       if (typeof value !== 'string') return expected('string');
       if (schema.pattern !== undefined && !matches(schema.pattern, value)) problems.push({ path, message: `must match ${schema.pattern}` });
       // Length in code points, as Python counts it: an emoji is one character, not two.
-      if (schema.maxLength !== undefined && [...value].length > schema.maxLength) problems.push({ path, message: `must be at most ${schema.maxLength} characters` });
+      if (schema.maxLength !== undefined && [...value].length > schema.maxLength)
+        problems.push({ path, message: `must be at most ${schema.maxLength} characters` });
       return;
     }
     case 'number':

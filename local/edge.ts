@@ -113,7 +113,9 @@ export class Edge {
       this.server.once('error', (error: NodeJS.ErrnoException) =>
         reject(
           error.code === 'EADDRINUSE'
-            ? new Error(`Port ${this.options.port} on ${this.options.host} is already in use (LocalStack, or another offline runtime?). Stop it or choose another port with --port.`)
+            ? new Error(
+                `Port ${this.options.port} on ${this.options.host} is already in use (LocalStack, or another offline runtime?). Stop it or choose another port with --port.`,
+              )
             : error,
         ),
       );
@@ -219,7 +221,10 @@ export class Edge {
     }
     if (!control) {
       const call = identify(req.headers, body);
-      if (call) this.setFallback(res, (started) => faultResponse(call, { statusCode: 503, code: 'ServiceUnavailable' }, started ? CUT_SHORT_MESSAGE : STOPPING_MESSAGE));
+      if (call)
+        this.setFallback(res, (started) =>
+          faultResponse(call, { statusCode: 503, code: 'ServiceUnavailable' }, started ? CUT_SHORT_MESSAGE : STOPPING_MESSAGE),
+        );
     }
     if (this.refuseIfStopping(res)) return;
 
@@ -319,19 +324,16 @@ export class Edge {
       // The body may have been rewritten (a queue URL), so it is sent with its own length.
       const headers: http.OutgoingHttpHeaders = { ...req.headers, 'content-length': Buffer.byteLength(body) };
       delete headers['transfer-encoding'];
-      const upstream = http.request(
-        { host: '127.0.0.1', port: this.options.backends[service], method: req.method, path: req.url, headers },
-        (answer) => {
-          const chunks: Buffer[] = [];
-          answer.on('data', (chunk: Buffer) => chunks.push(chunk));
-          answer.on('end', () => {
-            const headers: Record<string, string | string[]> = {};
-            for (const [key, value] of Object.entries(answer.headers)) if (value !== undefined) headers[key] = value;
-            resolve({ statusCode: answer.statusCode ?? 502, headers, body: Buffer.concat(chunks) });
-          });
-          answer.on('error', reject);
-        },
-      );
+      const upstream = http.request({ host: '127.0.0.1', port: this.options.backends[service], method: req.method, path: req.url, headers }, (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () => {
+          const headers: Record<string, string | string[]> = {};
+          for (const [key, value] of Object.entries(answer.headers)) if (value !== undefined) headers[key] = value;
+          resolve({ statusCode: answer.statusCode ?? 502, headers, body: Buffer.concat(chunks) });
+        });
+        answer.on('error', reject);
+      });
       upstream.on('error', reject);
       upstream.end(body);
     });

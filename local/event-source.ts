@@ -64,7 +64,12 @@ function toRecord(message: Message, settings: EventSourceSettings): SQSRecord {
  * Receives one batch and runs it through the function. Returns how many records were received
  * and how many the function finished (and so were deleted).
  */
-export async function pollOnce(sqs: SQSClient, settings: EventSourceSettings, invoke: SqsInvoke, signal?: AbortSignal): Promise<{ received: number; deleted: number }> {
+export async function pollOnce(
+  sqs: SQSClient,
+  settings: EventSourceSettings,
+  invoke: SqsInvoke,
+  signal?: AbortSignal,
+): Promise<{ received: number; deleted: number }> {
   const { Messages = [] } = await sqs.send(
     new ReceiveMessageCommand({
       QueueUrl: settings.queueUrl,

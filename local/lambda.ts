@@ -29,7 +29,11 @@ export interface FunctionSettings {
 export type InvokeResult = { ok: true; result: unknown; requestId: string } | { ok: false; errorType: string; errorMessage: string; requestId: string };
 
 /** What the Lambda Invoke API answers when a function is at its concurrency limit (HTTP 429). */
-export const THROTTLED = { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.', reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' } as const;
+export const THROTTLED = {
+  errorType: 'TooManyRequestsException',
+  errorMessage: 'Rate Exceeded.',
+  reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
+} as const;
 /** What an invocation gets once the function is stopping (the runtime is shutting down): it never runs. */
 export const STOPPING_ERROR = 'Runtime.Stopping';
 
@@ -126,7 +130,12 @@ export class LocalFunction {
     const environments = [...this.environments];
     this.environments.clear();
     for (const environment of environments) {
-      environment.pending?.settle({ ok: false, errorType: STOPPING_ERROR, errorMessage: `${this.settings.name} was stopped with the offline runtime before it finished`, requestId: environment.pending.requestId });
+      environment.pending?.settle({
+        ok: false,
+        errorType: STOPPING_ERROR,
+        errorMessage: `${this.settings.name} was stopped with the offline runtime before it finished`,
+        requestId: environment.pending.requestId,
+      });
     }
     await Promise.all(environments.map((environment) => environment.worker.terminate()));
   }
@@ -183,7 +192,9 @@ export class LocalFunction {
     worker.on('message', (message: { id: number; result?: unknown; error?: { errorType: string; errorMessage: string } }) => {
       const pending = environment.pending;
       if (!pending || pending.id !== message.id) return;
-      pending.settle(message.error ? { ok: false, ...message.error, requestId: pending.requestId } : { ok: true, result: message.result, requestId: pending.requestId });
+      pending.settle(
+        message.error ? { ok: false, ...message.error, requestId: pending.requestId } : { ok: true, result: message.result, requestId: pending.requestId },
+      );
     });
     worker.on('error', (error) => {
       // An init error or an uncaught exception ends the environment, failing what it was running.

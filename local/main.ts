@@ -25,15 +25,16 @@ function startCommand() {
     .addOption(new Option('--quiet', 'do not print a line per AWS call').conflicts('verbose'))
     .option('--verbose', "also print the event source's empty polls of the queue (hidden by default)")
     .addOption(
-      new Option('--allow-origin <URL>', `also let web pages of this origin change faults and data (repeatable; adds to $${EXTRA_ORIGINS_ENV}, comma-separated)`).argParser(
-        (raw: string, previous: string[] | undefined) => {
-          try {
-            return [...(previous ?? []), normalizeOrigin(raw)];
-          } catch (error) {
-            throw new InvalidArgumentError(`${(error as Error).message}.`);
-          }
-        },
-      ),
+      new Option(
+        '--allow-origin <URL>',
+        `also let web pages of this origin change faults and data (repeatable; adds to $${EXTRA_ORIGINS_ENV}, comma-separated)`,
+      ).argParser((raw: string, previous: string[] | undefined) => {
+        try {
+          return [...(previous ?? []), normalizeOrigin(raw)];
+        } catch (error) {
+          throw new InvalidArgumentError(`${(error as Error).message}.`);
+        }
+      }),
     )
     .option('--no-build', 'run the Lambda bundles already in dist/ instead of bundling them first')
     .addHelpText(
@@ -54,7 +55,8 @@ const plural = (count: number, one: string, many: string) => `${count} ${count =
 function stopMessage(report: StopReport): string {
   const requests: string[] = [];
   if (report.refused > 0) requests.push(`${plural(report.refused, 'request', 'requests')} refused with 503 while stopping`);
-  if (report.cutShort > 0) requests.push(`${plural(report.cutShort, 'request', 'requests')} still under way after ${STOP_GRACE_MS / 1000} s answered 503 (outcome unknown)`);
+  if (report.cutShort > 0)
+    requests.push(`${plural(report.cutShort, 'request', 'requests')} still under way after ${STOP_GRACE_MS / 1000} s answered 503 (outcome unknown)`);
   if (report.stoppedInvocations > 0) requests.push(`${plural(report.stoppedInvocations, 'Lambda invocation', 'Lambda invocations')} stopped unfinished`);
   const discarded = discardMessage(report);
   return requests.length === 0 ? discarded : `${discarded} ${capitalize(requests.join('; '))}.`;
@@ -109,7 +111,11 @@ async function run(argv: string[]): Promise<number> {
   }
   const base = runtime.url.replace('127.0.0.1', 'localhost');
   const extra = runtime.allowedOrigins.filter((origin) => extraOrigins.includes(origin));
-  const view = options.quiet ? 'no AWS calls (--quiet)' : options.verbose ? 'every AWS call, the event source’s empty polls too (--verbose)' : 'each AWS call; the event source’s empty polls are hidden (--verbose shows them)';
+  const view = options.quiet
+    ? 'no AWS calls (--quiet)'
+    : options.verbose
+      ? 'every AWS call, the event source’s empty polls too (--verbose)'
+      : 'each AWS call; the event source’s empty polls are hidden (--verbose shows them)';
   console.log(`
 Offline runtime ready in ${Math.round(performance.now() - started)} ms on ${runtime.url}
 

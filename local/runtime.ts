@@ -118,7 +118,15 @@ export const harnessPath = path.join(distDir, 'offline', 'lambda-worker.js');
 
 export async function buildHarness(): Promise<string> {
   const outfile = harnessPath;
-  await build({ entryPoints: [path.join(__dirname, 'lambda-worker.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+  await build({
+    entryPoints: [path.join(__dirname, 'lambda-worker.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'warning',
+  });
   return outfile;
 }
 
@@ -159,7 +167,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     })());
 
   try {
-
     const database = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     const databasePort = await listenLoopback(database);
     cleanup.push(() => new Promise((resolve) => database.close(resolve)));
@@ -204,12 +211,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         const event = proxyEvent(request, req.method ?? 'GET', req.headers, body, req.socket.remoteAddress ?? '127.0.0.1', requestId);
         // Never reached in practice: the function's own timeout (20 s) ends an invocation before API Gateway's 29 s.
         const integrationTimeout = new AbortController();
-        const outcome = await Promise.race([product.invoke(event), sleep(awsLimits.apiGatewayIntegrationTimeoutMs, 'timeout' as const, { signal: integrationTimeout.signal })]);
+        const outcome = await Promise.race([
+          product.invoke(event),
+          sleep(awsLimits.apiGatewayIntegrationTimeoutMs, 'timeout' as const, { signal: integrationTimeout.signal }),
+        ]);
         integrationTimeout.abort();
         if (outcome === 'timeout') return proxyAnswer({ ok: false, timedOut: true }, requestId);
         if (!outcome.ok && outcome.errorType === STOPPING_ERROR) return stoppingAnswer(requestId, false);
         if (isThrottled(outcome)) {
-          log(`API Gateway ${req.method} /${names.stage}/${names.resource} => 500 (Lambda throttled ${product.name}: 429 TooManyRequestsException, Rate Exceeded.)`);
+          log(
+            `API Gateway ${req.method} /${names.stage}/${names.resource} => 500 (Lambda throttled ${product.name}: 429 TooManyRequestsException, Rate Exceeded.)`,
+          );
           return throttledAnswer(product.name, product.maxConcurrency, requestId);
         }
         return proxyAnswer(outcome.ok ? outcome : { ok: false, timedOut: false }, requestId);
@@ -257,7 +269,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     };
     if (timing.productTimeoutSeconds * 1000 >= awsLimits.apiGatewayIntegrationTimeoutMs) {
       // Then an invocation API Gateway gave up on could still store its write unseen.
-      throw new Error(`${names.productFunction}'s timeout (${timing.productTimeoutSeconds} s) must be shorter than API Gateway's ${awsLimits.apiGatewayIntegrationTimeoutMs / 1000} s`);
+      throw new Error(
+        `${names.productFunction}'s timeout (${timing.productTimeoutSeconds} s) must be shorter than API Gateway's ${awsLimits.apiGatewayIntegrationTimeoutMs / 1000} s`,
+      );
     }
     const fn = (name: string, bundle: string, variables: Record<string, string>, timeoutSeconds: number, maxConcurrency: number) =>
       new LocalFunction({
@@ -273,11 +287,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         log: (line) => log(`[${name}] ${line}`),
       });
     const overrides = options.environmentOverrides ?? {};
-    const product = fn(names.productFunction, 'product', { ...environment.product, ...overrides.product }, timing.productTimeoutSeconds, offline.productConcurrency);
+    const product = fn(
+      names.productFunction,
+      'product',
+      { ...environment.product, ...overrides.product },
+      timing.productTimeoutSeconds,
+      offline.productConcurrency,
+    );
     functionsUp.product = product;
     const retry = fn(names.retryFunction, 'retry', { ...environment.retry, ...overrides.retry }, timing.retryTimeoutSeconds, retryPath.maximumConcurrency);
     functionsUp.retry = retry;
-    beginStop.push(() => product.beginStop(), () => retry.beginStop());
+    beginStop.push(
+      () => product.beginStop(),
+      () => retry.beginStop(),
+    );
     drain.push((timeoutMs) => Promise.all([product.idle(timeoutMs), retry.idle(timeoutMs)]));
     cleanup.push(async () => {
       report.stoppedInvocations = product.running + retry.running;
@@ -292,11 +315,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const pollers = Array.from({ length: retryPath.maximumConcurrency }, async () => {
       while (!polling.signal.aborted) {
         try {
-          await pollOnce(pollerSqs, settings, async (event) => {
-            const outcome = await retry.invoke(event);
-            if (!outcome.ok) throw new Error(outcome.errorMessage);
-            return outcome.result as Awaited<ReturnType<Parameters<typeof pollOnce>[2]>>;
-          }, polling.signal);
+          await pollOnce(
+            pollerSqs,
+            settings,
+            async (event) => {
+              const outcome = await retry.invoke(event);
+              if (!outcome.ok) throw new Error(outcome.errorMessage);
+              return outcome.result as Awaited<ReturnType<Parameters<typeof pollOnce>[2]>>;
+            },
+            polling.signal,
+          );
         } catch {
           // A faulted or aborted receive: wait a moment, as the real poller backs off.
           if (!polling.signal.aborted) await sleep(1_000);

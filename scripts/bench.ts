@@ -63,10 +63,17 @@ export function benchCommand(print?: (text: string) => void): Command {
   const listed = [
     ...Object.values(measures).map(({ name, n }) => `  ${name}${n > 0 ? `: ${n} requests (--quick: ${quickSamples(n)})` : ''}`),
     ...drainCounts.map((count) => `  time to consistency and drain rate, ${count} writes queued during an outage`),
-    ...recoveryOutages.map(({ label, ...o }) => `  recovery after a ${label}: ${recoveryWrites} writes queued, deployed timings${'skippedByQuick' in o ? ' (not with --quick)' : ''}`),
+    ...recoveryOutages.map(
+      ({ label, ...o }) =>
+        `  recovery after a ${label}: ${recoveryWrites} writes queued, deployed timings${'skippedByQuick' in o ? ' (not with --quick)' : ''}`,
+    ),
     ...bundles.map(({ name }) => `  bundle ${name}: size, and cold module load (${bundleLoads} loads)`),
   ];
-  return command('npm run bench --', 'Measures the performance figures of the design on an offline runtime of its own (nothing else needed), prints them as a table and writes them to a JSON file.', print)
+  return command(
+    'npm run bench --',
+    'Measures the performance figures of the design on an offline runtime of its own (nothing else needed), prints them as a table and writes them to a JSON file.',
+    print,
+  )
     .option('--out <file>', 'where to write the figures', path.join('reports', 'bench.json'))
     .option('--quick', 'a tenth of the samples per figure: noisier, for a smoke run, not for comparisons')
     .addHelpText(
@@ -210,7 +217,8 @@ export async function recovery(outage: RecoveryOutage): Promise<Result[]> {
     const began = performance.now();
     const ids = Array.from({ length: recoveryWrites }, (_, i) => `recovery-${key}-${i}`);
     const statuses: number[] = [];
-    for (let i = 0; i < ids.length; i += offline.productConcurrency) statuses.push(...(await Promise.all(ids.slice(i, i + offline.productConcurrency).map((id) => post(id)))));
+    for (let i = 0; i < ids.length; i += offline.productConcurrency)
+      statuses.push(...(await Promise.all(ids.slice(i, i + offline.productConcurrency).map((id) => post(id)))));
     if (statuses.some((s) => s !== 202)) {
       const why = lines.filter((line) => /error|Error|timed out|throttl/.test(line)).slice(-8);
       throw new Error(`${outage.label}: expected 202s while DynamoDB is down, got ${statuses.join(',')}\n${why.join('\n')}`);
@@ -230,7 +238,9 @@ export async function recovery(outage: RecoveryOutage): Promise<Result[]> {
     const count = (pattern: RegExp) => during.filter((line) => pattern.test(line)).length;
     const missing = new Set(ids);
     while (missing.size > 0) {
-      const answer = await dynamo.send(new BatchGetItemCommand({ RequestItems: { [names.table]: { Keys: [...missing].map((id) => ({ id: { S: id } })), ConsistentRead: true } } }));
+      const answer = await dynamo.send(
+        new BatchGetItemCommand({ RequestItems: { [names.table]: { Keys: [...missing].map((id) => ({ id: { S: id } })), ConsistentRead: true } } }),
+      );
       for (const item of answer.Responses?.[names.table] ?? []) missing.delete(item.id?.S ?? '');
       if (performance.now() - ended > 180_000) throw new Error(`${outage.label}: ${missing.size} queued writes still missing 3 minutes after the outage`);
       if (missing.size > 0) await sleep(100);
@@ -246,7 +256,11 @@ export async function recovery(outage: RecoveryOutage): Promise<Result[]> {
       { name: name('DynamoDB calls during the outage'), unit: 'calls', value: count(/AWS dynamodb\.\w+ => /) },
       { name: name('DynamoDB calls per minute once the breakers are open'), unit: 'calls/min', value: round(steady / steadyMinutes) },
       { name: name('SQS calls per queued write per minute'), unit: 'calls', value: perWriteMinute(sqsCalls) },
-      { name: name('retry Lambda invocations per queued write per minute'), unit: 'invocations', value: perWriteMinute(count(new RegExp(`\\[${names.retryFunction}\\] START RequestId`))) },
+      {
+        name: name('retry Lambda invocations per queued write per minute'),
+        unit: 'invocations',
+        value: perWriteMinute(count(new RegExp(`\\[${names.retryFunction}\\] START RequestId`))),
+      },
       { name: name('writes re-queued near the redrive threshold'), unit: 'messages', value: count(/Write re-queued/) },
     ];
   } finally {
@@ -267,7 +281,9 @@ async function run(argv: string[]): Promise<number> {
     }
   };
 
-  console.log(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${quick ? ' (--quick: fewer samples, noisier figures)' : ''}\n`);
+  console.log(
+    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${quick ? ' (--quick: fewer samples, noisier figures)' : ''}\n`,
+  );
   const built = await buildAll();
   const quiet = () => undefined;
 
@@ -279,10 +295,16 @@ async function run(argv: string[]): Promise<number> {
     record(distribution(measures.stored.name, stored));
     record(distribution(measures.get.name, await series(n(measures.get), (i) => get(`stored-${i}`), [200])));
 
-    const bare = await series(n(measures.bare), async (i) => {
-      await dynamo.send(new PutItemCommand({ TableName: names.table, Item: { id: { S: `bare-${i}` }, name: { S: 'Bench' }, price: { N: '1' }, description: { S: 'b' } } }));
-      return 200;
-    }, [200]);
+    const bare = await series(
+      n(measures.bare),
+      async (i) => {
+        await dynamo.send(
+          new PutItemCommand({ TableName: names.table, Item: { id: { S: `bare-${i}` }, name: { S: 'Bench' }, price: { N: '1' }, description: { S: 'b' } } }),
+        );
+        return 200;
+      },
+      [200],
+    );
     record(distribution(measures.bare.name, bare));
     record({ name: measures.overhead.name, unit: 'ratio', value: Math.round((percentile(stored, 50) / percentile(bare, 50)) * 10) / 10 });
 
@@ -301,7 +323,13 @@ async function run(argv: string[]): Promise<number> {
   }
 
   // The breaker kept closed: every queued write first pays for DynamoDB's failed attempts.
-  const closed = await startRuntime({ port: 0, log: quiet, build: false, timings: fastTimings, environmentOverrides: { product: { BREAKER_FAILURE_THRESHOLD: '1000000' } } });
+  const closed = await startRuntime({
+    port: 0,
+    log: quiet,
+    build: false,
+    timings: fastTimings,
+    environmentOverrides: { product: { BREAKER_FAILURE_THRESHOLD: '1000000' } },
+  });
   try {
     const { post, faults } = api(closed);
     await faults([{ service: 'dynamodb', operation: 'PutItem' }]);
@@ -323,7 +351,8 @@ async function run(argv: string[]): Promise<number> {
   // The outages run side by side (each on a runtime of its own), so the 3-minute one sets the pace.
   const outages = recoveryOutages.filter((outage) => !(quick && 'skippedByQuick' in outage));
   for (const outage of recoveryOutages) {
-    if (!outages.includes(outage)) console.log(`  recovery after a ${outage.label}: skipped (--quick keeps the run short; the 10 s and the scaled outage stand for it)`);
+    if (!outages.includes(outage))
+      console.log(`  recovery after a ${outage.label}: skipped (--quick keeps the run short; the 10 s and the scaled outage stand for it)`);
   }
   console.log(`  (outages of ${outages.map((o) => `${o.outageSeconds} s`).join(', ')} under way side by side...)`);
   const recoveries = await Promise.all(outages.map((outage) => recovery(outage)));
@@ -334,10 +363,19 @@ async function run(argv: string[]): Promise<number> {
   for (const { name, file } of built) {
     const loads = Array.from({ length: bundleLoads }, () => {
       const script = `const t=process.hrtime.bigint();require(${JSON.stringify(path.resolve(file))});console.log(Number(process.hrtime.bigint()-t)/1e6)`;
-      const env = { ...process.env, [envName.tableName]: 'T', [envName.topicArn]: `arn:aws:sns:${region}:${localstack.accountId}:T`, [envName.queueUrl]: 'http://q', [envName.deadLetterQueueUrl]: 'http://d' };
+      const env = {
+        ...process.env,
+        [envName.tableName]: 'T',
+        [envName.topicArn]: `arn:aws:sns:${region}:${localstack.accountId}:T`,
+        [envName.queueUrl]: 'http://q',
+        [envName.deadLetterQueueUrl]: 'http://d',
+      };
       return Number(execFileSync(process.execPath, ['-e', script], { env, encoding: 'utf8' }).trim());
     });
-    record({ name: `bundle ${name}: size`, unit: 'KiB', value: Math.round(statSync(file).size / 1024) }, distribution(`bundle ${name}: cold module load`, loads));
+    record(
+      { name: `bundle ${name}: size`, unit: 'KiB', value: Math.round(statSync(file).size / 1024) },
+      distribution(`bundle ${name}: cold module load`, loads),
+    );
   }
 
   mkdirSync(path.dirname(out), { recursive: true });

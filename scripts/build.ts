@@ -41,13 +41,20 @@ export async function buildAll(outDir = distDir): Promise<Array<{ name: string; 
 }
 
 export function buildCommand(print?: (text: string) => void): Command {
-  return command('npm run build --', 'Bundles each Lambda handler with esbuild into dist/<function>/index.js, the folder the stack zips: one minified file with the AWS SDK and Powertools inside, and a source map.', print)
+  return command(
+    'npm run build --',
+    'Bundles each Lambda handler with esbuild into dist/<function>/index.js, the folder the stack zips: one minified file with the AWS SDK and Powertools inside, and a source map.',
+    print,
+  )
     .option('--out-dir <dir>', 'write the bundles under this folder instead of dist/ (the stack deploys dist/)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Bundles: ${bundles.map(({ name, entry }) => `${name} (${entry})`).join(', ')}.
 Takes a few seconds. npm start, npm run demo, synth/plan/deploy/destroy and the tests
 bundle for themselves; this is for looking at the bundles.
-Exit codes: 0 built; 1 a build error; 2 a wrong command line.`);
+Exit codes: 0 built; 1 a build error; 2 a wrong command line.`,
+    );
 }
 
 async function run(argv: string[]): Promise<number> {

@@ -67,7 +67,17 @@ export const actions: Record<'synth' | 'plan' | 'deploy' | 'destroy', Action> = 
     cdktf: 'diff',
     description: 'Shows what a deploy would change: `cdktf diff`.',
     argument: { name: '[stack]', description: 'the stack to plan (the app has one)' },
-    options: [...appAndOutput, option.refreshOnly, option.terraformParallelism, option.variable, option.varFile, option.noColor, option.migrateState, option.skipSynth, option.skipProviderLock],
+    options: [
+      ...appAndOutput,
+      option.refreshOnly,
+      option.terraformParallelism,
+      option.variable,
+      option.varFile,
+      option.noColor,
+      option.migrateState,
+      option.skipSynth,
+      option.skipProviderLock,
+    ],
   },
   deploy: {
     cdktf: 'deploy',
@@ -147,7 +157,11 @@ Example: npm run ${name}${name === 'deploy' || name === 'destroy' ? ' -- --auto-
 
 /** The command line of the script itself, `tsx scripts/cdktf.ts <action>`: for help and a wrong action. */
 function scriptCommand(print?: (text: string) => void): Command {
-  const cmd = command('tsx scripts/cdktf.ts', 'The cdktf CLI with the Terraform environment of this project; run it as npm run synth, plan, deploy or destroy.', print);
+  const cmd = command(
+    'tsx scripts/cdktf.ts',
+    'The cdktf CLI with the Terraform environment of this project; run it as npm run synth, plan, deploy or destroy.',
+    print,
+  );
   for (const [name, action] of Object.entries(actions)) cmd.command(name).description(action.description);
   return cmd.helpCommand(false);
 }

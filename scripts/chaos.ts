@@ -60,7 +60,9 @@ async function outage(options: OutageOptions, endpoint: string, print: Print): P
     ...(operation !== undefined ? { operation } : {}),
     ...(region !== undefined ? { region } : {}),
     ...(probability !== undefined ? { probability } : {}),
-    ...(status !== undefined || code !== undefined ? { error: { ...(status !== undefined ? { statusCode: status } : {}), ...(code !== undefined ? { code } : {}) } } : {}),
+    ...(status !== undefined || code !== undefined
+      ? { error: { ...(status !== undefined ? { statusCode: status } : {}), ...(code !== undefined ? { code } : {}) } }
+      : {}),
   };
   // Service and region must be AWS names, which is stricter than the schema's patterns.
   const problems = [
@@ -102,14 +104,19 @@ async function reset(endpoint: string, print: Print): Promise<void> {
   const client = new ChaosClient(endpoint);
   const [active, effects] = await Promise.all([client.getFaults(), client.getEffects()]);
   const [left, after] = [await client.setFaults([]), await client.setLatency(0)];
-  const ended = [active.length > 0 ? `ended ${active.length} fault rule(s)` : undefined, effects.latency > 0 ? `cleared latency of ${effects.latency} ms` : undefined].filter(Boolean);
+  const ended = [
+    active.length > 0 ? `ended ${active.length} fault rule(s)` : undefined,
+    effects.latency > 0 ? `cleared latency of ${effects.latency} ms` : undefined,
+  ].filter(Boolean);
   print(`Reset: ${ended.length > 0 ? ended.join(' and ') : 'nothing was active'}. ${remaining(left, after.latency)}`);
 }
 
 async function status(endpoint: string, print: Print): Promise<void> {
   const client = new ChaosClient(endpoint);
   const [rules, effects] = await Promise.all([client.getFaults(), client.getEffects()]);
-  print(rules.length === 0 ? 'No fault rules are active.' : `Fault rules (first match wins):\n${rules.map((r, i) => `  ${i + 1}. ${describeRule(r)}`).join('\n')}`);
+  print(
+    rules.length === 0 ? 'No fault rules are active.' : `Fault rules (first match wins):\n${rules.map((r, i) => `  ${i + 1}. ${describeRule(r)}`).join('\n')}`,
+  );
   print(effects.latency > 0 ? `Latency: ${effects.latency} ms on every AWS call (chaos latency 0 or chaos reset clears it).` : 'No latency.');
 }
 
@@ -117,10 +124,13 @@ async function status(endpoint: string, print: Print): Promise<void> {
 function sqsProblem(error: unknown, endpoint: string): Error {
   const { name, message, code } = error as { name?: string; message?: string; code?: string };
   if (name === 'QueueDoesNotExist' || name === 'AWS.SimpleQueueService.NonExistentQueue') {
-    return new Error(`The target at ${endpoint} has no such queue (${message ?? name}): deploy the stack (npm run deploy) or start the offline runtime (npm start) first.`);
+    return new Error(
+      `The target at ${endpoint} has no such queue (${message ?? name}): deploy the stack (npm run deploy) or start the offline runtime (npm start) first.`,
+    );
   }
   const cause = (error as { cause?: { code?: string } }).cause?.code ?? code;
-  if (cause && /^E[A-Z]+/.test(cause)) return new Error(`Could not reach SQS at ${endpoint} (${cause}). Is LocalStack or the offline runtime (npm start) running?`);
+  if (cause && /^E[A-Z]+/.test(cause))
+    return new Error(`Could not reach SQS at ${endpoint} (${cause}). Is LocalStack or the offline runtime (npm start) running?`);
   return new Error(`SQS at ${endpoint} refused the redrive: ${name ?? 'Error'}: ${message ?? String(error)}`);
 }
 
@@ -130,10 +140,14 @@ async function redriveDeadLetters(dryRun: boolean, endpoint: string, print: Prin
   if (dryRun) print(`Dry run: the messages in ${from} (nothing is moved):`);
   try {
     const { moved, total } = await redrive(target.sqs, { dryRun, print });
-    const each = Object.entries(moved).map(([name, n]) => `${n} from ${name}`).join(', ');
+    const each = Object.entries(moved)
+      .map(([name, n]) => `${n} from ${name}`)
+      .join(', ');
     if (total === 0) return print(`Nothing to redrive: ${from} ${deadLetterQueues.length === 1 ? 'is' : 'are'} empty.`);
     if (dryRun) return print(`${total} message(s) would move to ${names.queue} (${each}). Run without --dry-run to move them.`);
-    print(`Moved ${total} message(s) to ${names.queue} (${each}). The retry Lambda applies each write unless the table holds a newer one; one it cannot apply returns to the DLQ with its reason.`);
+    print(
+      `Moved ${total} message(s) to ${names.queue} (${each}). The retry Lambda applies each write unless the table holds a newer one; one it cannot apply returns to the DLQ with its reason.`,
+    );
   } catch (error) {
     throw sqsProblem(error, endpoint);
   } finally {
@@ -159,7 +173,7 @@ Examples:
   npm run chaos -- reset
   npm run chaos -- redrive --dry-run`,
     );
-  const endpoint = () => (chaos.opts<{ endpoint?: string }>().endpoint ?? process.env.CHAOS_ENDPOINT ?? localstack.endpoint);
+  const endpoint = () => chaos.opts<{ endpoint?: string }>().endpoint ?? process.env.CHAOS_ENDPOINT ?? localstack.endpoint;
 
   chaos
     .command('outage')

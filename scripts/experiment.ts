@@ -63,7 +63,12 @@ export function experimentCommand(print?: (text: string) => void): Command {
     print,
   ).option('--endpoint <url>', `the target (default $CHAOS_ENDPOINT or ${localstack.endpoint})`);
   return experimentOptions(cmd)
-    .option('--breaker-cooldown-ms <ms>', "how long the target's circuit breakers stay open; the latency step waits this long after the outage", int(0, 600_000), timing.breakerCooldownMs)
+    .option(
+      '--breaker-cooldown-ms <ms>',
+      "how long the target's circuit breakers stay open; the latency step waits this long after the outage",
+      int(0, 600_000),
+      timing.breakerCooldownMs,
+    )
     .addHelpText('after', `\n${stepsHelp}\n\nExample: npm run experiment -- --endpoint ${localstack.endpoint} --products 5`);
 }
 
@@ -118,7 +123,11 @@ export async function runExperiment(settings: ExperimentSettings, { print = cons
   // `latest` only where the reports go by default: a --report-dir elsewhere leaves its parent alone.
   if (path.resolve(path.dirname(reportDir)) === path.resolve(REPORTS_ROOT)) {
     const how = linkLatest(REPORTS_ROOT, reportDir);
-    print(how === 'symlink' ? `${path.join(REPORTS_ROOT, 'latest')} now points at it.` : `${path.join(REPORTS_ROOT, 'latest')} is now a copy of it (symlinks cannot be made here).`);
+    print(
+      how === 'symlink'
+        ? `${path.join(REPORTS_ROOT, 'latest')} now points at it.`
+        : `${path.join(REPORTS_ROOT, 'latest')} is now a copy of it (symlinks cannot be made here).`,
+    );
   }
   const code = journal.status === 'interrupted' ? 130 : journal.summary.held ? 0 : 1;
   return { journal, reportDir, code };

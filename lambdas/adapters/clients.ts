@@ -25,5 +25,4 @@ export const createDynamoClient = (config: Config) => new DynamoDBClient({ ...co
 export const createSnsClient = (config: Config) => new SNSClient({ ...common(config), maxAttempts: timing.snsMaxAttempts });
 // Always call the configured endpoint: a queue URL's host (sqs.<region>.localhost.localstack.cloud,
 // sqs.<region>.localhost) need not resolve where the function runs.
-export const createSqsClient = (config: Config) =>
-  new SQSClient({ ...common(config), maxAttempts: timing.sqsMaxAttempts, useQueueUrlAsEndpoint: false });
+export const createSqsClient = (config: Config) => new SQSClient({ ...common(config), maxAttempts: timing.sqsMaxAttempts, useQueueUrlAsEndpoint: false });

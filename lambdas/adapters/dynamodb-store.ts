@@ -1,11 +1,5 @@
 /** The DynamoDB adapter: conditional writes that enforce the ordering rule, reads and a paged list. */
-import {
-  type AttributeValue,
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  ScanCommand,
-} from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { awsLimits } from '#spec';
 import { type AttemptLog, recordAttempts } from '#resilience/attempts';
 import { ValidationError } from '#domain/errors';
@@ -135,10 +129,7 @@ export class ProductStore {
   }
 
   async get(id: string, abortSignal: AbortSignal): Promise<StoredProduct | undefined> {
-    const { Item } = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: { id: { S: id } }, ConsistentRead: true }),
-      { abortSignal },
-    );
+    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { id: { S: id } }, ConsistentRead: true }), { abortSignal });
     return Item ? fromItem(Item) : undefined;
   }
 

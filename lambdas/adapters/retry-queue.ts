@@ -28,7 +28,15 @@ export type DeadLetterReason =
  * originalBodySha256. A DLQ message without a reasonCode was put there by SQS's own redrive
  * (maxReceiveCount receives: invocations that kept failing, or a re-queue that kept failing).
  */
-export const DEAD_LETTER_ATTRIBUTES = ['reason', 'reasonCode', 'sourceMessageId', 'refusals', 'bodyTruncated', 'originalBodyBytes', 'originalBodySha256'] as const;
+export const DEAD_LETTER_ATTRIBUTES = [
+  'reason',
+  'reasonCode',
+  'sourceMessageId',
+  'refusals',
+  'bodyTruncated',
+  'originalBodyBytes',
+  'originalBodySha256',
+] as const;
 
 /** A received message as the retry path reads it. */
 export interface QueuedMessage {
@@ -136,9 +144,8 @@ export class RetryQueue {
 
   /** Hides the message for `seconds`: it stays in flight, and SQS delivers it again after that. */
   async hide(message: QueuedMessage, seconds: number, abortSignal: AbortSignal): Promise<void> {
-    await this.client.send(
-      new ChangeMessageVisibilityCommand({ QueueUrl: this.queueUrl, ReceiptHandle: message.receiptHandle, VisibilityTimeout: seconds }),
-      { abortSignal },
-    );
+    await this.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.queueUrl, ReceiptHandle: message.receiptHandle, VisibilityTimeout: seconds }), {
+      abortSignal,
+    });
   }
 }

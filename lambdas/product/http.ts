@@ -52,8 +52,7 @@ export const json = (statusCode: number, body: unknown, headers: Record<string, 
   body: JSON.stringify(body),
 });
 
-export const errorResponse = (statusCode: number, message: string, headers: Record<string, string> = {}) =>
-  json(statusCode, { message }, headers);
+export const errorResponse = (statusCode: number, message: string, headers: Record<string, string> = {}) => json(statusCode, { message }, headers);
 
 function header(event: APIGatewayProxyEvent, name: string): string | undefined {
   const wanted = name.toLowerCase();

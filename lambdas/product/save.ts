@@ -51,7 +51,13 @@ export async function saveProduct(write: ProductWrite, deadline: Deadline, deps:
     case 'unavailable':
       dynamoMayHaveLanded = put.mayHaveLanded;
       if (put.error === undefined) logger.warn('Circuit breaker open, queueing the write without calling DynamoDB', { productId: write.id });
-      else logger.warn('DynamoDB unavailable, queueing the write', { productId: write.id, error: describeError(put.error), breakerOpen: breaker.isOpen, mayHaveLanded: put.mayHaveLanded });
+      else
+        logger.warn('DynamoDB unavailable, queueing the write', {
+          productId: write.id,
+          error: describeError(put.error),
+          breakerOpen: breaker.isOpen,
+          mayHaveLanded: put.mayHaveLanded,
+        });
   }
 
   const attempts = new AttemptLog();

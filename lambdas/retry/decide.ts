@@ -95,7 +95,11 @@ async function deadLetter(work: Work, code: DeadLetterReason, reason: string, re
   const { message, log } = work;
   try {
     const { truncated } = await work.deps.queue.deadLetter(message, { code, reason, refusals }, work.deadline.signal());
-    log.error('Message moved to the DLQ', { reasonCode: code, reason, ...(truncated ? { bodyTruncated: true, bodyBytes: Buffer.byteLength(message.body) } : {}) });
+    log.error('Message moved to the DLQ', {
+      reasonCode: code,
+      reason,
+      ...(truncated ? { bodyTruncated: true, bodyBytes: Buffer.byteLength(message.body) } : {}),
+    });
     return true;
   } catch (error) {
     log.error('Could not move the message to the DLQ; it stays in the queue and will be tried again', {
@@ -188,7 +192,9 @@ async function refused(work: Work, reason: string): Promise<RetryOutcome> {
   const refusals = work.refusals + 1;
   work.refusals = refusals;
   if (refusals >= config.maxRefusals) {
-    return deadLettered(await deadLetter(work, 'refused-by-dynamodb', `DynamoDB refused the write ${refusals} times, on separate receives; last: ${reason}`, refusals));
+    return deadLettered(
+      await deadLetter(work, 'refused-by-dynamodb', `DynamoDB refused the write ${refusals} times, on separate receives; last: ${reason}`, refusals),
+    );
   }
   // A refusal waits as long as SQS can delay a message, however the re-queue hold is capped.
   const seconds = requeueHoldSeconds(refusals, { requeueHoldBaseSeconds: config.requeueHoldBaseSeconds, requeueHoldCapSeconds: awsLimits.sqsMaxDelaySeconds });

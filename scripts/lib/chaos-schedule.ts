@@ -33,7 +33,12 @@ export interface Phase {
 }
 
 /** DynamoDB's error codes that blame the request; injected on a valid write, none may lose it or blame the client. */
-export const blamingCodes = ['ConditionalCheckFailedException', 'ValidationException', 'SerializationException', 'ItemCollectionSizeLimitExceededException'] as const;
+export const blamingCodes = [
+  'ConditionalCheckFailedException',
+  'ValidationException',
+  'SerializationException',
+  'ItemCollectionSizeLimitExceededException',
+] as const;
 
 /** Faults the schedule draws from: every service on the write path, whole or in part, and every error code of issue 10. */
 export const faultPool: FaultRule[] = [
@@ -176,16 +181,26 @@ export function logEntries(lines: string[]): Array<Record<string, unknown>> {
  * or queued must be held, or a newer one. Accepted writes with no such line are a violation too,
  * so a renamed message or key cannot leave nothing to check.
  */
-export function checkLoggedWrites(lines: string[], runId: string, items: Map<string, StoredValue>, acceptedWrites: number): { violations: string[]; staleDropped: number } {
+export function checkLoggedWrites(
+  lines: string[],
+  runId: string,
+  items: Map<string, StoredValue>,
+  acceptedWrites: number,
+): { violations: string[]; staleDropped: number } {
   const mine = logEntries(lines).filter((entry) => typeof entry.productId === 'string' && entry.productId.startsWith(`${runId}-`));
   const accepted = mine.filter((entry) => entry.message === logMessages.stored || entry.message === logMessages.queued);
   const violations: string[] = [];
   for (const { message, productId, updatedAt } of accepted) {
     const item = items.get(productId as string);
-    if (!item || typeof updatedAt !== 'number' || item.updatedAt < updatedAt) violations.push(`${String(productId)}: the runtime logged "${String(message)}" at ${String(updatedAt)}, the table holds ${item ? item.updatedAt : 'nothing'}`);
+    if (!item || typeof updatedAt !== 'number' || item.updatedAt < updatedAt)
+      violations.push(
+        `${String(productId)}: the runtime logged "${String(message)}" at ${String(updatedAt)}, the table holds ${item ? item.updatedAt : 'nothing'}`,
+      );
   }
   if (acceptedWrites > 0 && accepted.length === 0) {
-    violations.push(`${acceptedWrites} write(s) were accepted, but no log line of this run says "${logMessages.stored}" or "${logMessages.queued}" with a productId and updatedAt`);
+    violations.push(
+      `${acceptedWrites} write(s) were accepted, but no log line of this run says "${logMessages.stored}" or "${logMessages.queued}" with a productId and updatedAt`,
+    );
   }
   return { violations, staleDropped: mine.filter((entry) => entry.message === logMessages.stale).length };
 }
@@ -198,7 +213,7 @@ async function takeDeadLetters(target: Target, runId: string): Promise<Array<{ i
   for (const name of deadLetterQueues) {
     const url = (await target.sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl ?? '';
     const others: Message[] = [];
-    for (let empty = 0; empty < 2; ) {
+    for (let empty = 0; empty < 2;) {
       const { Messages = [] } = await target.sqs.send(
         new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 30, MessageAttributeNames: ['All'] }),
       );
@@ -216,11 +231,19 @@ async function takeDeadLetters(target: Target, runId: string): Promise<Array<{ i
           found.push({ id, reason: message.MessageAttributes?.reason?.StringValue ?? 'no reason attribute' });
         } else others.push(message);
       }
-      if (mine.length > 0) await target.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: mine.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })) }));
+      if (mine.length > 0)
+        await target.sqs.send(
+          new DeleteMessageBatchCommand({ QueueUrl: url, Entries: mine.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })) }),
+        );
     }
     for (let i = 0; i < others.length; i += 10) {
       const batch = others.slice(i, i + 10);
-      await target.sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: url, Entries: batch.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle ?? '', VisibilityTimeout: 0 })) }));
+      await target.sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: url,
+          Entries: batch.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle ?? '', VisibilityTimeout: 0 })),
+        }),
+      );
     }
   }
   return found;
@@ -341,7 +364,9 @@ export async function runSchedule(schedule: Phase[], options: ScheduleOptions): 
 
   for (const w of writes.filter((record) => record.answer === 'wrong')) {
     tally.wrongAnswers += 1;
-    violations.push(`${w.id}: write "${w.name}" answered ${w.status || 'nothing'}, which is neither accepted (200/202), refused (503 not saved, throttled) nor unknown (503 outcome unknown)`);
+    violations.push(
+      `${w.id}: write "${w.name}" answered ${w.status || 'nothing'}, which is neither accepted (200/202), refused (503 not saved, throttled) nor unknown (503 outcome unknown)`,
+    );
   }
   for (const [id, lane] of sentTo) {
     const heldName = items.get(id)?.name;
@@ -374,7 +399,12 @@ export async function runSchedule(schedule: Phase[], options: ScheduleOptions): 
   if (queued !== 0) violations.push(`the queue still holds ${queued} message(s) after ${settledMs} ms`);
   if (deadLetters.length > 0) {
     tally.deadLettered += deadLetters.length;
-    violations.push(`the DLQ holds ${deadLetters.length} valid write(s) of this run: ${deadLetters.slice(0, 5).map((d) => `${d.id} (${d.reason})`).join('; ')}`);
+    violations.push(
+      `the DLQ holds ${deadLetters.length} valid write(s) of this run: ${deadLetters
+        .slice(0, 5)
+        .map((d) => `${d.id} (${d.reason})`)
+        .join('; ')}`,
+    );
   }
 
   const logged = checkLoggedWrites(options.logs().slice(logsBefore), runId, items, writes.filter((w) => w.answer === 'accepted').length);

@@ -15,14 +15,16 @@ export class UsageError extends Error {}
  * receives the help; tests pass their own to capture it.
  */
 export function command(name: string, description: string, print: (text: string) => void = console.log): Command {
-  return new Command(name)
-    .description(description)
-    .exitOverride()
-    .showSuggestionAfterError()
-    // Help goes to `print` (also when shown for a missing command); errors are reported once, by `main`.
-    .configureOutput({ writeOut: (text) => print(text.trimEnd()), writeErr: (text) => print(text.trimEnd()), outputError: () => undefined })
-    .helpOption('-h, --help', 'show this help')
-    .allowExcessArguments(false);
+  return (
+    new Command(name)
+      .description(description)
+      .exitOverride()
+      .showSuggestionAfterError()
+      // Help goes to `print` (also when shown for a missing command); errors are reported once, by `main`.
+      .configureOutput({ writeOut: (text) => print(text.trimEnd()), writeErr: (text) => print(text.trimEnd()), outputError: () => undefined })
+      .helpOption('-h, --help', 'show this help')
+      .allowExcessArguments(false)
+  );
 }
 
 function checked(raw: string, parsed: number, ok: boolean, expected: string): number {

@@ -25,7 +25,8 @@ export interface ExperimentOptions {
 }
 
 /** `wait`: the state while a step waits (shown in place or every few seconds); `note`: a line worth keeping. */
-export type ProgressEvent = { kind: 'step'; step: string; text: string } | { kind: 'wait'; text: string } | { kind: 'note'; text: string } | { kind: 'result'; step: Step };
+export type ProgressEvent =
+  { kind: 'step'; step: string; text: string } | { kind: 'wait'; text: string } | { kind: 'note'; text: string } | { kind: 'result'; step: Step };
 
 export const STEPS = ['preflight', 'outage', 'recovery', 'latency'] as const;
 export type StepName = (typeof STEPS)[number];
@@ -319,7 +320,11 @@ export class Experiment {
     let error: string | undefined;
     if (answer.error !== undefined) {
       const caught = answer.error;
-      error = this.options.signal?.aborted ? 'interrupted before the answer came' : caught instanceof Error && caught.name === 'TimeoutError' ? `no answer within ${(API_BUDGET_MS + 5_000) / 1000} s` : String((caught as Error).cause ?? caught);
+      error = this.options.signal?.aborted
+        ? 'interrupted before the answer came'
+        : caught instanceof Error && caught.name === 'TimeoutError'
+          ? `no answer within ${(API_BUDGET_MS + 5_000) / 1000} s`
+          : String((caught as Error).cause ?? caught);
     }
     const answered = Date.now();
     const interrupted = status === 0 && this.options.signal?.aborted === true;
@@ -390,7 +395,8 @@ export class Experiment {
     const outage = this.requests.filter((r) => r.step === 'outage');
     const failed = outage.filter((r) => !accepted(r.status));
     const queued = outage.filter((r) => r.status === 202).length;
-    if (failed.length > 0) throw new StepFailure(`${failed.length} of ${outage.length} writes failed (${[...new Set(failed.map((r) => r.status || 'no answer'))].join(', ')})`);
+    if (failed.length > 0)
+      throw new StepFailure(`${failed.length} of ${outage.length} writes failed (${[...new Set(failed.map((r) => r.status || 'no answer'))].join(', ')})`);
     if (queued === 0) throw new StepFailure('no write was queued: the fault did not reach the product Lambda');
     return `${outage.length} writes: ${outage.length - queued} stored directly (200), ${queued} queued (202), 0 failed`;
   }
@@ -408,13 +414,19 @@ export class Experiment {
       if (state && state !== judged && state.t > since) {
         judged = state;
         const behind = state.behind?.length ?? this.expected.size;
-        this.options.progress?.({ kind: 'wait', text: `${this.expected.size - behind}/${this.expected.size} products hold their newest value; queue ${state.queue ?? '?'}, DLQ ${state.dlq ?? '?'}` });
+        this.options.progress?.({
+          kind: 'wait',
+          text: `${this.expected.size - behind}/${this.expected.size} products hold their newest value; queue ${state.queue ?? '?'}, DLQ ${state.dlq ?? '?'}`,
+        });
         if (behind === 0 && state.queue === 0 && state.dlq === 0) return state;
       }
       if (Date.now() > deadline) {
         const limit = `after ${timeoutMs / 1000} s`;
         if (!judged) throw new StepFailure(`${limit}, the target had not answered an observation`);
-        const behind = judged.behind === null ? 'the table could not be read' : `${judged.behind.length} of ${this.expected.size} accepted products do not hold their newest value`;
+        const behind =
+          judged.behind === null
+            ? 'the table could not be read'
+            : `${judged.behind.length} of ${this.expected.size} accepted products do not hold their newest value`;
         throw new StepFailure(`${limit}, ${behind}; the queue holds ${judged.queue ?? '?'} messages, the DLQ ${judged.dlq ?? '?'}`);
       }
       await sleep(SAMPLE_EVERY_MS / 5);
@@ -441,13 +453,20 @@ export class Experiment {
     const rounds: string[] = [];
     for (let round = 1; round <= CHECK_ROUNDS; round += 1) {
       const until = from + this.cooldownMs + 100;
-      if (this.now() < until) this.options.progress?.({ kind: 'note', text: `waiting out the circuit breakers' ${seconds(this.cooldownMs)} cooldown (${seconds(until - this.now())} more)` });
+      if (this.now() < until)
+        this.options.progress?.({
+          kind: 'note',
+          text: `waiting out the circuit breakers' ${seconds(this.cooldownMs)} cooldown (${seconds(until - this.now())} more)`,
+        });
       while (this.now() < until) {
         this.checkInterrupted();
         this.options.progress?.({ kind: 'wait', text: `breaker cooldown: ${seconds(until - this.now())} left` });
         await sleep(Math.min(250, until - this.now()));
       }
-      this.options.progress?.({ kind: 'wait', text: `checking with ${writers} writes at once that the API stores directly again (round ${round} of ${CHECK_ROUNDS})` });
+      this.options.progress?.({
+        kind: 'wait',
+        text: `checking with ${writers} writes at once that the API stores directly again (round ${round} of ${CHECK_ROUNDS})`,
+      });
       const records = await this.parallel(writers, (i) => this.write('latency', `exp-${this.runId}-check${round}-${i}`, 'Steady Widget', 'check'));
       const direct = records.filter((r) => r.status === 200).length;
       if (direct === records.length) {
@@ -457,7 +476,9 @@ export class Experiment {
       rounds.push(`${direct}/${records.length} stored directly (${records.map((r) => r.status || 'none').join(', ')})`);
       from = this.now();
     }
-    throw new StepFailure(`not healthy before latency, so none was added: after ${CHECK_ROUNDS} rounds of ${writers} writes, each after a ${seconds(this.cooldownMs)} breaker cooldown: ${rounds.join('; ')}`);
+    throw new StepFailure(
+      `not healthy before latency, so none was added: after ${CHECK_ROUNDS} rounds of ${writers} writes, each after a ${seconds(this.cooldownMs)} breaker cooldown: ${rounds.join('; ')}`,
+    );
   }
 
   private async latency(): Promise<string> {

@@ -58,13 +58,21 @@ export function describeMessage(message: Message): string {
   let what: string;
   try {
     const product = JSON.parse(body) as { id?: unknown; updatedAt?: unknown };
-    what = typeof product.id === 'string' ? `product ${JSON.stringify(product.id)}${typeof product.updatedAt === 'number' ? ` updatedAt ${product.updatedAt}` : ''}` : 'JSON without a product id';
+    what =
+      typeof product.id === 'string'
+        ? `product ${JSON.stringify(product.id)}${typeof product.updatedAt === 'number' ? ` updatedAt ${product.updatedAt}` : ''}`
+        : 'JSON without a product id';
   } catch {
     what = `not JSON (${body.length} characters)`;
   }
   const reason = message.MessageAttributes?.reason?.StringValue;
   const received = message.Attributes?.ApproximateReceiveCount;
-  return [`${message.MessageId ?? '?'}: ${what}`, enveloped ? 'in an SNS envelope' : undefined, received ? `received ${received} time(s)` : undefined, reason ? `reason: ${reason}` : undefined]
+  return [
+    `${message.MessageId ?? '?'}: ${what}`,
+    enveloped ? 'in an SNS envelope' : undefined,
+    received ? `received ${received} time(s)` : undefined,
+    reason ? `reason: ${reason}` : undefined,
+  ]
     .filter(Boolean)
     .join('; ');
 }
@@ -130,18 +138,27 @@ export async function redrive(sqs: SQSClient, options: RedriveOptions = {}): Pro
       // Only what the queue took leaves the DLQ; the rest reappears there after HIDE_SECONDS.
       const taken = (sent.Successful ?? []).map((entry) => fresh[Number(entry.Id)]).filter((m): m is Message => m !== undefined);
       if (taken.length > 0) {
-        await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: source, Entries: taken.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })) }));
+        await sqs.send(
+          new DeleteMessageBatchCommand({ QueueUrl: source, Entries: taken.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })) }),
+        );
       }
       moved += taken.length;
       const refused = sent.Failed ?? [];
       if (refused.length > 0) {
-        throw new Error(`${names.queue} refused ${refused.length} message(s) (${refused[0]?.Code ?? '?'}: ${refused[0]?.Message ?? ''}); ${moved} moved so far, the rest stay in ${name}`);
+        throw new Error(
+          `${names.queue} refused ${refused.length} message(s) (${refused[0]?.Code ?? '?'}: ${refused[0]?.Message ?? ''}); ${moved} moved so far, the rest stay in ${name}`,
+        );
       }
     }
     // What this run only looked at (a dry run's listing, messages newer than its start) is visible again at once.
     for (let i = 0; i < hidden.length; i += 10) {
       const batch = hidden.slice(i, i + 10);
-      await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: source, Entries: batch.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle ?? '', VisibilityTimeout: 0 })) }));
+      await sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: source,
+          Entries: batch.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle ?? '', VisibilityTimeout: 0 })),
+        }),
+      );
     }
     result.moved[name] = moved;
     result.total += moved;

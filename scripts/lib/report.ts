@@ -11,7 +11,13 @@ import type { Journal, Sample, Step, WriteCounts } from './experiment';
 export const MAX_GAP_MS = 1_000;
 
 const statusLabels: Record<string, string> = { '200': '200 stored', '202': '202 queued', '503': '503 refused', '0': 'no answer' };
-const statusColours: Record<string, string> = { '200 stored': '#2ca02c', '202 queued': '#ff7f0e', '503 refused': '#d62728', 'no answer': '#555555', interrupted: '#b0b0b0' };
+const statusColours: Record<string, string> = {
+  '200 stored': '#2ca02c',
+  '202 queued': '#ff7f0e',
+  '503 refused': '#d62728',
+  'no answer': '#555555',
+  interrupted: '#b0b0b0',
+};
 const verdictColours: Record<string, string> = { held: '#2ca02c', failed: '#d62728', interrupted: '#7f7f7f', aborted: '#8c564b' };
 const windowColours: Record<string, string> = { outage: '#d62728', latency: '#e6a100' };
 
@@ -117,21 +123,41 @@ interface Panel {
 export function spanRows(journal: Journal): Array<{ row: number; sent: number; answered: number; status: string; step: string }> {
   return [...journal.requests]
     .sort((a, b) => a.t - b.t)
-    .map((r, row) => ({ row, sent: sec(r.t), answered: sec(r.answeredAt), status: statusLabel(r.status, r.interrupted), step: r.phase ? `${r.step} (${r.phase})` : r.step }));
+    .map((r, row) => ({
+      row,
+      sent: sec(r.t),
+      answered: sec(r.answeredAt),
+      status: statusLabel(r.status, r.interrupted),
+      step: r.phase ? `${r.step} (${r.phase})` : r.step,
+    }));
 }
 
 function spanPanel(journal: Journal, x: Record<string, unknown>, color: Record<string, unknown>): Panel {
   const rows = spanRows(journal);
   const height = 150;
-  const y = { field: 'row', type: 'quantitative', title: 'writes', scale: { domain: [-0.5, Math.max(rows.length, 1) - 0.5], reverse: true, nice: false, zero: false }, axis: { labels: false, ticks: false, grid: false, titleFontSize: 10 } };
+  const y = {
+    field: 'row',
+    type: 'quantitative',
+    title: 'writes',
+    scale: { domain: [-0.5, Math.max(rows.length, 1) - 0.5], reverse: true, nice: false, zero: false },
+    axis: { labels: false, ticks: false, grid: false, titleFontSize: 10 },
+  };
   const thickness = Math.max(1, Math.min(4, (height / Math.max(rows.length, 1)) * 0.7));
   return {
     width: 720,
     height,
     title: { text: 'Each write to the API, in the order sent: a line from sent to answered, coloured by its answer', anchor: 'start', fontSize: 12 },
     layer: [
-      { data: { values: rows }, mark: { type: 'rule', strokeWidth: thickness, strokeCap: 'butt' }, encoding: { x: { field: 'sent', ...x }, x2: { field: 'answered' }, y, color } },
-      { data: { values: rows }, mark: { type: 'square', size: Math.max(6, thickness * thickness * 2.5), opacity: 1 }, encoding: { x: { field: 'answered', ...x }, y, color } },
+      {
+        data: { values: rows },
+        mark: { type: 'rule', strokeWidth: thickness, strokeCap: 'butt' },
+        encoding: { x: { field: 'sent', ...x }, x2: { field: 'answered' }, y, color },
+      },
+      {
+        data: { values: rows },
+        mark: { type: 'square', size: Math.max(6, thickness * thickness * 2.5), opacity: 1 },
+        encoding: { x: { field: 'answered', ...x }, y, color },
+      },
     ],
   };
 }
@@ -161,7 +187,8 @@ const verdictText = (step: Step) => `${step.name}: ${step.verdict === 'held' ? '
 
 function subtitle(journal: Journal): string {
   const s = journal.summary;
-  if (journal.status === 'interrupted') return `Interrupted (Ctrl-C) during ${journal.steps.at(-1)?.name ?? 'the run'}; not run: ${s.notRun.join(', ') || 'none'}.`;
+  if (journal.status === 'interrupted')
+    return `Interrupted (Ctrl-C) during ${journal.steps.at(-1)?.name ?? 'the run'}; not run: ${s.notRun.join(', ') || 'none'}.`;
   if (journal.status === 'aborted') return `Aborted during ${journal.steps.at(-1)?.name ?? 'the run'} by a target or tool error.`;
   if (journal.status === 'failed') return 'The steady state did not hold before any fault: nothing was injected.';
   return s.held ? 'Every hypothesis held.' : `Hypotheses that failed: ${s.failedHypotheses.join(', ')}.`;
@@ -171,7 +198,10 @@ function subtitle(journal: Journal): string {
 function endState(journal: Journal): string[] {
   const p = journal.summary.products;
   if (p.upToDate === null) return ['At the end the table could not be read.'];
-  return [`At the end: ${p.upToDate} of ${p.accepted} accepted products hold their newest value;`, `${p.pending} not yet applied (still in a queue), ${p.deadLettered} dead-lettered, ${p.lost} lost.`];
+  return [
+    `At the end: ${p.upToDate} of ${p.accepted} accepted products hold their newest value;`,
+    `${p.pending} not yet applied (still in a queue), ${p.deadLettered} dead-lettered, ${p.lost} lost.`,
+  ];
 }
 
 /**
@@ -180,7 +210,12 @@ function endState(journal: Journal): string[] {
  * queues. Fault windows are shaded in every panel; dashed rules mark recovery.
  */
 export function chartSpec(journal: Journal): Record<string, unknown> {
-  const endMs = Math.max(journal.duration, ...journal.samples.map((s) => s.t), ...journal.requests.map((r) => r.answeredAt), ...journal.steps.map((s) => s.endedAt));
+  const endMs = Math.max(
+    journal.duration,
+    ...journal.samples.map((s) => s.t),
+    ...journal.requests.map((r) => r.answeredAt),
+    ...journal.steps.map((s) => s.endedAt),
+  );
   // A little room past the last reading, so its dot is not cut in half by the edge.
   const domainEnd = Math.ceil(endMs / 1000 + 0.3);
   const x = { type: 'quantitative', title: 'seconds since start', scale: { domain: [0, domainEnd], nice: false } };
@@ -257,7 +292,12 @@ export function chartSpec(journal: Journal): Record<string, unknown> {
         encoding: { x: { field: 't', ...noX }, y: { field: 'labelY', type: 'quantitative', scale: null }, text: { field: 'label' } },
       },
       {
-        data: { values: [{ row: 'steps', y: 22 }, { row: 'faults', y: 58 }] },
+        data: {
+          values: [
+            { row: 'steps', y: 22 },
+            { row: 'faults', y: 58 },
+          ],
+        },
         mark: { type: 'text', align: 'right', baseline: 'middle', dx: -6, fontSize: 10, color: '#555' },
         encoding: { x: { value: 0 }, y: { field: 'y', type: 'quantitative', scale: null }, text: { field: 'row' } },
       },
@@ -266,7 +306,9 @@ export function chartSpec(journal: Journal): Record<string, unknown> {
 
   const known = Object.keys(statusColours);
   const statusOrder = (status: string) => (known.includes(status) ? known.indexOf(status) : 2.5);
-  const statuses = [...new Set(journal.requests.map((r) => statusLabel(r.status, r.interrupted)))].sort((a, b) => statusOrder(a) - statusOrder(b) || a.localeCompare(b));
+  const statuses = [...new Set(journal.requests.map((r) => statusLabel(r.status, r.interrupted)))].sort(
+    (a, b) => statusOrder(a) - statusOrder(b) || a.localeCompare(b),
+  );
   const extraColours = ['#e377c2', '#8c564b', '#bcbd22', '#17becf', '#393b79'];
   const statusColour = {
     field: 'status',
@@ -281,7 +323,22 @@ export function chartSpec(journal: Journal): Record<string, unknown> {
   const seriesNames = Object.values(SERIES);
   const styled = (field: 'colour' | 'dash') => seriesNames.map((name) => seriesStyle[name]?.[field]);
   const seriesEncoding = {
-    color: { field: 'series', type: 'nominal', title: null, scale: { domain: seriesNames, range: styled('colour') }, legend: { orient: 'bottom', direction: 'vertical', columns: 2, symbolType: 'stroke', symbolStrokeWidth: 2.5, symbolSize: 500, labelLimit: 400, columnPadding: 24 } },
+    color: {
+      field: 'series',
+      type: 'nominal',
+      title: null,
+      scale: { domain: seriesNames, range: styled('colour') },
+      legend: {
+        orient: 'bottom',
+        direction: 'vertical',
+        columns: 2,
+        symbolType: 'stroke',
+        symbolStrokeWidth: 2.5,
+        symbolSize: 500,
+        labelLimit: 400,
+        columnPadding: 24,
+      },
+    },
     strokeDash: { field: 'series', type: 'nominal', title: null, scale: { domain: seriesNames, range: styled('dash') } },
   };
   const y = { field: 'value', type: 'quantitative', title: 'count', axis: { tickMinStep: 1, format: 'd' } };
@@ -298,7 +355,10 @@ export function chartSpec(journal: Journal): Record<string, unknown> {
     title: {
       text: 'This run’s products, and messages waiting in the queues',
       // Two short lines: without a canvas, Vega estimates text widths generously and would widen the chart.
-      subtitle: [`A line joins readings less than ${MAX_GAP_MS / 1000} s apart; a gap means there was no reading`, '(a failed read, or one slowed by latency); a dot is the last reading before a gap.'],
+      subtitle: [
+        `A line joins readings less than ${MAX_GAP_MS / 1000} s apart; a gap means there was no reading`,
+        '(a failed read, or one slowed by latency); a dot is the last reading before a gap.',
+      ],
       anchor: 'start',
       fontSize: 12,
       subtitleFontSize: 10,
@@ -361,13 +421,27 @@ function latencyText(counts: WriteCounts): string {
 /** The writes of each step, as a table. */
 export function writeTable(journal: Journal): { head: string[]; rows: string[][] } {
   return {
-    head: ['writes', 'sent', '200 stored', '202 queued', 'failed', ...(journal.status === 'interrupted' ? ['interrupted'] : []), 'p50/p95/max ms', 'products holding newest value'],
+    head: [
+      'writes',
+      'sent',
+      '200 stored',
+      '202 queued',
+      'failed',
+      ...(journal.status === 'interrupted' ? ['interrupted'] : []),
+      'p50/p95/max ms',
+      'products holding newest value',
+    ],
     rows: journal.summary.writes.map((w) => [
       w.group,
       String(w.writes),
       String(w.stored),
       String(w.queued),
-      w.failed === 0 ? '0' : `${w.failed} (${Object.entries(w.byStatus).filter(([status]) => !['200', '202', 'interrupted'].includes(status)).map(([status, n]) => `${status}: ${n}`).join(', ')})`,
+      w.failed === 0
+        ? '0'
+        : `${w.failed} (${Object.entries(w.byStatus)
+            .filter(([status]) => !['200', '202', 'interrupted'].includes(status))
+            .map(([status, n]) => `${status}: ${n}`)
+            .join(', ')})`,
       ...(journal.status === 'interrupted' ? [String(w.interrupted)] : []),
       latencyText(w),
       w.upToDateAtEnd === null ? `? of ${w.products}` : `${w.upToDateAtEnd} of ${w.products}`,
@@ -391,7 +465,12 @@ export function summaryRows(journal: Journal): Array<[string, string]> {
         ['products accepted (200 or 202)', String(p.accepted)],
         ['where they stand', 'unknown: the target could not be read at the end'],
       ];
-  const recovery = journal.summary.recoveryMs === null ? (journal.steps.some((s) => s.name === 'recovery') ? 'did not recover in time' : 'not measured') : `${seconds(journal.summary.recoveryMs)} after the outage ended`;
+  const recovery =
+    journal.summary.recoveryMs === null
+      ? journal.steps.some((s) => s.name === 'recovery')
+        ? 'did not recover in time'
+        : 'not measured'
+      : `${seconds(journal.summary.recoveryMs)} after the outage ended`;
   return [
     ...(state as Array<[string, string]>),
     ['queue / DLQ at the end', `${p.queue ?? '?'} / ${p.dlq ?? '?'} messages (at ${seconds(p.at)})`],
@@ -403,7 +482,8 @@ export function cleanupSentence(journal: Journal): string | undefined {
   const { removed, failed } = journal.cleanup;
   const parts: string[] = [];
   if (removed.length > 0) parts.push(`Removed what this run had left active: ${removed.join('; ')}.`);
-  else if (journal.status === 'interrupted' || journal.status === 'aborted') parts.push('Nothing this run added was still active: no fault rule or latency to remove.');
+  else if (journal.status === 'interrupted' || journal.status === 'aborted')
+    parts.push('Nothing this run added was still active: no fault rule or latency to remove.');
   if (failed.length > 0) parts.push(`Could not remove: ${failed.join('; ')}. End them with \`npm run chaos -- --help\` (its end and latency commands).`);
   return parts.length > 0 ? parts.join(' ') : undefined;
 }
@@ -415,7 +495,9 @@ export function summaryText(journal: Journal): string {
   const { head, rows: body } = writeTable(journal);
   const table = [head, ...body];
   const widths = head.map((_, column) => Math.max(...table.map((row) => row[column]?.length ?? 0)));
-  const tableLines = table.map((row) => `  ${row.map((cell, column) => (column === 0 ? pad(cell, widths[column] ?? 0) : padLeft(cell, widths[column] ?? 0))).join('  ')}`);
+  const tableLines = table.map(
+    (row) => `  ${row.map((cell, column) => (column === 0 ? pad(cell, widths[column] ?? 0) : padLeft(cell, widths[column] ?? 0))).join('  ')}`,
+  );
   const rows = summaryRows(journal).map(([k, v]) => `  ${pad(k, 44)} ${v}`);
   const cleanup = cleanupSentence(journal);
   return [...lines, '', ...tableLines, '', ...rows, '', verdictSentence(journal), ...(cleanup ? [cleanup] : [])].join('\n');
@@ -426,7 +508,7 @@ export function chartLegend(journal: Journal): string[] {
   const writes =
     journal.requests.length <= SPAN_LIMIT
       ? '- **Middle**: every write to the API, one row each in the order sent, drawn from when it was sent to when its answer arrived (the square), coloured by the answer: 200 stored, 202 accepted and queued, interrupted when the run stopped first. A write slowed by latency is a long line inside the amber window.'
-      : '- **Middle**: API answers per second, counted in the second each answer arrived (not when the write was sent), by answer: 200 stored, 202 accepted and queued.'
+      : '- **Middle**: API answers per second, counted in the second each answer arrived (not when the write was sent), by answer: 200 stored, 202 accepted and queued.';
   return [
     '- **Top**: each step as a bar coloured by its verdict (green held, red failed, grey interrupted, brown aborted), labelled with it; below, when the DynamoDB fault (red) and the latency (amber) were active. Dashed rules, in every panel, mark the moments named under them: recovery observed, the latency step’s healthy check passed, Ctrl-C.',
     writes,

@@ -10,7 +10,10 @@ const DEPTH_ATTRIBUTES = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMes
 
 /** Messages in a queue: visible, in flight and delayed (a re-queued write waits there). The one meaning of "queue depth". */
 export async function messagesIn(sqs: SQSClient, queueUrl: string, abortSignal?: AbortSignal): Promise<number> {
-  const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: [...DEPTH_ATTRIBUTES] }), abortSignal ? { abortSignal } : {});
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: [...DEPTH_ATTRIBUTES] }),
+    abortSignal ? { abortSignal } : {},
+  );
   return DEPTH_ATTRIBUTES.reduce((sum, attribute) => sum + Number(Attributes[attribute] ?? 0), 0);
 }
 

@@ -36,14 +36,17 @@ describe('refuses what LocalStack refuses, with 400 and the field, keeping the r
     [[{ service: 'sqs' }, { service: 'sqs' }], '[1]: duplicate of [0]: the list must have unique items (uniqueItems)'],
   ];
 
-  it.each(refused.map(([body, problem, label]) => [label ?? JSON.stringify(body), problem, body]))('POST, PATCH and DELETE of %s: %s', async (_label, problem, body) => {
-    await runtime.chaos('POST', 'faults', active);
-    for (const method of ['POST', 'PATCH', 'DELETE']) {
-      const answer = await runtime.chaos(method, 'faults', body);
-      expect({ method, status: answer.status, message: message(answer) }).toEqual({ method, status: 400, message: schemaError(problem as string) });
-    }
-    expect((await runtime.chaos('GET', 'faults')).json).toEqual(active);
-  });
+  it.each(refused.map(([body, problem, label]) => [label ?? JSON.stringify(body), problem, body]))(
+    'POST, PATCH and DELETE of %s: %s',
+    async (_label, problem, body) => {
+      await runtime.chaos('POST', 'faults', active);
+      for (const method of ['POST', 'PATCH', 'DELETE']) {
+        const answer = await runtime.chaos(method, 'faults', body);
+        expect({ method, status: answer.status, message: message(answer) }).toEqual({ method, status: 400, message: schemaError(problem as string) });
+      }
+      expect((await runtime.chaos('GET', 'faults')).json).toEqual(active);
+    },
+  );
 
   it.each([
     [{}, 'latency: required'],
@@ -75,7 +78,10 @@ describe('what {}, probability 0 and DELETE [] do', () => {
   });
 
   it('DELETE [] is accepted, removes nothing and answers the current list', async () => {
-    const rules = [{ service: 'sqs', operation: 'ReceiveMessage' }, { service: 'sns', probability: 0.1 }];
+    const rules = [
+      { service: 'sqs', operation: 'ReceiveMessage' },
+      { service: 'sns', probability: 0.1 },
+    ];
     await runtime.chaos('POST', 'faults', rules);
     expect(await runtime.chaos('DELETE', 'faults', [])).toEqual({ status: 200, json: rules });
     expect((await runtime.chaos('GET', 'faults')).json).toEqual(rules);
@@ -97,7 +103,9 @@ describe('the chaos CLI against the runtime', () => {
   };
 
   it('refuses a service the runtime does not serve, from its health check', async () => {
-    await expect(cli('outage', '--service', 's3')).rejects.toThrow(/^The target at http:\/\/\S+ does not serve s3, so a rule for it would never fire\. It serves .*\bdynamodb, .*\bsqs\b/);
+    await expect(cli('outage', '--service', 's3')).rejects.toThrow(
+      /^The target at http:\/\/\S+ does not serve s3, so a rule for it would never fire\. It serves .*\bdynamodb, .*\bsqs\b/,
+    );
     expect((await runtime.chaos('GET', 'faults')).json).toEqual([]);
   });
 
@@ -105,20 +113,30 @@ describe('the chaos CLI against the runtime', () => {
     await runtime.chaos('PATCH', 'faults', [{ service: 'dynamodb' }]);
     await runtime.chaos('PATCH', 'faults', [{ service: 'dynamodb' }]);
     expect(await cli('latency', '50')).toBe('Every AWS call now takes 50 ms longer.');
-    expect(await cli('end', '--service', 'dynamodb')).toBe('Ended 2 rule(s). No fault rules remain; latency of 50 ms is still on (chaos latency 0 or chaos reset clears it).');
+    expect(await cli('end', '--service', 'dynamodb')).toBe(
+      'Ended 2 rule(s). No fault rules remain; latency of 50 ms is still on (chaos latency 0 or chaos reset clears it).',
+    );
     expect(await cli('reset')).toBe('Reset: cleared latency of 50 ms. No fault rules remain; no latency is on.');
     expect((await runtime.chaos('GET', 'effects')).json).toEqual({ latency: 0 });
   });
 
   it('starts an outage once, however often it is asked', async () => {
-    expect(await cli('outage', '--service', 'dynamodb', '--operation', 'PutItem')).toBe('Outage started: dynamodb PutItem: 100% of calls fail with 503 ServiceUnavailable. 1 rule(s) active.');
-    expect(await cli('outage', '--service', 'dynamodb', '--operation', 'PutItem')).toBe('Already active, nothing sent: dynamodb PutItem: 100% of calls fail with 503 ServiceUnavailable. 1 rule(s) active.');
+    expect(await cli('outage', '--service', 'dynamodb', '--operation', 'PutItem')).toBe(
+      'Outage started: dynamodb PutItem: 100% of calls fail with 503 ServiceUnavailable. 1 rule(s) active.',
+    );
+    expect(await cli('outage', '--service', 'dynamodb', '--operation', 'PutItem')).toBe(
+      'Already active, nothing sent: dynamodb PutItem: 100% of calls fail with 503 ServiceUnavailable. 1 rule(s) active.',
+    );
     expect((await runtime.chaos('GET', 'faults')).json).toEqual([{ service: 'dynamodb', operation: 'PutItem' }]);
   });
 
   it('as a process: a usage error is one "Error:" line on stderr and exit code 2; help exits 0', async () => {
     const chaos = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'scripts/chaos.ts', ...args, '--endpoint', runtime.url], { cwd: repoRoot });
-    const failed = (await chaos('outage', '--service', 'dynamodb', '--code', 'Some.Error').catch((e: unknown) => e)) as { code: number; stdout: string; stderr: string };
+    const failed = (await chaos('outage', '--service', 'dynamodb', '--code', 'Some.Error').catch((e: unknown) => e)) as {
+      code: number;
+      stdout: string;
+      stderr: string;
+    };
     expect(failed).toMatchObject({
       code: 2,
       stdout: '',

@@ -55,9 +55,16 @@ it('throttles writers beyond the limit at once with API Gateway’s answer, and 
     for (const answer of throttled) expect(stored.has(answer.id)).toBe(false);
     for (const answer of others) expect(stored.has(answer.id)).toBe(true);
 
-    const health = JSON.parse((await runtime.get('/_localstack/health')).body) as { functions: Record<string, { concurrencyLimit: number; throttles: number }> };
-    expect(health.functions[names.productFunction]).toMatchObject({ concurrencyLimit: offline.productConcurrency, throttles: writers - offline.productConcurrency });
-    expect(runtime.logs.filter((line) => line.includes(`=> 500 (Lambda throttled ${names.productFunction}: 429 TooManyRequestsException, Rate Exceeded.)`))).toHaveLength(throttled.length);
+    const health = JSON.parse((await runtime.get('/_localstack/health')).body) as {
+      functions: Record<string, { concurrencyLimit: number; throttles: number }>;
+    };
+    expect(health.functions[names.productFunction]).toMatchObject({
+      concurrencyLimit: offline.productConcurrency,
+      throttles: writers - offline.productConcurrency,
+    });
+    expect(
+      runtime.logs.filter((line) => line.includes(`=> 500 (Lambda throttled ${names.productFunction}: 429 TooManyRequestsException, Rate Exceeded.)`)),
+    ).toHaveLength(throttled.length);
   } finally {
     await runtime.chaos('POST', 'effects', { latency: 0 });
   }

@@ -40,7 +40,24 @@ const cooldownMs = fastTimings.breakerCooldownMs ?? 0;
 /** Starts scripts/experiment.ts against `url` (fast settings: 3 products × 2 versions, 300 ms latency, the test runtime's breaker cooldown). */
 function start(url: string, name: string, extra: string[] = []): Started {
   const dir = path.join(reports, name);
-  const args = ['--import', 'tsx', 'scripts/experiment.ts', '--endpoint', url, '--products', '3', '--versions', '2', '--latency-ms', '300', '--breaker-cooldown-ms', String(cooldownMs), '--report-dir', dir, ...extra];
+  const args = [
+    '--import',
+    'tsx',
+    'scripts/experiment.ts',
+    '--endpoint',
+    url,
+    '--products',
+    '3',
+    '--versions',
+    '2',
+    '--latency-ms',
+    '300',
+    '--breaker-cooldown-ms',
+    String(cooldownMs),
+    '--report-dir',
+    dir,
+    ...extra,
+  ];
   const child = spawn(process.execPath, args, { cwd: repoRoot, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -52,7 +69,9 @@ function start(url: string, name: string, extra: string[] = []): Started {
     lines.push(line);
     for (const w of [...waiting]) if (w.pattern.test(line)) w.resolve(line);
   });
-  const exit = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+  const exit = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.once('close', (code) => resolve({ code, stdout, stderr })),
+  );
   return {
     child,
     dir,
@@ -257,7 +276,9 @@ describe('against a target whose retry path cannot write', () => {
     expect(journal.status).toBe('completed');
     expect(journal.deviated).toBe(true);
     expect(journal.summary.failedHypotheses).toEqual(['recovery']);
-    expect(journal.steps.find((s) => s.name === 'recovery')?.details).toMatch(/^after 4 s, \d+ of \d+ accepted products do not hold their newest value; the queue holds \d+ messages, the DLQ 0$/);
+    expect(journal.steps.find((s) => s.name === 'recovery')?.details).toMatch(
+      /^after 4 s, \d+ of \d+ accepted products do not hold their newest value; the queue holds \d+ messages, the DLQ 0$/,
+    );
     const pending = newestQueued(journal.requests);
     expect(pending).toBeGreaterThan(0);
     const { products } = journal.summary;

@@ -19,10 +19,15 @@ function corpus(): Hostile[] {
   const cases: Hostile[] = [];
   // Truncated JSON: every prefix of a valid body.
   for (let i = 0; i < validJson.length; i += 1) cases.push({ label: `truncated at ${i}`, body: validJson.slice(0, i) });
-  cases.push({ label: 'trailing garbage', body: `${validJson}}` }, { label: 'single quotes', body: validJson.replace(/"/g, "'") }, { label: 'two documents', body: `${validJson}${validJson}` });
+  cases.push(
+    { label: 'trailing garbage', body: `${validJson}}` },
+    { label: 'single quotes', body: validJson.replace(/"/g, "'") },
+    { label: 'two documents', body: `${validJson}${validJson}` },
+  );
   // Wrong types, field by field.
   for (const field of Object.keys(valid)) {
-    for (const value of [field === 'price' ? '4 2' : 42, true, null, [], {}, ['x']]) cases.push({ label: `${field} = ${JSON.stringify(value)}`, body: JSON.stringify({ ...valid, [field]: value }) });
+    for (const value of [field === 'price' ? '4 2' : 42, true, null, [], {}, ['x']])
+      cases.push({ label: `${field} = ${JSON.stringify(value)}`, body: JSON.stringify({ ...valid, [field]: value }) });
     cases.push({ label: `no ${field}`, body: JSON.stringify(Object.fromEntries(Object.entries(valid).filter(([key]) => key !== field))) });
   }
   for (const value of [-1, 1e20, 1.234, 'NaN', 'Infinity', '1e3', '0x10', '', ' ', '12,50', Number.MAX_SAFE_INTEGER]) {
@@ -50,9 +55,13 @@ function corpus(): Hostile[] {
   ]) {
     cases.push({ label: `id with ${label}`, body: JSON.stringify({ ...valid, id }) });
   }
-  cases.push({ label: 'name with a lone surrogate', body: JSON.stringify({ ...valid, name: 'x\udfff' }) }, { label: 'name with a control character', body: JSON.stringify({ ...valid, name: 'x\u0007' }) });
+  cases.push(
+    { label: 'name with a lone surrogate', body: JSON.stringify({ ...valid, name: 'x\udfff' }) },
+    { label: 'name with a control character', body: JSON.stringify({ ...valid, name: 'x\u0007' }) },
+  );
   // Prototype pollution.
-  for (const key of ['__proto__', 'constructor', 'prototype']) cases.push({ label: `${key} key`, body: `{"id":"p","name":"n","price":1,"description":"d","${key}":{"admin":true}}` });
+  for (const key of ['__proto__', 'constructor', 'prototype'])
+    cases.push({ label: `${key} key`, body: `{"id":"p","name":"n","price":1,"description":"d","${key}":{"admin":true}}` });
   // Wrong content types.
   for (const contentType of ['text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded', 'application/jsonx']) {
     cases.push({ label: `Content-Type ${contentType}`, contentType, body: validJson });
@@ -60,8 +69,14 @@ function corpus(): Hostile[] {
   // Unknown methods and paths.
   for (const method of ['PUT', 'DELETE', 'PATCH', 'OPTIONS']) cases.push({ label: `${method} /${names.resource}`, method, body: validJson });
   const { stage, resource } = names;
-  for (const path of [`/${stage}/other`, `/${stage}/${resource}/extra`, `/prod/${resource}`, `/${stage}/`, `/${stage}/${resource.toLowerCase()}`]) cases.push({ label: `POST ${path}`, path, body: validJson });
-  cases.push({ label: 'empty body', body: '' }, { label: 'JSON null', body: 'null' }, { label: 'JSON array', body: '[]' }, { label: 'JSON string', body: '"product"' });
+  for (const path of [`/${stage}/other`, `/${stage}/${resource}/extra`, `/prod/${resource}`, `/${stage}/`, `/${stage}/${resource.toLowerCase()}`])
+    cases.push({ label: `POST ${path}`, path, body: validJson });
+  cases.push(
+    { label: 'empty body', body: '' },
+    { label: 'JSON null', body: 'null' },
+    { label: 'JSON array', body: '[]' },
+    { label: 'JSON string', body: '"product"' },
+  );
   // Random JSON documents that are not products.
   const random = fc.sample(fc.jsonValue(), { numRuns: 150, seed: 42 });
   for (const [i, value] of random.entries()) {

@@ -65,7 +65,10 @@ describe('the tutorial', () => {
     const legacy = await fetch(`${runtime.url}/restapis/${names.restApiId}/${names.stage}/_user_request_/${names.resource}?id=prod-path`);
     expect(await legacy.json()).toMatchObject({ id: 'prod-path', price: 29.99 });
     expect((await runtime.get(`${edgeApiPath}?id=nope`)).status).toBe(404);
-    expect(await runtime.get(`/_aws/execute-api/${names.restApiId}/${names.stage}/other`)).toEqual({ status: 403, body: '{"message":"Missing Authentication Token"}' });
+    expect(await runtime.get(`/_aws/execute-api/${names.restApiId}/${names.stage}/other`)).toEqual({
+      status: 403,
+      body: '{"message":"Missing Authentication Token"}',
+    });
     expect((await runtime.post('{"id": ')).status).toBe(400);
   });
 
@@ -128,7 +131,11 @@ describe('the Chaos API', () => {
 
   it('answers a faulted call in the service’s own format, which the SDK parses', async () => {
     await runtime.chaos('POST', 'faults', [dynamoOutage]);
-    await expect(runtime.scan()).rejects.toMatchObject({ name: dynamoOutage.error.code, message: 'Operation failed due to a simulated fault', $metadata: { httpStatusCode: 500 } });
+    await expect(runtime.scan()).rejects.toMatchObject({
+      name: dynamoOutage.error.code,
+      message: 'Operation failed due to a simulated fault',
+      $metadata: { httpStatusCode: 500 },
+    });
     await runtime.chaos('POST', 'faults', [{ service: 'sqs' }]);
     await expect(runtime.depth(names.queue)).rejects.toMatchObject({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
   });
@@ -187,7 +194,9 @@ describe('ordering and poison', () => {
     await runtime.chaos('POST', 'faults', []);
     await eventually('the queue to drain', drained);
     expect((await runtime.item('prod-order'))?.name).toEqual({ S: 'Newer' });
-    await eventually('the retry Lambda to log the stale write', async () => runtime.logs.some((line) => line.includes('Queued write is stale') && line.includes('prod-order')));
+    await eventually('the retry Lambda to log the stale write', async () =>
+      runtime.logs.some((line) => line.includes('Queued write is stale') && line.includes('prod-order')),
+    );
   });
 
   it('moves a poison message to the DLQ with its reason', async () => {
@@ -214,7 +223,9 @@ describe('ordering and poison', () => {
     const { Messages = [] } = await runtime.sqs.send(new ReceiveMessageCommand({ QueueUrl: legacyQueueUrl(names.deadLetterQueue), WaitTimeSeconds: 1 }));
     expect(Messages.map((message) => message.Body)).toEqual(['through the path strategy']);
     await runtime.sqs.send(new DeleteMessageCommand({ QueueUrl: dlq, ReceiptHandle: Messages[0]!.ReceiptHandle }));
-    await expect(runtime.sqs.send(new GetQueueAttributesCommand({ QueueUrl: legacyQueueUrl('NoSuchQueue') }))).rejects.toMatchObject({ name: 'QueueDoesNotExist' });
+    await expect(runtime.sqs.send(new GetQueueAttributesCommand({ QueueUrl: legacyQueueUrl('NoSuchQueue') }))).rejects.toMatchObject({
+      name: 'QueueDoesNotExist',
+    });
   });
 
   it('accepts them from the real AWS CLI, when it is installed', async () => {
@@ -229,8 +240,12 @@ describe('ordering and poison', () => {
   }, 60_000);
 
   it('uses the queue URL form LocalStack uses', async () => {
-    const { Attributes = {} } = await runtime.sqs.send(new GetQueueAttributesCommand({ QueueUrl: await runtime.queueUrl(names.queue), AttributeNames: ['RedrivePolicy'] }));
-    expect(await runtime.queueUrl(names.queue)).toMatch(new RegExp(`^http://sqs\\.${region}\\.localhost\\.localstack\\.cloud:\\d+/${localstack.accountId}/${names.queue}$`));
+    const { Attributes = {} } = await runtime.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: await runtime.queueUrl(names.queue), AttributeNames: ['RedrivePolicy'] }),
+    );
+    expect(await runtime.queueUrl(names.queue)).toMatch(
+      new RegExp(`^http://sqs\\.${region}\\.localhost\\.localstack\\.cloud:\\d+/${localstack.accountId}/${names.queue}$`),
+    );
     expect(JSON.parse(Attributes.RedrivePolicy!).deadLetterTargetArn).toBe(arn('sqs', names.deadLetterQueue));
   });
 });

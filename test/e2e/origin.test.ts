@@ -35,11 +35,14 @@ interface Answer {
 /** One request with exactly these headers, as a browser would send it (fetch cannot set Origin). */
 function raw(method: string, path: string, body = '', headers: Record<string, string> = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const request = http.request({ host: '127.0.0.1', port, method, path, headers: { 'Content-Length': String(Buffer.byteLength(body)), ...headers } }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString() }));
-    });
+    const request = http.request(
+      { host: '127.0.0.1', port, method, path, headers: { 'Content-Length': String(Buffer.byteLength(body)), ...headers } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString() }));
+      },
+    );
     request.on('error', reject);
     request.end(body);
   });
@@ -48,7 +51,8 @@ function raw(method: string, path: string, body = '', headers: Record<string, st
 const rule = JSON.stringify([{ service: 'dynamodb' }]);
 const faults = async () => JSON.parse((await raw('GET', '/_localstack/chaos/faults')).body) as unknown[];
 /** What a page's `fetch(url, {method: 'POST', body})` sends: a "simple" request, no preflight. */
-const simplePost = (path: string, body: string, origin: string) => raw('POST', path, body, { 'Content-Type': 'text/plain;charset=UTF-8', Origin: origin, 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'cors' });
+const simplePost = (path: string, body: string, origin: string) =>
+  raw('POST', path, body, { 'Content-Type': 'text/plain;charset=UTF-8', Origin: origin, 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'cors' });
 
 /** SDK clients whose every call carries an Origin header, as calls from a page would. */
 function fromOrigin<T extends DynamoDBClient | SQSClient | SNSClient>(client: T, origin: string | undefined): T {
@@ -100,7 +104,11 @@ describe('the Chaos API', () => {
   });
 
   it('fails the preflight of a foreign page, and gives it nothing to read', async () => {
-    const preflight = await raw('OPTIONS', '/_localstack/chaos/faults', '', { Origin: ATTACKER, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' });
+    const preflight = await raw('OPTIONS', '/_localstack/chaos/faults', '', {
+      Origin: ATTACKER,
+      'Access-Control-Request-Method': 'POST',
+      'Access-Control-Request-Headers': 'content-type',
+    });
     expect(preflight.status).toBe(403);
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
     const read = await raw('GET', '/_localstack/chaos/faults', '', { Origin: ATTACKER });
@@ -109,13 +117,20 @@ describe('the Chaos API', () => {
     expect((await raw('GET', '/_localstack/health', '', { Origin: ATTACKER })).headers['access-control-allow-origin']).toBeUndefined();
   });
 
-  it.each(['http://localhost', 'http://127.0.0.1', 'http://localhost.localstack.cloud', 'http://[::1]'])('serves a page of the runtime itself (%s:<port>)', async (host) => {
-    const origin = `${host}:${port}`;
-    const answer = await raw('POST', '/_localstack/chaos/faults', rule, { 'Content-Type': 'application/json', Origin: origin, 'Sec-Fetch-Site': 'same-origin' });
-    expect(answer.status).toBe(200);
-    expect(answer.headers['access-control-allow-origin']).toBe(origin);
-    expect(await faults()).toEqual([{ service: 'dynamodb' }]);
-  });
+  it.each(['http://localhost', 'http://127.0.0.1', 'http://localhost.localstack.cloud', 'http://[::1]'])(
+    'serves a page of the runtime itself (%s:<port>)',
+    async (host) => {
+      const origin = `${host}:${port}`;
+      const answer = await raw('POST', '/_localstack/chaos/faults', rule, {
+        'Content-Type': 'application/json',
+        Origin: origin,
+        'Sec-Fetch-Site': 'same-origin',
+      });
+      expect(answer.status).toBe(200);
+      expect(answer.headers['access-control-allow-origin']).toBe(origin);
+      expect(await faults()).toEqual([{ service: 'dynamodb' }]);
+    },
+  );
 
   it('serves clients that send no Origin (curl, the SDKs, the CLI), without CORS headers', async () => {
     const answer = await raw('POST', '/_localstack/chaos/faults', rule, { 'Content-Type': 'application/json' });
@@ -125,7 +140,11 @@ describe('the Chaos API', () => {
   });
 
   it('serves an origin allowed through EXTRA_CORS_ALLOWED_ORIGINS, preflight included', async () => {
-    const preflight = await raw('OPTIONS', '/_localstack/chaos/faults', '', { Origin: DASHBOARD, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' });
+    const preflight = await raw('OPTIONS', '/_localstack/chaos/faults', '', {
+      Origin: DASHBOARD,
+      'Access-Control-Request-Method': 'POST',
+      'Access-Control-Request-Headers': 'content-type',
+    });
     expect(preflight.status).toBe(204);
     expect(preflight.headers).toMatchObject({ 'access-control-allow-origin': DASHBOARD, 'access-control-allow-headers': 'content-type', vary: 'Origin' });
     expect(preflight.headers['access-control-allow-methods']).toContain('POST');
@@ -151,7 +170,9 @@ describe('the AWS APIs', () => {
   it('refuses SQS and SNS calls from a foreign page', async () => {
     const sqs = fromOrigin(new SQSClient({ ...config(), useQueueUrlAsEndpoint: false }), ATTACKER);
     const queueUrl = queueUrlAt(url, names.deadLetterQueue);
-    await expect(sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'from a page' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+    await expect(sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'from a page' }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 403 },
+    });
     const sns = fromOrigin(new SNSClient(config()), ATTACKER);
     const topicArn = arn('sns', names.topic);
     await expect(sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'from a page' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });

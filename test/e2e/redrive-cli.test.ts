@@ -72,7 +72,9 @@ it('lists with --dry-run, then moves every DLQ message back to the queue, raw or
   expect(listing).toMatch(/product "dlq-enveloped" updatedAt \d+; in an SNS envelope/);
   expect(listing).toContain('reason: parked by a test');
   expect(listing).toContain('not JSON (13 characters)');
-  expect(listing).toMatch(new RegExp(`4 message\\(s\\) would move to ${names.queue} \\(4 from ${names.deadLetterQueue}\\)\\. Run without --dry-run to move them\\.$`));
+  expect(listing).toMatch(
+    new RegExp(`4 message\\(s\\) would move to ${names.queue} \\(4 from ${names.deadLetterQueue}\\)\\. Run without --dry-run to move them\\.$`),
+  );
   // Nothing moved, and nothing left hidden.
   expect(await dlqDepth()).toEqual({ visible: 4, all: 4 });
   expect(await runtime.item('dlq-raw')).toBeUndefined();
@@ -97,7 +99,9 @@ it('exits as the other commands do: 0 when done, 1 when the target is unreachabl
 
   const unreachable = await runTs('scripts/chaos.ts', ['redrive', '--endpoint', 'http://127.0.0.1:9']);
   expect(unreachable.code).toBe(1);
-  expect(unreachable.stderr.trim()).toMatch(/^Error: Could not reach SQS at http:\/\/127\.0\.0\.1:9 \(E[A-Z]+\)\. Is LocalStack or the offline runtime \(npm start\) running\?$/);
+  expect(unreachable.stderr.trim()).toMatch(
+    /^Error: Could not reach SQS at http:\/\/127\.0\.0\.1:9 \(E[A-Z]+\)\. Is LocalStack or the offline runtime \(npm start\) running\?$/,
+  );
 
   const wrong = await runTs('scripts/chaos.ts', ['redrive', '--dry-rn', '--endpoint', runtime.url]);
   expect(wrong.code).toBe(2);

@@ -12,7 +12,10 @@ const patience = { ...fastTimings, maxReceiveCount: 3 };
 
 async function dlqMessages(runtime: OfflineRuntime) {
   const dlq = await runtime.queueUrl(names.deadLetterQueue);
-  return (await runtime.sqs.send(new ReceiveMessageCommand({ QueueUrl: dlq, WaitTimeSeconds: 1, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }))).Messages ?? [];
+  return (
+    (await runtime.sqs.send(new ReceiveMessageCommand({ QueueUrl: dlq, WaitTimeSeconds: 1, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] })))
+      .Messages ?? []
+  );
 }
 
 describe('an outage longer than the redrive threshold', () => {
@@ -44,7 +47,10 @@ describe('SQS refusing SendMessage through every receive up to the threshold (is
     for (const id of ids) expect((await runtime.post({ id, name: 'Kept', price: 1, description: '' })).status).toBe(202);
     await eventually('the writes in the queue', async () => (await runtime.depth(names.queue)) >= ids.length);
     // With 3 receives and a 1 s hold, 20 s outlasts every re-queue attempt: the queue's redrive takes them.
-    await runtime.chaos('POST', 'faults', [{ service: 'dynamodb', operation: 'PutItem' }, { service: 'sqs', operation: 'SendMessage' }]);
+    await runtime.chaos('POST', 'faults', [
+      { service: 'dynamodb', operation: 'PutItem' },
+      { service: 'sqs', operation: 'SendMessage' },
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 20_000));
     await runtime.chaos('POST', 'faults', []);
 
@@ -56,10 +62,14 @@ describe('SQS refusing SendMessage through every receive up to the threshold (is
     // Whatever did not reach the table is in the DLQ (counted there), and a redrive applies it.
     const dlq = await runtime.queueUrl(names.deadLetterQueue);
     const queue = await runtime.queueUrl(names.queue);
-    await eventually('every write in the table or the DLQ', async () => {
-      const inTable = await Promise.all(ids.map((id) => runtime.item(id)));
-      return inTable.every(Boolean) || (await runtime.depth(names.queue)) === 0;
-    }, 30_000);
+    await eventually(
+      'every write in the table or the DLQ',
+      async () => {
+        const inTable = await Promise.all(ids.map((id) => runtime.item(id)));
+        return inTable.every(Boolean) || (await runtime.depth(names.queue)) === 0;
+      },
+      30_000,
+    );
     for (const message of await dlqMessages(runtime)) {
       await runtime.sqs.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: message.Body! }));
       await runtime.sqs.send(new DeleteMessageCommand({ QueueUrl: dlq, ReceiptHandle: message.ReceiptHandle }));
@@ -78,10 +88,14 @@ describe('a retry function that keeps crashing', () => {
     await runtime.chaos('POST', 'faults', [{ service: 'dynamodb', operation: 'PutItem' }]);
     expect((await runtime.post({ id: 'prod-crash', name: 'Queued', price: 1, description: '' })).status).toBe(202);
 
-    const [message] = await eventually('the write in the DLQ', async () => {
-      const messages = await dlqMessages(runtime);
-      return messages.length > 0 ? messages : undefined;
-    }, 40_000);
+    const [message] = await eventually(
+      'the write in the DLQ',
+      async () => {
+        const messages = await dlqMessages(runtime);
+        return messages.length > 0 ? messages : undefined;
+      },
+      40_000,
+    );
     expect(JSON.parse(message!.Body!)).toMatchObject({ id: 'prod-crash', name: 'Queued' });
     expect(Number(message!.Attributes?.ApproximateReceiveCount)).toBeGreaterThanOrEqual(3);
   }, 60_000);

@@ -47,7 +47,13 @@ class DeadLetters {
     const dlq = await this.runtime.queueUrl(names.deadLetterQueue);
     for (;;) {
       const { Messages = [] } = await this.runtime.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: dlq, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }),
+        new ReceiveMessageCommand({
+          QueueUrl: dlq,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 0,
+          MessageAttributeNames: ['All'],
+          MessageSystemAttributeNames: ['All'],
+        }),
       );
       if (Messages.length === 0) return this.seen;
       for (const message of Messages) {
@@ -137,7 +143,9 @@ describe('the retry Lambda with the deployed redrive threshold (timings scaled)'
       const parked = await dlq.find(`"${id}"`, 45_000);
       expect(attribute(parked, 'reasonCode')).toBe('refused-by-dynamodb');
       expect(attribute(parked, 'refusals')).toBe(String(retryGuards.maxRefusals));
-      expect(attribute(parked, 'reason')).toMatch(new RegExp(`refused the write ${retryGuards.maxRefusals} times, on separate receives; last: .*simulated fault`));
+      expect(attribute(parked, 'reason')).toMatch(
+        new RegExp(`refused the write ${retryGuards.maxRefusals} times, on separate receives; last: .*simulated fault`),
+      );
       expect(attribute(parked, 'sourceMessageId')).toBeTruthy();
       expect(await runtime.item(id)).toBeUndefined();
 
@@ -154,19 +162,23 @@ describe('the retry Lambda with the deployed redrive threshold (timings scaled)'
       ['an updatedAt ten minutes ahead', 'bound-skew', { updatedAt: Date.now() + 10 * 60_000 }, /updatedAt.*future/],
       ['an absurdly old updatedAt', 'bound-old', { updatedAt: 1 }, /updatedAt.*old/],
       ['a requestId the product Lambda never writes', 'bound-request', { requestId: 'zzzz-wins-every-tie' }, /requestId/],
-    ])('rejects a CLI-sent message with %s to the DLQ with a reason; a later POST to that id is stored', async (_label, id, override, reason) => {
-      await cliSend(runtime, JSON.stringify(write(id, { name: 'Forged', ...override })));
+    ])(
+      'rejects a CLI-sent message with %s to the DLQ with a reason; a later POST to that id is stored',
+      async (_label, id, override, reason) => {
+        await cliSend(runtime, JSON.stringify(write(id, { name: 'Forged', ...override })));
 
-      await eventually('the message handled', () => runtime.drained());
+        await eventually('the message handled', () => runtime.drained());
 
-      // A later write to that id is stored, not silently discarded behind the forged one.
-      expect((await runtime.post(product(id, { name: 'Later' }))).status).toBe(200);
-      expect(await runtime.item(id)).toMatchObject({ name: { S: 'Later' } });
+        // A later write to that id is stored, not silently discarded behind the forged one.
+        expect((await runtime.post(product(id, { name: 'Later' }))).status).toBe(200);
+        expect(await runtime.item(id)).toMatchObject({ name: { S: 'Later' } });
 
-      const rejected = await dlq.find(`"${id}"`);
-      expect(attribute(rejected, 'reason')).toMatch(reason);
-      expect(attribute(rejected, 'reasonCode')).toBe('invalid-message');
-    }, 40_000);
+        const rejected = await dlq.find(`"${id}"`);
+        expect(attribute(rejected, 'reason')).toMatch(reason);
+        expect(attribute(rejected, 'reasonCode')).toBe('invalid-message');
+      },
+      40_000,
+    );
 
     it('still applies a CLI-sent write the product Lambda could have produced', async () => {
       await cliSend(runtime, JSON.stringify(write('bound-ok', { updatedAt: Date.now() + 60_000 })));
@@ -215,8 +227,9 @@ describe('the retry Lambda with the deployed redrive threshold (timings scaled)'
       await blockReceives();
       await runtime.sqs.send(new SendMessageCommand({ QueueUrl: await runtime.queueUrl(names.queue), MessageBody: '{"id":"dlq-refused", broken' }));
       await runtime.chaos('POST', 'faults', [{ service: 'sqs', operation: 'SendMessage' }]);
-      await eventually('the failed dead-letter in the log', async () =>
-        retryLogs(runtime).some((line) => String(line.message).includes('Could not move') && String(line.reason).includes('JSON')) || undefined,
+      await eventually(
+        'the failed dead-letter in the log',
+        async () => retryLogs(runtime).some((line) => String(line.message).includes('Could not move') && String(line.reason).includes('JSON')) || undefined,
       );
       await runtime.chaos('POST', 'faults', []);
       const parked = await dlq.find('"dlq-refused"');

@@ -20,7 +20,9 @@ import { repoRoot } from '../support/processes';
 const main = ['--import', 'tsx', 'local/main.ts', '--no-build'];
 const run = promisify(execFile);
 /** The environment of a plain `node local/main.ts`, without the npm variables jest may have been started with. */
-const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('npm_') && key !== 'OFFLINE_PORT' && key !== 'EXTRA_CORS_ALLOWED_ORIGINS'));
+const cleanEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([key]) => !key.startsWith('npm_') && key !== 'OFFLINE_PORT' && key !== 'EXTRA_CORS_ALLOWED_ORIGINS'),
+);
 
 describe('the command line', () => {
   it('prints help', async () => {
@@ -37,7 +39,10 @@ describe('the command line', () => {
     ['--allow-origin', [...main, '--allow-origin', 'attacker'], {}, "Option '--allow-origin <URL>' argument 'attacker' is invalid."],
     ['EXTRA_CORS_ALLOWED_ORIGINS', main, { EXTRA_CORS_ALLOWED_ORIGINS: '*' }, 'EXTRA_CORS_ALLOWED_ORIGINS: "*" would let every web page change'],
   ])('rejects a bad %s before starting anything, naming it, with exit code 2', async (_source, args, env, message) => {
-    await expect(run(process.execPath, args, { cwd: repoRoot, env: { ...cleanEnv, ...env } })).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining(message) });
+    await expect(run(process.execPath, args, { cwd: repoRoot, env: { ...cleanEnv, ...env } })).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining(message),
+    });
   });
 
   it('says where --port went when npm kept it (`npm start --port 5000`, without --)', async () => {
@@ -192,14 +197,18 @@ describe('a run', () => {
       await pause(30);
       // New work after the signal: refused at once, in each API's own format.
       const late = [send('after-signal-1'), send('after-signal-2')];
-      const lateAwsCall = targetAt(runtime.url).dynamo.send(new ScanCommand({ TableName: names.table })).then(
-        () => 'answered 200',
-        (error: Error & { $metadata?: { httpStatusCode?: number } }) => `${error.$metadata?.httpStatusCode ?? error.name} ${error.name}: ${error.message}`,
-      );
+      const lateAwsCall = targetAt(runtime.url)
+        .dynamo.send(new ScanCommand({ TableName: names.table }))
+        .then(
+          () => 'answered 200',
+          (error: Error & { $metadata?: { httpStatusCode?: number } }) => `${error.$metadata?.httpStatusCode ?? error.name} ${error.name}: ${error.message}`,
+        );
 
       const answers = await Promise.all([...inFlight, ...late]);
       const exitedAt = await exited;
-      console.log(`Stopped ${exitedAt - signalledAt} ms after SIGTERM; answers: ${JSON.stringify(answers.map(({ id, status, error, at }) => ({ id, status, error, after: at - signalledAt })))}`);
+      console.log(
+        `Stopped ${exitedAt - signalledAt} ms after SIGTERM; answers: ${JSON.stringify(answers.map(({ id, status, error, at }) => ({ id, status, error, after: at - signalledAt })))}`,
+      );
 
       // Within the bound (the issue saw 13 s at this latency).
       expect(exitedAt - signalledAt).toBeLessThan(STOP_GRACE_MS + 3_000);
@@ -218,7 +227,11 @@ describe('a run', () => {
       expect(answers.filter((answer) => answer.status === 202)).toEqual([]);
       expect(runtime.lines.some((line) => /SIGTERM: stopping the offline runtime\. New requests are refused \(503\)/.test(line))).toBe(true);
       const stopped = runtime.lines.find((line) => line.startsWith('Stopped.'));
-      expect(stopped).toMatch(new RegExp(`^Stopped\\. 1 accepted write was still in ${names.queue} and is discarded with the runtime \\(nothing persists between runs\\)\\. \\d+ requests refused with 503 while stopping`));
+      expect(stopped).toMatch(
+        new RegExp(
+          `^Stopped\\. 1 accepted write was still in ${names.queue} and is discarded with the runtime \\(nothing persists between runs\\)\\. \\d+ requests refused with 503 while stopping`,
+        ),
+      );
       expect(Number(/(\d+) requests refused/.exec(stopped!)![1])).toBeGreaterThanOrEqual(offline.productConcurrency);
     });
   }, 90_000);
@@ -276,7 +289,9 @@ describe('a run', () => {
       expect(await runtime.exited).toBe(130);
       expect(Date.now() - signalledAt).toBeLessThan(STOP_GRACE_MS);
       expect(await poll).toMatch(/^503 ServiceUnavailable: The offline runtime stopped before this call finished/);
-      expect(runtime.lines).toContain('SIGINT again: exiting without waiting for the runtime to stop (open requests are answered 503; everything pending is discarded).');
+      expect(runtime.lines).toContain(
+        'SIGINT again: exiting without waiting for the runtime to stop (open requests are answered 503; everything pending is discarded).',
+      );
     });
   }, 60_000);
 
@@ -284,7 +299,9 @@ describe('a run', () => {
     await running(['--verbose'], async (runtime) => {
       await runtime.waitFor(/AWS sqs\.ReceiveMessage => 200 \(event source: empty poll\)/, 15_000);
       expect(await runtime.stop()).toBe(0);
-      expect(runtime.lines.find((line) => line.startsWith('Stopped.'))).toBe(`Stopped. No accepted write was pending (${names.queue} was empty, no SNS delivery was held back); nothing persists between runs.`);
+      expect(runtime.lines.find((line) => line.startsWith('Stopped.'))).toBe(
+        `Stopped. No accepted write was pending (${names.queue} was empty, no SNS delivery was held back); nothing persists between runs.`,
+      );
     });
   }, 60_000);
 });

@@ -37,7 +37,9 @@ const cases: Array<{ script: string; typo: string[]; meant: string }> = [
 ];
 
 it('covers every npm script that runs a command line of ours', () => {
-  const ours = Object.entries(scripts).filter(([, line]) => line.startsWith(TSX)).map(([name]) => name);
+  const ours = Object.entries(scripts)
+    .filter(([, line]) => line.startsWith(TSX))
+    .map(([name]) => name);
   expect(cases.map((c) => c.script).sort()).toEqual(ours.sort());
 });
 
@@ -80,7 +82,9 @@ describe.each(Object.entries(actions))('npm run %s knows the options of its cdkt
     child.stdout.on('data', (chunk: Buffer) => (help += chunk.toString()));
     expect(await new Promise((resolve) => child.once('close', resolve))).toBe(0);
     const theirs = [...help.slice(help.indexOf('Options:')).matchAll(/^\s+(?:-\w, )?(--[\w-]+)/gm)].map((m) => m[1]).filter((flag) => flag !== '--help');
-    const ours = actionCommand(name as keyof typeof actions, () => undefined).options.map((option) => option.long).filter((flag) => flag !== '--help');
+    const ours = actionCommand(name as keyof typeof actions, () => undefined)
+      .options.map((option) => option.long)
+      .filter((flag) => flag !== '--help');
     expect(theirs.length).toBeGreaterThan(3);
     expect([...ours].sort()).toEqual([...theirs].sort());
   }, 30_000);

@@ -51,19 +51,16 @@ describe('finding 1: an injected ConditionalCheckFailedException on PutItem', ()
 });
 
 describe('finding 2: DynamoDB refuses a product that passed our validation', () => {
-  it.each(dynamoRefusals)(
-    'an injected %s on PutItem is queued (202), not a 400 blaming the client, and lands afterwards',
-    async (code) => {
-      const id = `prod-refused-${code}`;
-      await holdQueue(fault('PutItem', code));
-      const answer = await runtime.post(product(id));
-      expect(answer).toMatchObject({ status: 202, body: http.QUEUED_MESSAGE });
+  it.each(dynamoRefusals)('an injected %s on PutItem is queued (202), not a 400 blaming the client, and lands afterwards', async (code) => {
+    const id = `prod-refused-${code}`;
+    await holdQueue(fault('PutItem', code));
+    const answer = await runtime.post(product(id));
+    expect(answer).toMatchObject({ status: 202, body: http.QUEUED_MESSAGE });
 
-      await runtime.chaos('POST', 'faults', []);
-      expect(await eventually(`${id} in the table`, () => runtime.item(id))).toMatchObject({ price: { N: '29.99' } });
-      await eventually('the queue to drain', drained);
-    },
-  );
+    await runtime.chaos('POST', 'faults', []);
+    expect(await eventually(`${id} in the table`, () => runtime.item(id))).toMatchObject({ price: { N: '29.99' } });
+    await eventually('the queue to drain', drained);
+  });
 });
 
 describe('finding 4: answers that say only what is known', () => {

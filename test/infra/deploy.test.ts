@@ -83,7 +83,10 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
     expect(outputs.queue_url!.value).toBe(queueUrl);
     const { Attributes: queue = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }));
     expect(Number(queue.VisibilityTimeout)).toBe(retryPath.visibilityTimeoutSeconds);
-    expect(JSON.parse(queue.RedrivePolicy!)).toMatchObject({ deadLetterTargetArn: expect.stringContaining(names.deadLetterQueue), maxReceiveCount: retryPath.maxReceiveCount });
+    expect(JSON.parse(queue.RedrivePolicy!)).toMatchObject({
+      deadLetterTargetArn: expect.stringContaining(names.deadLetterQueue),
+      maxReceiveCount: retryPath.maxReceiveCount,
+    });
     expect(JSON.parse(queue.Policy!).Statement[0].Condition.ArnEquals['aws:SourceArn']).toContain(names.topic);
 
     const sns = new SNSClient(clientConfig());
@@ -91,7 +94,9 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
     expect(topicArn).toBeDefined();
     const [subscription] = (await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }))).Subscriptions ?? [];
     expect(subscription).toMatchObject({ Protocol: 'sqs', Endpoint: expect.stringContaining(names.queue) });
-    const { Attributes: subscriptionAttributes = {} } = await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: subscription!.SubscriptionArn }));
+    const { Attributes: subscriptionAttributes = {} } = await sns.send(
+      new GetSubscriptionAttributesCommand({ SubscriptionArn: subscription!.SubscriptionArn }),
+    );
     expect(subscriptionAttributes.RawMessageDelivery).toBe('true');
 
     const lambda = new LambdaClient(clientConfig());
@@ -99,7 +104,11 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
     expect(product).toMatchObject({ Runtime: functions.runtime, Handler: functions.handler, Timeout: timing.productTimeoutSeconds });
     expect(product.Environment?.Variables).toMatchObject({ [env.tableName]: names.table, [env.topicArn]: topicArn });
     const retry = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: names.retryFunction }));
-    expect(retry.Environment?.Variables).toMatchObject({ [env.tableName]: names.table, [env.queueUrl]: queueUrl, [env.deadLetterQueueUrl]: outputs.dlq_url!.value });
+    expect(retry.Environment?.Variables).toMatchObject({
+      [env.tableName]: names.table,
+      [env.queueUrl]: queueUrl,
+      [env.deadLetterQueueUrl]: outputs.dlq_url!.value,
+    });
     // Listed unfiltered: moto's FunctionName filter does not match a plain function name.
     const { EventSourceMappings: allMappings = [] } = await lambda.send(new ListEventSourceMappingsCommand({}));
     const EventSourceMappings = allMappings.filter((m) => m.FunctionArn === retry.FunctionArn);

@@ -231,8 +231,7 @@ describe('IAM', () => {
   });
 
   it('grants each function only the calls it makes, on its own resources', () => {
-    const grants = (id: string) =>
-      Object.fromEntries(policies()[id]!.flatMap((s) => list(s.Action).map((action) => [action, list(s.Resource)])));
+    const grants = (id: string) => Object.fromEntries(policies()[id]!.flatMap((s) => list(s.Action).map((action) => [action, list(s.Resource)])));
     expect(grants('product-policy')).toEqual({
       'dynamodb:PutItem': ['${aws_dynamodb_table.products-table.arn}'],
       'dynamodb:GetItem': ['${aws_dynamodb_table.products-table.arn}'],

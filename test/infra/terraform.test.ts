@@ -21,7 +21,11 @@ if (skip) console.log(`Skipping terraform validate/plan: ${skip}`);
     // Port 9 (discard) has nothing listening: with offline_plan the plan needs no AWS or LocalStack.
     const plan = await terraform(dir, ['plan', '-input=false', '-lock=false', '-var', 'endpoint=http://127.0.0.1:9', '-var', 'offline_plan=true']);
     expect(plan).toMatch(/Plan: 2\d to add, 0 to change, 0 to destroy\./);
-    for (const address of ['aws_dynamodb_table.products-table', 'aws_lambda_event_source_mapping.retry-event-source', 'aws_api_gateway_stage.product-api-stage']) {
+    for (const address of [
+      'aws_dynamodb_table.products-table',
+      'aws_lambda_event_source_mapping.retry-event-source',
+      'aws_api_gateway_stage.product-api-stage',
+    ]) {
       expect(plan).toContain(`${address} will be created`);
     }
   }, 120_000);

@@ -54,7 +54,9 @@ describe('the ordering rule: the DynamoDB condition and isAtLeastAsNew agree (dy
     const id = `order-${label.replace(/[^a-z]+/gi, '-')}`;
     if (extra) await dynamo.send(new PutItemCommand({ TableName: names.table, Item: { id: { S: id }, name: { S: 'stored' }, ...extra } }));
     const { Item: before } = await dynamo.send(new GetItemCommand({ TableName: names.table, Key: { id: { S: id } } }));
-    const version = before ? { ...(before.updatedAt?.N ? { updatedAt: Number(before.updatedAt.N) } : {}), ...(before.requestId?.S ? { requestId: before.requestId.S } : {}) } : undefined;
+    const version = before
+      ? { ...(before.updatedAt?.N ? { updatedAt: Number(before.updatedAt.N) } : {}), ...(before.requestId?.S ? { requestId: before.requestId.S } : {}) }
+      : undefined;
     const write: ProductWrite = { id, ...base, updatedAt: now, requestId: 'req-m' };
 
     const landed = await new ProductStore(dynamo, names.table).put(write, AbortSignal.timeout(5_000)).then(

@@ -26,7 +26,8 @@ export const sdkConfig = (url: string) => ({
 export const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${localstack.accountId}:${resource}`;
 
 /** The queue URL LocalStack hands out for `name` on the target at `url` (its host-style form). */
-export const queueUrlAt = (url: string, name: string) => `${url.replace('127.0.0.1', `sqs.${region}.localhost.localstack.cloud`)}/${localstack.accountId}/${name}`;
+export const queueUrlAt = (url: string, name: string) =>
+  `${url.replace('127.0.0.1', `sqs.${region}.localhost.localstack.cloud`)}/${localstack.accountId}/${name}`;
 
 /** The product API's path under the tutorial's host-style URL, and on the edge (path style, as Target.apiUrl). */
 export const apiPath = `/${names.stage}/${names.resource}`;
@@ -73,7 +74,9 @@ export function request(url: string, { method = 'POST', path = apiPath, contentT
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: response.headers, ms: Date.now() - started }));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: response.headers, ms: Date.now() - started }),
+        );
         response.on('error', reject);
       },
     );
@@ -83,7 +86,8 @@ export function request(url: string, { method = 'POST', path = apiPath, contentT
 }
 
 /** POSTs a product (an object, or a raw body) to the target at `url`, as the tutorial's curl does. */
-export const postProduct = (url: string, product: unknown): Promise<ApiAnswer> => request(url, { body: typeof product === 'string' ? product : JSON.stringify(product) });
+export const postProduct = (url: string, product: unknown): Promise<ApiAnswer> =>
+  request(url, { body: typeof product === 'string' ? product : JSON.stringify(product) });
 
 export interface ChaosAnswer {
   status: number;

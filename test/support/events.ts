@@ -29,7 +29,14 @@ export interface ApiRequest {
   base64?: boolean;
 }
 
-export function apiEvent({ method = 'POST', body = null, headers = { 'Content-Type': 'application/json' }, query, path = '/productApi', base64 = false }: ApiRequest = {}): APIGatewayProxyEvent {
+export function apiEvent({
+  method = 'POST',
+  body = null,
+  headers = { 'Content-Type': 'application/json' },
+  query,
+  path = '/productApi',
+  base64 = false,
+}: ApiRequest = {}): APIGatewayProxyEvent {
   const requestId = randomUUID();
   return {
     resource: path,

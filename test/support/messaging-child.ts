@@ -11,7 +11,11 @@ import { createMessaging } from '../../local/resources';
 async function main(): Promise<void> {
   const { startFauxqs } = await import('fauxqs');
   const server = await startFauxqs({ port: 0, logger: false });
-  const config = { region, endpoint: `http://127.0.0.1:${server.port}`, credentials: { accessKeyId: localstack.accessKey, secretAccessKey: localstack.secretKey } };
+  const config = {
+    region,
+    endpoint: `http://127.0.0.1:${server.port}`,
+    credentials: { accessKeyId: localstack.accessKey, secretAccessKey: localstack.secretKey },
+  };
   const settings = { maxReceiveCount: retryPath.maxReceiveCount, ...(JSON.parse(process.argv[2] ?? '{}') as { visibilityTimeoutSeconds: number }) };
   const messaging = await createMessaging(new SQSClient({ ...config, useQueueUrlAsEndpoint: false }), new SNSClient(config), settings);
   process.stdout.write(`${JSON.stringify({ port: server.port, ...messaging })}\n`);

@@ -43,7 +43,11 @@ export class OfflineRuntime {
   }
 
   static async start({ timings = fastTimings, environmentOverrides, env }: StartOptions = {}): Promise<OfflineRuntime> {
-    const { child, ready } = await startTsChild<{ url: string }>('test/support/runtime-child.ts', [JSON.stringify({ port: 0, timings, environmentOverrides })], env);
+    const { child, ready } = await startTsChild<{ url: string }>(
+      'test/support/runtime-child.ts',
+      [JSON.stringify({ port: 0, timings, environmentOverrides })],
+      env,
+    );
     return new OfflineRuntime(ready.url, child, timings);
   }
 

@@ -7,7 +7,13 @@ import { startRuntime, type RuntimeOptions } from '../../local/runtime';
 async function main(): Promise<void> {
   const options = JSON.parse(process.argv[2] ?? '{}') as Pick<RuntimeOptions, 'port' | 'timings' | 'environmentOverrides'>;
   // jest's global set-up has built the bundles; rebuilding them here would race the other suites.
-  const runtime = await startRuntime({ port: options.port ?? 0, timings: options.timings, environmentOverrides: options.environmentOverrides, build: false, log: (line) => process.stdout.write(`${line}\n`) });
+  const runtime = await startRuntime({
+    port: options.port ?? 0,
+    timings: options.timings,
+    environmentOverrides: options.environmentOverrides,
+    build: false,
+    log: (line) => process.stdout.write(`${line}\n`),
+  });
   process.stdout.write(`${JSON.stringify({ url: runtime.url, port: runtime.port })}\n`);
   process.on('SIGTERM', () => void runtime.stop().then(() => process.exit(0)));
 }

@@ -32,7 +32,9 @@ beforeAll(async () => {
       if (reply === 'ok') {
         if (sns) {
           response.writeHead(200, { 'Content-Type': 'text/xml' });
-          response.end('<PublishResponse><PublishResult><MessageId>m-1</MessageId></PublishResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></PublishResponse>');
+          response.end(
+            '<PublishResponse><PublishResult><MessageId>m-1</MessageId></PublishResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></PublishResponse>',
+          );
         } else {
           response.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.0' });
           response.end('{}');
@@ -41,7 +43,9 @@ beforeAll(async () => {
       }
       if (sns) {
         response.writeHead(500, { 'Content-Type': 'text/xml' });
-        response.end('<ErrorResponse><Error><Type>Receiver</Type><Code>InternalError</Code><Message>down</Message></Error><RequestId>r</RequestId></ErrorResponse>');
+        response.end(
+          '<ErrorResponse><Error><Type>Receiver</Type><Code>InternalError</Code><Message>down</Message></Error><RequestId>r</RequestId></ErrorResponse>',
+        );
       } else {
         response.writeHead(500, { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amzn-ErrorType': 'InternalServerError' });
         response.end('{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"down"}');
@@ -69,7 +73,10 @@ const clientConfig = () => ({
   requestHandler: new NodeHttpHandler({ requestTimeout: 150, throwOnRequestTimeout: true }),
 });
 const write = { id: 'prod-1', name: 'n', price: 1, description: '', updatedAt: Date.now(), requestId: 'r-1' };
-const put = () => guardedPut(new ProductStore(new DynamoDBClient(clientConfig()), 'Products'), new CircuitBreaker({ threshold: 5, cooldownMs: 1_000 }), write, () => AbortSignal.timeout(5_000));
+const put = () =>
+  guardedPut(new ProductStore(new DynamoDBClient(clientConfig()), 'Products'), new CircuitBreaker({ threshold: 5, cooldownMs: 1_000 }), write, () =>
+    AbortSignal.timeout(5_000),
+  );
 
 describe('DynamoDB PutItem through guardedPut', () => {
   it('knows the put was refused when every attempt was answered with an error', async () => {
@@ -125,7 +132,8 @@ describe('SNS Publish through a client that records attempts', () => {
     recordClientAttempts(client);
     replies = [500, 500, 500, 500];
     const logs = [new AttemptLog(), new AttemptLog()];
-    const send = (log: AttemptLog) => withAttemptLog(log, () => client.send(new PublishCommand({ TopicArn: 'arn:aws:sns:us-east-1:000000000000:t', Message: '{}' }))).catch(() => undefined);
+    const send = (log: AttemptLog) =>
+      withAttemptLog(log, () => client.send(new PublishCommand({ TopicArn: 'arn:aws:sns:us-east-1:000000000000:t', Message: '{}' }))).catch(() => undefined);
     await Promise.all(logs.map(send));
     expect(logs.map((log) => log.attempts)).toEqual([2, 2]);
   });

@@ -18,11 +18,18 @@ it.each([
 });
 
 it('takes the region from the URL, or else from the call', () => {
-  expect(canonicalQueueUrl(`http://localhost:${port}/queue/eu-west-1/${account}/Q.fifo`, region, port)).toBe(`http://sqs.eu-west-1.localhost.localstack.cloud:${port}/${account}/Q.fifo`);
-  expect(canonicalQueueUrl(`http://localhost:${port}/${account}/Q`, 'eu-west-1', port)).toBe(`http://sqs.eu-west-1.localhost.localstack.cloud:${port}/${account}/Q`);
+  expect(canonicalQueueUrl(`http://localhost:${port}/queue/eu-west-1/${account}/Q.fifo`, region, port)).toBe(
+    `http://sqs.eu-west-1.localhost.localstack.cloud:${port}/${account}/Q.fifo`,
+  );
+  expect(canonicalQueueUrl(`http://localhost:${port}/${account}/Q`, 'eu-west-1', port)).toBe(
+    `http://sqs.eu-west-1.localhost.localstack.cloud:${port}/${account}/Q`,
+  );
   expect(canonicalQueueUrl(`http://localhost/${account}/Q`, region, 80)).toBe(`http://sqs.${region}.localhost.localstack.cloud/${account}/Q`);
 });
 
-it.each([names.queue, `http://localhost:${port}/`, `http://localhost:${port}/123/Q`, `http://localhost:${port}/${account}/Q/extra`])('leaves %s alone', (url) => {
-  expect(canonicalQueueUrl(url, region, port)).toBeUndefined();
-});
+it.each([names.queue, `http://localhost:${port}/`, `http://localhost:${port}/123/Q`, `http://localhost:${port}/${account}/Q/extra`])(
+  'leaves %s alone',
+  (url) => {
+    expect(canonicalQueueUrl(url, region, port)).toBeUndefined();
+  },
+);

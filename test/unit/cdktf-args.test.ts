@@ -5,7 +5,11 @@
 import { actionCommand } from '../../scripts/cdktf';
 import { parse, UsageError } from '../../scripts/lib/cli';
 
-const check = (name: Parameters<typeof actionCommand>[0], ...args: string[]) => parse(actionCommand(name, () => undefined), args);
+const check = (name: Parameters<typeof actionCommand>[0], ...args: string[]) =>
+  parse(
+    actionCommand(name, () => undefined),
+    args,
+  );
 
 it.each([
   ['deploy', ['--auto-approve']],
@@ -33,7 +37,12 @@ it.each([
 
 it('shows its own help, naming the npm script and the cdktf command it runs', async () => {
   const out: string[] = [];
-  await expect(parse(actionCommand('plan', (text) => out.push(text)), ['--help'])).resolves.toBeUndefined();
+  await expect(
+    parse(
+      actionCommand('plan', (text) => out.push(text)),
+      ['--help'],
+    ),
+  ).resolves.toBeUndefined();
   expect(out.join('\n')).toMatch(/^Usage: npm run plan -- \[options\] \[stack\]/);
   expect(out.join('\n')).toContain('npx cdktf diff');
 });

@@ -19,7 +19,10 @@ const seen: Seen[] = [];
 let chaos: Chaos;
 let answer: { status: number; body: unknown } | undefined;
 let health: { status: number; body: unknown };
-const offlineHealth = { status: 200, body: { services: { apigateway: 'running', dynamodb: 'running', lambda: 'running', sns: 'running', sqs: 'running', sts: 'running', s3: 'disabled' } } };
+const offlineHealth = {
+  status: 200,
+  body: { services: { apigateway: 'running', dynamodb: 'running', lambda: 'running', sns: 'running', sqs: 'running', sts: 'running', s3: 'disabled' } },
+};
 
 beforeAll(async () => {
   // A stand-in target that records each call and keeps the rules in the runtime's Chaos, so it
@@ -94,9 +97,18 @@ describe('refuses a wrong command line before sending anything, saying what was 
       ['outage', '--service', 'dynamdb', '--region', 'us-east1', '--code', 'Some.Error'],
       `Unknown service dynamdb; did you mean dynamodb? Unknown region us-east1; did you mean us-east-1? --code "Some.Error" is not valid: must match ^[a-zA-Z0-9]+$ (an error code, letters and digits only, e.g. ${tutorialFault.error.code}).`,
     ],
-    [['outage', '--service', 'dynamodb', '--probability', '1.5'], "Option '--probability <p>' argument '1.5' is invalid. Expected a number from 0 to 1. (see --help)"],
-    [['outage', '--service', 'dynamodb', '--probability', 'often'], "Option '--probability <p>' argument 'often' is invalid. Expected a number from 0 to 1. (see --help)"],
-    [['outage', '--service', 'dynamodb', '--status', '200'], "Option '--status <code>' argument '200' is invalid. Expected a whole number from 400 to 599. (see --help)"],
+    [
+      ['outage', '--service', 'dynamodb', '--probability', '1.5'],
+      "Option '--probability <p>' argument '1.5' is invalid. Expected a number from 0 to 1. (see --help)",
+    ],
+    [
+      ['outage', '--service', 'dynamodb', '--probability', 'often'],
+      "Option '--probability <p>' argument 'often' is invalid. Expected a number from 0 to 1. (see --help)",
+    ],
+    [
+      ['outage', '--service', 'dynamodb', '--status', '200'],
+      "Option '--status <code>' argument '200' is invalid. Expected a whole number from 400 to 599. (see --help)",
+    ],
     [['end', '--service', 'dynamdb'], 'Unknown service dynamdb; did you mean dynamodb?'],
     [['latency', 'slow'], "Command-argument value 'slow' is invalid for argument 'ms'. Expected a whole number of at least 0. (see --help)"],
     [['latency', '-5'], "Command-argument value '-5' is invalid for argument 'ms'. Expected a whole number of at least 0. (see --help)"],
@@ -161,7 +173,9 @@ describe('outage', () => {
   it('does not add a rule that is already active', async () => {
     await cli('outage', '--service', 'sns');
     seen.length = 0;
-    expect(await cli('outage', '--service', 'sns')).toBe('Already active, nothing sent: sns: 100% of calls fail with 503 ServiceUnavailable. 1 rule(s) active.');
+    expect(await cli('outage', '--service', 'sns')).toBe(
+      'Already active, nothing sent: sns: 100% of calls fail with 503 ServiceUnavailable. 1 rule(s) active.',
+    );
     expect(sent()).toEqual([['GET', 'faults', undefined]]);
   });
 });
@@ -171,7 +185,9 @@ describe('end, reset and status say what remains, latency included', () => {
     chaos.addFaults([{ service: 'sns' }]);
     chaos.addFaults([{ service: 'sns' }]);
     chaos.addFaults([{ service: 'dynamodb' }]);
-    expect(await cli('end', '--service', 'sns')).toBe('Ended 2 rule(s). 1 fault rule(s) remain: dynamodb: 100% of calls fail with 503 ServiceUnavailable; no latency is on.');
+    expect(await cli('end', '--service', 'sns')).toBe(
+      'Ended 2 rule(s). 1 fault rule(s) remain: dynamodb: 100% of calls fail with 503 ServiceUnavailable; no latency is on.',
+    );
     expect(sent()).toEqual([
       ['GET', 'faults', undefined],
       ['GET', 'effects', undefined],
@@ -190,7 +206,9 @@ describe('end, reset and status say what remains, latency included', () => {
 
   it('says when the service has no rule', async () => {
     chaos.setFaults([{ service: 'sqs' }]);
-    expect(await cli('end', '--service', 'sns')).toBe('No fault rule for sns is active. 1 fault rule(s) remain: sqs: 100% of calls fail with 503 ServiceUnavailable; no latency is on.');
+    expect(await cli('end', '--service', 'sns')).toBe(
+      'No fault rule for sns is active. 1 fault rule(s) remain: sqs: 100% of calls fail with 503 ServiceUnavailable; no latency is on.',
+    );
     expect(sent().filter(([method]) => method !== 'GET')).toEqual([]);
   });
 
@@ -233,7 +251,8 @@ describe('help', () => {
   it.each([[['help']], [['--help']], [['-h']], [[]]])('%j shows every command', async (args) => {
     const out = await cli(...args);
     expect(out).toMatch(/^Usage: npm run chaos -- <command> \[options\]/);
-    for (const name of ['outage', 'end', 'latency <ms>', 'reset', 'status', 'redrive', 'help [command]']) expect(out).toMatch(new RegExp(`^  ${name.replace(/[[\]]/g, '\\$&')} `, 'm'));
+    for (const name of ['outage', 'end', 'latency <ms>', 'reset', 'status', 'redrive', 'help [command]'])
+      expect(out).toMatch(new RegExp(`^  ${name.replace(/[[\]]/g, '\\$&')} `, 'm'));
     expect(seen).toEqual([]);
   });
 
@@ -247,13 +266,16 @@ describe('help', () => {
 
   it('outage --help lists its options', async () => {
     const out = await cli('outage', '--help');
-    for (const option of ['--service <name>', '--operation <name>', '--region <name>', '--probability <p>', '--status <code>', '--code <code>']) expect(out).toContain(option);
+    for (const option of ['--service <name>', '--operation <name>', '--region <name>', '--probability <p>', '--status <code>', '--code <code>'])
+      expect(out).toContain(option);
   });
 });
 
 it('turns an API error into a sentence', async () => {
   answer = { status: 400, body: { message: 'Error validating JSON schema: [0]: unknown key(s) x' } };
-  await expect(cli('outage', '--service', 'dynamodb')).rejects.toThrow('The Chaos API refused GET faults: 400 Error validating JSON schema: [0]: unknown key(s) x');
+  await expect(cli('outage', '--service', 'dynamodb')).rejects.toThrow(
+    'The Chaos API refused GET faults: 400 Error validating JSON schema: [0]: unknown key(s) x',
+  );
 });
 
 it('says when nothing listens at the endpoint', async () => {
@@ -272,9 +294,18 @@ describe('redrive', () => {
   const product = JSON.stringify({ id: 'p-1', name: 'n', price: 1, description: '', updatedAt: 1700000000000, requestId: 'r' });
 
   it('unwraps an SNS envelope to its Message and leaves anything else as it is', () => {
-    expect(unwrapSnsEnvelope(JSON.stringify({ Type: 'Notification', TopicArn: `arn:aws:sns:${region}:${localstack.accountId}:T`, Message: product }))).toEqual({ body: product, enveloped: true });
+    expect(unwrapSnsEnvelope(JSON.stringify({ Type: 'Notification', TopicArn: `arn:aws:sns:${region}:${localstack.accountId}:T`, Message: product }))).toEqual({
+      body: product,
+      enveloped: true,
+    });
     expect(unwrapSnsEnvelope(product)).toEqual({ body: product, enveloped: false });
-    for (const body of ['not json', '[1]', 'null', JSON.stringify({ Type: 'Notification', Message: { id: 'p' } }), JSON.stringify({ Type: 'SubscriptionConfirmation', Message: 'x' })]) {
+    for (const body of [
+      'not json',
+      '[1]',
+      'null',
+      JSON.stringify({ Type: 'Notification', Message: { id: 'p' } }),
+      JSON.stringify({ Type: 'SubscriptionConfirmation', Message: 'x' }),
+    ]) {
       expect(unwrapSnsEnvelope(body)).toEqual({ body, enveloped: false });
     }
   });

@@ -15,20 +15,65 @@ function ruleWith(path: string, value: unknown): Record<string, unknown> {
 
 describe('each field against its schema', () => {
   it.each([
-    ['service', ['dynamodb', 'sqs', 'resource-groups', 'a_b', 'S3', 'dynamodb\n'], ['', 'dynamo db', 'dynamodb!', 'sqs.fifo', 'dynamödb', 'dynamodb\n\n', '\ndynamodb'], 'must match ^[a-zA-Z0-9-_]+$'],
+    [
+      'service',
+      ['dynamodb', 'sqs', 'resource-groups', 'a_b', 'S3', 'dynamodb\n'],
+      ['', 'dynamo db', 'dynamodb!', 'sqs.fifo', 'dynamödb', 'dynamodb\n\n', '\ndynamodb'],
+      'must match ^[a-zA-Z0-9-_]+$',
+    ],
     ['region', ['us-east-1', 'eu-west-1', 'X9', 'us-east-1\n'], ['', 'us_east_1', 'us east 1', 'us-east-1.', 'us-east-1\n\n'], 'must match ^[a-zA-Z0-9-]+$'],
     ['operation', ['PutItem', 'sendMessage', 'a'], ['', 'Put1', 'Put Item', 'Put_Item', 'Put-Item'], 'must match ^[a-zA-Z]+$'],
-    ['error.code', ['ServiceUnavailable', 'SomethingWentWrong', 'Err500', '500'], ['', 'Some.Error', 'Some Error', 'Some-Error', 'Some_Error'], 'must match ^[a-zA-Z0-9]+$'],
+    [
+      'error.code',
+      ['ServiceUnavailable', 'SomethingWentWrong', 'Err500', '500'],
+      ['', 'Some.Error', 'Some Error', 'Some-Error', 'Some_Error'],
+      'must match ^[a-zA-Z0-9]+$',
+    ],
   ])('%s: accepts %j, refuses %j naming the field and the pattern', (path, good, bad, message) => {
     for (const value of good) expect(problems([ruleWith(path, value)])).toEqual([]);
     for (const value of bad) expect(problems([ruleWith(path, value)])).toEqual([`[0].${path}: ${message}`]);
   });
 
   it.each([
-    ['probability', [0, 0.5, 1, -0], [[-0.01, 'must be from 0 to 1'], [1.01, 'must be from 0 to 1'], ['1', 'expected number, received string'], [null, 'expected number, received null'], [true, 'expected number, received boolean']]],
-    ['error.statusCode', [400, 503, 599], [[399, 'must be from 400 to 599'], [600, 'must be from 400 to 599'], [503.5, 'expected integer, received number'], ['503', 'expected integer, received string']]],
-    ['description', ['', 'x'.repeat(8192), '😀'.repeat(8192)], [['x'.repeat(8193), 'must be at most 8192 characters'], ['😀'.repeat(8193), 'must be at most 8192 characters'], [5, 'expected string, received number']]],
-    ['service', [], [[5, 'expected string, received number'], [null, 'expected string, received null'], [['sqs'], 'expected string, received array']]],
+    [
+      'probability',
+      [0, 0.5, 1, -0],
+      [
+        [-0.01, 'must be from 0 to 1'],
+        [1.01, 'must be from 0 to 1'],
+        ['1', 'expected number, received string'],
+        [null, 'expected number, received null'],
+        [true, 'expected number, received boolean'],
+      ],
+    ],
+    [
+      'error.statusCode',
+      [400, 503, 599],
+      [
+        [399, 'must be from 400 to 599'],
+        [600, 'must be from 400 to 599'],
+        [503.5, 'expected integer, received number'],
+        ['503', 'expected integer, received string'],
+      ],
+    ],
+    [
+      'description',
+      ['', 'x'.repeat(8192), '😀'.repeat(8192)],
+      [
+        ['x'.repeat(8193), 'must be at most 8192 characters'],
+        ['😀'.repeat(8193), 'must be at most 8192 characters'],
+        [5, 'expected string, received number'],
+      ],
+    ],
+    [
+      'service',
+      [],
+      [
+        [5, 'expected string, received number'],
+        [null, 'expected string, received null'],
+        [['sqs'], 'expected string, received array'],
+      ],
+    ],
   ] as Array<[string, unknown[], Array<[unknown, string]>]>)('%s: accepts %j and refuses the rest with a message', (path, good, bad) => {
     for (const value of good) expect(problems([ruleWith(path, value)])).toEqual([]);
     for (const [value, message] of bad) expect(problems([ruleWith(path, value)])).toEqual([`[0].${path}: ${message}`]);
@@ -45,7 +90,9 @@ describe('each field against its schema', () => {
   });
 
   it('refuses unknown keys in a rule and in its error, and an error that is not an object', () => {
-    expect(problems([{ service: 'sqs', latency: 5 }])).toEqual(['[0]: unknown key(s) latency (allowed: region, service, operation, probability, description, error)']);
+    expect(problems([{ service: 'sqs', latency: 5 }])).toEqual([
+      '[0]: unknown key(s) latency (allowed: region, service, operation, probability, description, error)',
+    ]);
     expect(problems([{ error: { statusCode: 500, message: 'x' } }])).toEqual(['[0].error: unknown key(s) message (allowed: statusCode, code)']);
     expect(problems([{ toString: 'x' }])).toEqual(['[0]: unknown key(s) toString (allowed: region, service, operation, probability, description, error)']);
     expect(problems([{ error: null }])).toEqual(['[0].error: expected object, received null']);
@@ -76,11 +123,26 @@ describe('each field against its schema', () => {
 describe('uniqueItems: no two equal rules in one body', () => {
   it.each([
     ['two equal rules', [{ service: 'sqs' }, { service: 'sqs' }], ['[1]: duplicate of [0]: the list must have unique items (uniqueItems)']],
-    ['equal but for key order', [{ service: 's3', region: 'us-east-1' }, { region: 'us-east-1', service: 's3' }], ['[1]: duplicate of [0]: the list must have unique items (uniqueItems)']],
-    ['equal errors nested', [{ service: 'sqs', error: { code: 'A', statusCode: 500 } }, { service: 'sns' }, { service: 'sqs', error: { statusCode: 500, code: 'A' } }], ['[2]: duplicate of [0]: the list must have unique items (uniqueItems)']],
+    [
+      'equal but for key order',
+      [
+        { service: 's3', region: 'us-east-1' },
+        { region: 'us-east-1', service: 's3' },
+      ],
+      ['[1]: duplicate of [0]: the list must have unique items (uniqueItems)'],
+    ],
+    [
+      'equal errors nested',
+      [{ service: 'sqs', error: { code: 'A', statusCode: 500 } }, { service: 'sns' }, { service: 'sqs', error: { statusCode: 500, code: 'A' } }],
+      ['[2]: duplicate of [0]: the list must have unique items (uniqueItems)'],
+    ],
     ['0 and -0 (equal in JSON)', [{ probability: 0 }, { probability: -0 }], ['[1]: duplicate of [0]: the list must have unique items (uniqueItems)']],
     ['two empty rules', [{}, {}], ['[1]: duplicate of [0]: the list must have unique items (uniqueItems)']],
-    ['three copies', [{}, {}, {}], ['[1]: duplicate of [0]: the list must have unique items (uniqueItems)', '[2]: duplicate of [0]: the list must have unique items (uniqueItems)']],
+    [
+      'three copies',
+      [{}, {}, {}],
+      ['[1]: duplicate of [0]: the list must have unique items (uniqueItems)', '[2]: duplicate of [0]: the list must have unique items (uniqueItems)'],
+    ],
   ])('refuses %s', (_label, body, expected) => {
     expect(problems(body)).toEqual(expected);
   });
@@ -152,7 +214,11 @@ describe('what the edge cases do', () => {
   it('an empty rule {} fails every call of every service with 503 ServiceUnavailable', () => {
     const chaos = new Chaos(() => 0.999_999);
     chaos.setFaults([{}]);
-    for (const other of [call, { service: 'sqs', region: 'eu-west-1', operation: 'ReceiveMessage' }, { service: 'sts', region: 'us-east-1', operation: 'GetCallerIdentity' }]) {
+    for (const other of [
+      call,
+      { service: 'sqs', region: 'eu-west-1', operation: 'ReceiveMessage' },
+      { service: 'sts', region: 'us-east-1', operation: 'GetCallerIdentity' },
+    ]) {
       expect(chaos.faultFor(other)).toEqual({ statusCode: 503, code: 'ServiceUnavailable' });
     }
   });
@@ -195,7 +261,12 @@ describe('what the edge cases do', () => {
   it('DELETE removes only exactly equal rules (key order aside)', () => {
     const chaos = new Chaos();
     chaos.setFaults([{ service: 'sqs', region: 'us-east-1' }, { service: 'sqs' }]);
-    expect(chaos.removeFaults([{ region: 'us-east-1', service: 'sqs' }, { service: 'sqs', probability: 1 }])).toEqual([{ service: 'sqs' }]);
+    expect(
+      chaos.removeFaults([
+        { region: 'us-east-1', service: 'sqs' },
+        { service: 'sqs', probability: 1 },
+      ]),
+    ).toEqual([{ service: 'sqs' }]);
   });
 
   it('POST [] clears every rule', () => {

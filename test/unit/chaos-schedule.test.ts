@@ -12,7 +12,14 @@ describe('classifyAnswer tells accepted, refused and unknown apart', () => {
     [202, 'A DynamoDB error occurred. Message sent to queue.', 'accepted'],
     [503, JSON.stringify({ message: NOT_SAVED_MESSAGE }), 'refused'],
     [503, JSON.stringify({ message: OUTCOME_UNKNOWN_MESSAGE }), 'unknown'],
-    [500, JSON.stringify({ message: 'Internal server error', reason: `Lambda throttled ${names.productFunction} (429 TooManyRequestsException: Rate Exceeded.): ...` }), 'refused'],
+    [
+      500,
+      JSON.stringify({
+        message: 'Internal server error',
+        reason: `Lambda throttled ${names.productFunction} (429 TooManyRequestsException: Rate Exceeded.): ...`,
+      }),
+      'refused',
+    ],
     [429, JSON.stringify({ message: 'Too Many Requests' }), 'refused'],
     // Honest answers only: anything else breaks the invariants by itself.
     [503, JSON.stringify({ message: 'Service unavailable' }), 'wrong'],
@@ -29,7 +36,8 @@ describe('classifyAnswer tells accepted, refused and unknown apart', () => {
 it('draws from every fault code of issue 10, each rule one LocalStack accepts', () => {
   expect(checkRules(faultPool)).toEqual([]);
   for (const code of blamingCodes) {
-    for (const operation of ['PutItem', 'GetItem']) expect(faultPool).toContainEqual(expect.objectContaining({ service: 'dynamodb', operation, error: { statusCode: 400, code } }));
+    for (const operation of ['PutItem', 'GetItem'])
+      expect(faultPool).toContainEqual(expect.objectContaining({ service: 'dynamodb', operation, error: { statusCode: 400, code } }));
   }
   for (const operation of ['SendMessage', 'DeleteMessageBatch']) expect(faultPool).toContainEqual(expect.objectContaining({ service: 'sqs', operation }));
 });
@@ -37,16 +45,22 @@ it('draws from every fault code of issue 10, each rule one LocalStack accepts', 
 it('draws latency beyond the per-attempt timeout only when asked (the soak), and bursts in both', () => {
   expect(beyondTimeoutMs).toBeGreaterThan(timing.requestTimeoutMs);
   const latencies = (beyondTimeout: boolean) =>
-    new Set(fc.sample(scheduleArbitrary({ maxPhases: 5, maxWritesPerWriter: 3, beyondTimeout }), { seed: 1, numRuns: 400 }).flat().map((phase) => phase.latencyMs));
+    new Set(
+      fc
+        .sample(scheduleArbitrary({ maxPhases: 5, maxWritesPerWriter: 3, beyondTimeout }), { seed: 1, numRuns: 400 })
+        .flat()
+        .map((phase) => phase.latencyMs),
+    );
   expect(latencies(true)).toContain(beyondTimeoutMs);
   expect(latencies(false)).not.toContain(beyondTimeoutMs);
   const phases = fc.sample(scheduleArbitrary({ maxPhases: 5, maxWritesPerWriter: 3 }), { seed: 1, numRuns: 100 }).flat();
   expect(phases.some((phase) => phase.burst)).toBe(true);
 });
 
-describe('checkLoggedWrites reads the functions\' JSON log lines', () => {
+describe("checkLoggedWrites reads the functions' JSON log lines", () => {
   // As the runtime prints them: the function's name, then Powertools Logger's JSON line.
-  const line = (fn: string, message: string, keys: Record<string, unknown>) => `[${fn}] ${JSON.stringify({ level: 'INFO', message, timestamp: '2026-01-01T00:00:00.000Z', service: 'product', ...keys })}`;
+  const line = (fn: string, message: string, keys: Record<string, unknown>) =>
+    `[${fn}] ${JSON.stringify({ level: 'INFO', message, timestamp: '2026-01-01T00:00:00.000Z', service: 'product', ...keys })}`;
   const lines = [
     `[${names.productFunction}] START RequestId: 1`,
     line(names.productFunction, logMessages.stored, { productId: 'r1-a', updatedAt: 5 }),
@@ -60,9 +74,15 @@ describe('checkLoggedWrites reads the functions\' JSON log lines', () => {
     expect(logEntries(lines).map((entry) => entry.message)).toEqual([logMessages.stored, logMessages.queued, logMessages.stored, logMessages.stale]);
   });
 
-  it('finds this run\'s stored and queued writes and checks them against the table', () => {
-    const held = new Map([['r1-a', { name: 'a', updatedAt: 5 }], ['r1-b', { name: 'b', updatedAt: 6 }]]);
-    expect(checkLoggedWrites(lines, 'r1', held, 2)).toEqual({ violations: [`r1-b: the runtime logged "${logMessages.queued}" at 7, the table holds 6`], staleDropped: 1 });
+  it("finds this run's stored and queued writes and checks them against the table", () => {
+    const held = new Map([
+      ['r1-a', { name: 'a', updatedAt: 5 }],
+      ['r1-b', { name: 'b', updatedAt: 6 }],
+    ]);
+    expect(checkLoggedWrites(lines, 'r1', held, 2)).toEqual({
+      violations: [`r1-b: the runtime logged "${logMessages.queued}" at 7, the table holds 6`],
+      staleDropped: 1,
+    });
     held.set('r1-b', { name: 'b', updatedAt: 7 });
     expect(checkLoggedWrites(lines, 'r1', held, 2)).toEqual({ violations: [], staleDropped: 1 });
   });

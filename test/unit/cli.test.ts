@@ -44,7 +44,10 @@ describe('decimal', () => {
 });
 
 describe('npmHint', () => {
-  const withPort = () => command('npm start --', 'test', () => undefined).option('--port <n>', 'port', int(0, 65535)).option('--no-build', 'skip the build');
+  const withPort = () =>
+    command('npm start --', 'test', () => undefined)
+      .option('--port <n>', 'port', int(0, 65535))
+      .option('--no-build', 'skip the build');
 
   it('explains an option npm kept for itself, for npm start', () => {
     const hint = npmHint(withPort(), { npm_lifecycle_event: 'start', npm_config_port: 'true' });
@@ -74,7 +77,12 @@ describe('parse', () => {
 
   it('shows the help through print and returns undefined', async () => {
     const out: string[] = [];
-    expect(await parse(cmd((text) => out.push(text)), ['--help'])).toBeUndefined();
+    expect(
+      await parse(
+        cmd((text) => out.push(text)),
+        ['--help'],
+      ),
+    ).toBeUndefined();
     expect(out.join('\n')).toMatch(/^Usage: npm run soak -- \[options\]/);
     expect(out.join('\n')).toContain('--writes <n>');
   });

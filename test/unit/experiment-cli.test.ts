@@ -26,7 +26,8 @@ describe('npm run demo', () => {
     expect(text).toContain('Starts the offline runtime in this process');
     expect(text).not.toContain('--endpoint');
     expect(text).not.toContain('--breaker-cooldown-ms');
-    for (const option of ['--products <n>', '--versions <n>', '--latency-ms <ms>', '--recovery-timeout <s>', '--report-dir <dir>', 'Exit codes:']) expect(text).toContain(option);
+    for (const option of ['--products <n>', '--versions <n>', '--latency-ms <ms>', '--recovery-timeout <s>', '--report-dir <dir>', 'Exit codes:'])
+      expect(text).toContain(option);
   });
 
   it('refuses --endpoint, naming it', async () => {
@@ -53,7 +54,8 @@ describe('npm run experiment', () => {
   it('--help describes the experiment, its target, steps and exit codes', () => {
     const text = help(experimentCommand);
     expect(text).toMatch(/^Usage: npm run experiment -- \[options\]/);
-    for (const part of ['--endpoint <url>', '--breaker-cooldown-ms <ms>', 'preflight', 'outage', 'recovery', 'latency', '130 interrupted']) expect(text).toContain(part);
+    for (const part of ['--endpoint <url>', '--breaker-cooldown-ms <ms>', 'preflight', 'outage', 'recovery', 'latency', '130 interrupted'])
+      expect(text).toContain(part);
   });
 
   it.each([
@@ -61,7 +63,7 @@ describe('npm run experiment', () => {
     [['--versions', 'three'], "Option '--versions <n>' argument 'three' is invalid. Expected a whole number from 1 to 100. (see --help)"],
     [['--latency-ms', '-5'], "Option '--latency-ms <ms>' argument '-5' is invalid. Expected a whole number from 0 to 600000. (see --help)"],
     [['--recovery-timeout'], "Option '--recovery-timeout <s>' argument missing (see --help)"],
-    [['stray'], "Too many arguments. Expected 0 arguments but got 1. (see --help)"],
+    [['stray'], 'Too many arguments. Expected 0 arguments but got 1. (see --help)'],
   ])('%j is a usage error that says what was wrong', async (argv, message) => {
     expect(await usageError(() => experimentCommand(() => undefined), argv)).toBe(message);
   });

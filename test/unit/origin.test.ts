@@ -6,7 +6,11 @@ describe('origins as users write them', () => {
   it('normalizes to scheme, host and port', () => {
     expect(normalizeOrigin(' http://Dashboard.Example:8080/ ')).toBe('http://dashboard.example:8080');
     expect(normalizeOrigin('https://app.example:443')).toBe('https://app.example');
-    expect(parseOrigins('http://a.example, http://b.example:3000  http://c.example')).toEqual(['http://a.example', 'http://b.example:3000', 'http://c.example']);
+    expect(parseOrigins('http://a.example, http://b.example:3000  http://c.example')).toEqual([
+      'http://a.example',
+      'http://b.example:3000',
+      'http://c.example',
+    ]);
     expect(parseOrigins(undefined)).toEqual([]);
   });
 
@@ -42,6 +46,8 @@ describe('the decision', () => {
   it('names the origin and how to allow it', () => {
     const decision = policy.decide('POST', { origin: 'http://attacker.example' });
     expect(decision).toMatchObject({ kind: 'refused', origin: 'http://attacker.example' });
-    expect(decision.kind === 'refused' && decision.message).toMatch(/EXTRA_CORS_ALLOWED_ORIGINS=http:\/\/attacker\.example .*--allow-origin http:\/\/attacker\.example/);
+    expect(decision.kind === 'refused' && decision.message).toMatch(
+      /EXTRA_CORS_ALLOWED_ORIGINS=http:\/\/attacker\.example .*--allow-origin http:\/\/attacker\.example/,
+    );
   });
 });

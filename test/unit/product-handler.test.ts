@@ -27,15 +27,15 @@ const transientErrors: Array<[string, () => Error]> = [
     'the Chaos API fault 500 SomethingWentWrong',
     () => new DynamoDBServiceException({ name: 'SomethingWentWrong', $fault: 'server', message: 'Operation failed due to a simulated fault', ...meta(500) }),
   ],
-  [
-    'a 503 ServiceUnavailable',
-    () => new DynamoDBServiceException({ name: 'ServiceUnavailable', $fault: 'server', message: 'unavailable', ...meta(503) }),
-  ],
+  ['a 503 ServiceUnavailable', () => new DynamoDBServiceException({ name: 'ServiceUnavailable', $fault: 'server', message: 'unavailable', ...meta(503) })],
   ['throttling', () => new ProvisionedThroughputExceededException({ message: 'slow down', ...meta(400) })],
   ['a request timeout', () => Object.assign(new Error('Request timed out'), { name: 'TimeoutError' })],
   ['an aborted call at the deadline', () => Object.assign(new Error('This operation was aborted'), { name: 'AbortError' })],
   ['a refused connection', () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), { code: 'ECONNREFUSED' })],
-  ['a missing table (misconfiguration, not the client)', () => new DynamoDBServiceException({ name: 'ResourceNotFoundException', $fault: 'client', message: 'no table', ...meta(400) })],
+  [
+    'a missing table (misconfiguration, not the client)',
+    () => new DynamoDBServiceException({ name: 'ResourceNotFoundException', $fault: 'client', message: 'no table', ...meta(400) }),
+  ],
 ];
 
 const newHandler = (overrides: Record<string, string> = {}) => createHandler(loadConfig({ ...process.env, ...overrides }, ['tableName', 'topicArn']));
@@ -210,7 +210,9 @@ describe('POST /productApi', () => {
   it.each(['ValidationException', 'SerializationException', 'ItemCollectionSizeLimitExceededException'])(
     'queues (202) a valid product DynamoDB refuses with %s, never a 400 blaming the client, and does not open the breaker',
     async (name) => {
-      dynamo.on(PutItemCommand).rejects(new DynamoDBServiceException({ name, $fault: 'client', message: 'Operation failed due to a simulated fault', ...meta(400) }));
+      dynamo
+        .on(PutItemCommand)
+        .rejects(new DynamoDBServiceException({ name, $fault: 'client', message: 'Operation failed due to a simulated fault', ...meta(400) }));
       const handler = newHandler({ BREAKER_FAILURE_THRESHOLD: '1', BREAKER_COOLDOWN_MS: '60000' });
       for (let i = 0; i < 2; i += 1) {
         expect(await handler(postProduct(sampleProduct()), lambdaContext())).toMatchObject({ statusCode: 202, body: QUEUED_MESSAGE });
@@ -232,7 +234,10 @@ describe('POST /productApi', () => {
   });
 
   it('probes DynamoDB again once the breaker cooldown has passed', async () => {
-    dynamo.on(PutItemCommand).rejectsOnce(new InternalServerError({ message: 'down', ...meta(500) })).resolves({});
+    dynamo
+      .on(PutItemCommand)
+      .rejectsOnce(new InternalServerError({ message: 'down', ...meta(500) }))
+      .resolves({});
     const handler = newHandler({ BREAKER_FAILURE_THRESHOLD: '1', BREAKER_COOLDOWN_MS: '50' });
     expect((await handler(postProduct(sampleProduct()), lambdaContext())).statusCode).toBe(202);
     expect((await handler(postProduct(sampleProduct()), lambdaContext())).statusCode).toBe(202);
@@ -284,7 +289,14 @@ describe('bad input gets a 4xx that names the problem and never reaches AWS', ()
 describe('GET /productApi', () => {
   it('returns the product with price as a number', async () => {
     dynamo.on(GetItemCommand).resolves({
-      Item: { id: { S: 'prod-2004' }, name: { S: 'Ultimate Gadget' }, price: { N: '49.99' }, description: { S: 'd' }, updatedAt: { N: '5' }, requestId: { S: 'r' } },
+      Item: {
+        id: { S: 'prod-2004' },
+        name: { S: 'Ultimate Gadget' },
+        price: { N: '49.99' },
+        description: { S: 'd' },
+        updatedAt: { N: '5' },
+        requestId: { S: 'r' },
+      },
     });
     const result = await newHandler()(apiEvent({ method: 'GET', query: { id: 'prod-2004' } }), lambdaContext());
     expect(result.statusCode).toBe(200);
@@ -309,7 +321,10 @@ describe('GET /productApi', () => {
   it('lists products a page at a time with a nextToken', async () => {
     dynamo
       .on(ScanCommand)
-      .resolvesOnce({ Items: [{ id: { S: 'a' }, name: { S: 'A' }, price: { N: '1' }, description: { S: '' }, updatedAt: { N: '1' } }], LastEvaluatedKey: { id: { S: 'a' } } })
+      .resolvesOnce({
+        Items: [{ id: { S: 'a' }, name: { S: 'A' }, price: { N: '1' }, description: { S: '' }, updatedAt: { N: '1' } }],
+        LastEvaluatedKey: { id: { S: 'a' } },
+      })
       .resolvesOnce({ Items: [{ id: { S: 'b' }, name: { S: 'B' }, price: { N: '2' }, description: { S: '' }, updatedAt: { N: '2' } }] });
     const handler = newHandler();
     const first = JSON.parse((await handler(apiEvent({ method: 'GET', query: { limit: '1' } }), lambdaContext())).body);

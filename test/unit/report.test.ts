@@ -4,11 +4,35 @@ import os from 'node:os';
 import path from 'node:path';
 import { localstack } from '#spec';
 import type { Journal, RequestRecord, Sample, Step } from '../../scripts/lib/experiment';
-import { acceptedRows, answerBars, chartSpec, linkLatest, SERIES, seriesRows, spanRows, summaryRows, summaryText, verdictSentence, writeTable } from '../../scripts/lib/report';
+import {
+  acceptedRows,
+  answerBars,
+  chartSpec,
+  linkLatest,
+  SERIES,
+  seriesRows,
+  spanRows,
+  summaryRows,
+  summaryText,
+  verdictSentence,
+  writeTable,
+} from '../../scripts/lib/report';
 
-const request = (r: Partial<RequestRecord> & Pick<RequestRecord, 't' | 'answeredAt' | 'status' | 'id'>): RequestRecord => ({ step: 'outage', name: 'v1', ms: r.answeredAt - r.t, ...r });
+const request = (r: Partial<RequestRecord> & Pick<RequestRecord, 't' | 'answeredAt' | 'status' | 'id'>): RequestRecord => ({
+  step: 'outage',
+  name: 'v1',
+  ms: r.answeredAt - r.t,
+  ...r,
+});
 const sample = (t: number, upToDate: number | null, queue: number | null = 0, dlq: number | null = 0): Sample => ({ t, queue, dlq, accepted: 2, upToDate });
-const step = (name: Step['name'], verdict: Step['verdict'], startedAt: number, endedAt: number): Step => ({ name, hypothesis: `${name} hypothesis`, verdict, details: `${name} details`, startedAt, endedAt });
+const step = (name: Step['name'], verdict: Step['verdict'], startedAt: number, endedAt: number): Step => ({
+  name,
+  hypothesis: `${name} hypothesis`,
+  verdict,
+  details: `${name} details`,
+  startedAt,
+  endedAt,
+});
 
 function journal(overrides: Partial<Journal> = {}): Journal {
   return {
@@ -18,7 +42,12 @@ function journal(overrides: Partial<Journal> = {}): Journal {
     duration: 12_000,
     status: 'completed',
     deviated: true,
-    steps: [step('preflight', 'held', 0, 500), step('outage', 'held', 500, 4000), step('recovery', 'failed', 4000, 9000), step('latency', 'held', 9000, 12_000)],
+    steps: [
+      step('preflight', 'held', 0, 500),
+      step('outage', 'held', 500, 4000),
+      step('recovery', 'failed', 4000, 9000),
+      step('latency', 'held', 9000, 12_000),
+    ],
     requests: [
       request({ t: 100, answeredAt: 400, status: 200, id: 'p', step: 'preflight' }),
       request({ t: 900, answeredAt: 5900, status: 202, id: 'a' }),
@@ -37,8 +66,32 @@ function journal(overrides: Partial<Journal> = {}): Journal {
       failedHypotheses: ['recovery'],
       notRun: [],
       writes: [
-        { group: 'preflight', step: 'preflight', writes: 1, stored: 1, queued: 0, failed: 0, interrupted: 0, byStatus: { '200': 1 }, latencyMs: { p50: 300, p95: 300, p99: 300, max: 300 }, products: 1, upToDateAtEnd: 1 },
-        { group: 'outage', step: 'outage', writes: 3, stored: 1, queued: 2, failed: 0, interrupted: 0, byStatus: { '200': 1, '202': 2 }, latencyMs: { p50: 200, p95: 5000, p99: 5000, max: 5000 }, products: 2, upToDateAtEnd: 0 },
+        {
+          group: 'preflight',
+          step: 'preflight',
+          writes: 1,
+          stored: 1,
+          queued: 0,
+          failed: 0,
+          interrupted: 0,
+          byStatus: { '200': 1 },
+          latencyMs: { p50: 300, p95: 300, p99: 300, max: 300 },
+          products: 1,
+          upToDateAtEnd: 1,
+        },
+        {
+          group: 'outage',
+          step: 'outage',
+          writes: 3,
+          stored: 1,
+          queued: 2,
+          failed: 0,
+          interrupted: 0,
+          byStatus: { '200': 1, '202': 2 },
+          latencyMs: { p50: 200, p95: 5000, p99: 5000, max: 5000 },
+          products: 2,
+          upToDateAtEnd: 0,
+        },
       ],
       products: { at: 12_000, accepted: 3, upToDate: 1, pending: 2, deadLettered: 0, lost: 0, queue: 3, dlq: 0 },
       recoveryMs: null,
@@ -108,19 +161,28 @@ describe('the API panel', () => {
   });
 
   it('labels an interrupted write as interrupted, not as an answer', () => {
-    const rows = spanRows(journal({ requests: [request({ t: 0, answeredAt: 900, status: 0, id: 'x', interrupted: true }), request({ t: 0, answeredAt: 900, status: 0, id: 'y' })] }));
+    const rows = spanRows(
+      journal({
+        requests: [request({ t: 0, answeredAt: 900, status: 0, id: 'x', interrupted: true }), request({ t: 0, answeredAt: 900, status: 0, id: 'y' })],
+      }),
+    );
     expect(rows.map((r) => r.status)).toEqual(['interrupted', 'no answer']);
   });
 });
 
 describe('the chart', () => {
-  const spec = chartSpec(journal()) as { vconcat: Array<{ layer: Array<{ data: { values: Array<Record<string, unknown>> }; mark: Record<string, unknown>; encoding?: Record<string, unknown> }> }> };
+  const spec = chartSpec(journal()) as {
+    vconcat: Array<{ layer: Array<{ data: { values: Array<Record<string, unknown>> }; mark: Record<string, unknown>; encoding?: Record<string, unknown> }> }>;
+  };
   const [timeline, writes, state] = spec.vconcat;
 
   it('labels each step with its verdict, and marks recovery', () => {
     const labels = timeline!.layer.flatMap((l) => l.data.values.map((v) => v.label)).filter(Boolean);
-    expect(labels).toEqual(expect.arrayContaining(['preflight: held', 'outage: held', 'recovery: FAILED', 'latency: held', 'DynamoDB outage', 'recovered 2.5 s after the outage']));
-    for (const panel of [timeline, writes, state]) expect(panel!.layer.some((l) => l.mark.type === 'rule' && l.data.values.some((v) => v.t === 6.5))).toBe(true);
+    expect(labels).toEqual(
+      expect.arrayContaining(['preflight: held', 'outage: held', 'recovery: FAILED', 'latency: held', 'DynamoDB outage', 'recovered 2.5 s after the outage']),
+    );
+    for (const panel of [timeline, writes, state])
+      expect(panel!.layer.some((l) => l.mark.type === 'rule' && l.data.values.some((v) => v.t === 6.5))).toBe(true);
   });
 
   it('puts labels only in the timeline, where each rule is a tick beside its own label only', () => {
@@ -133,7 +195,10 @@ describe('the chart', () => {
   it('draws the DLQ last, dashed and in its own colour, and breaks the table line at null readings', () => {
     const lines = state!.layer.filter((l) => l.mark.type === 'line');
     expect(lines.map((l) => l.data.values[0]?.series)).toEqual([SERIES.accepted, SERIES.upToDate, SERIES.queue, SERIES.dlq]);
-    const encoding = lines[3]!.encoding as { color: { scale: { domain: string[]; range: string[] } }; strokeDash: { scale: { domain: string[]; range: number[][] } } };
+    const encoding = lines[3]!.encoding as {
+      color: { scale: { domain: string[]; range: string[] } };
+      strokeDash: { scale: { domain: string[]; range: number[][] } };
+    };
     const at = encoding.color.scale.domain.indexOf(SERIES.dlq);
     expect(encoding.strokeDash.scale.range[at]).toEqual([7, 3]);
     expect(new Set(encoding.color.scale.range).size).toBe(4);

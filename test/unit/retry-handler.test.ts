@@ -1,4 +1,11 @@
-import { ConditionalCheckFailedException, DynamoDBClient, DynamoDBServiceException, GetItemCommand, InternalServerError, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  DynamoDBServiceException,
+  GetItemCommand,
+  InternalServerError,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -38,7 +45,10 @@ function captureLogs() {
   };
   return {
     lines: (): Array<Record<string, unknown>> =>
-      written.flatMap((chunk) => chunk.split('\n')).filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>),
+      written
+        .flatMap((chunk) => chunk.split('\n'))
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
   };
 }
 let restoreLogs: () => void = () => undefined;
@@ -61,7 +71,12 @@ it('applies a queued write with the same conditional ordering rule and reports n
 
   expect(result).toEqual({ batchItemFailures: [] });
   const input = dynamo.commandCalls(PutItemCommand)[0]!.args[0].input;
-  expect(input.Item).toMatchObject({ id: { S: 'prod-1003' }, price: { N: '29.99' }, updatedAt: { N: String(write.updatedAt) }, requestId: { S: write.requestId } });
+  expect(input.Item).toMatchObject({
+    id: { S: 'prod-1003' },
+    price: { N: '29.99' },
+    updatedAt: { N: String(write.updatedAt) },
+    requestId: { S: write.requestId },
+  });
   expect(input.ConditionExpression).toContain('updatedAt < :t');
   expect(input.ExpressionAttributeValues).toMatchObject({ ':t': { N: String(write.updatedAt) }, ':r': { S: write.requestId } });
 });
@@ -147,7 +162,10 @@ describe('finding 6: the re-queue window before the redrive threshold', () => {
     sqs.on(SendMessageCommand, { QueueUrl: process.env.QUEUE_URL }).rejects(new Error('queue refuses'));
     const record = sqsRecord(JSON.stringify(sampleWrite()), 40);
     expect(await newHandler(settings)(sqsEvent(record), lambdaContext())).toEqual({ batchItemFailures: [] });
-    const parked = sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input).find((input) => input.QueueUrl === process.env.DLQ_URL);
+    const parked = sqs
+      .commandCalls(SendMessageCommand)
+      .map((call) => call.args[0].input)
+      .find((input) => input.QueueUrl === process.env.DLQ_URL);
     expect(parked?.MessageBody).toBe(record.body);
     expect(parked?.MessageAttributes?.reasonCode?.StringValue).toBe('requeue-failed');
     expect(parked?.MessageAttributes?.reason?.StringValue).toMatch(/Re-queue failed/);
@@ -287,7 +305,10 @@ describe('finding 2: a write DynamoDB refuses is retried before it is parked', (
     sqs.on(SendMessageCommand, { QueueUrl: process.env.QUEUE_URL }).rejects(new Error('queue refuses'));
     const record = sqsRecord(JSON.stringify(sampleWrite()), 5);
     expect(await newHandler({ ...settings, MAX_RECEIVE_COUNT: '5' })(sqsEvent(record), lambdaContext())).toEqual({ batchItemFailures: [] });
-    const parked = sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input).find((input) => input.QueueUrl === process.env.DLQ_URL);
+    const parked = sqs
+      .commandCalls(SendMessageCommand)
+      .map((call) => call.args[0].input)
+      .find((input) => input.QueueUrl === process.env.DLQ_URL);
     expect(parked?.MessageAttributes).toMatchObject({ reasonCode: { StringValue: 'requeue-failed' }, refusals: { StringValue: '1' } });
   });
 });
@@ -350,13 +371,20 @@ describe('finding 8: each record logs with its own requestId', () => {
 
     const expected = new Map(writes.map((write) => [write.id, write.requestId]));
     const lines = logs.lines().filter((line) => typeof line.productId === 'string');
-    expect(lines.filter((line) => line.requestId !== expected.get(String(line.productId))).map((line) => `${String(line.productId)}: ${String(line.requestId)}`)).toEqual([]);
+    expect(
+      lines.filter((line) => line.requestId !== expected.get(String(line.productId))).map((line) => `${String(line.productId)}: ${String(line.requestId)}`),
+    ).toEqual([]);
     expect(lines.length).toBeGreaterThanOrEqual(writes.length);
     expect(new Set(lines.map((line) => line.productId))).toEqual(new Set(expected.keys()));
     // Nothing leaks onto the shared logger for the next invocation.
     const before = logs.lines().length;
     await handler(sqsEvent(sqsRecord('not json')), lambdaContext());
-    expect(logs.lines().slice(before).every((line) => line.requestId === undefined)).toBe(true);
+    expect(
+      logs
+        .lines()
+        .slice(before)
+        .every((line) => line.requestId === undefined),
+    ).toBe(true);
   });
 });
 
@@ -373,7 +401,10 @@ describe('finding 9: a poison message near the 1 MiB limit', () => {
     const copy = deadLetterCopy(huge, reason);
     const size =
       Buffer.byteLength(copy.body) +
-      Object.entries(copy.attributes).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value.DataType!) + Buffer.byteLength(value.StringValue!), 0);
+      Object.entries(copy.attributes).reduce(
+        (sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value.DataType!) + Buffer.byteLength(value.StringValue!),
+        0,
+      );
     expect(size).toBeLessThanOrEqual(awsLimits.sqsMaxMessageBytes);
     expect(copy.body).toMatch(/…\[cut by the retry Lambda to fit the DLQ: \d+ bytes in all\]$/);
     expect(huge.startsWith(copy.body.slice(0, copy.body.indexOf('…')))).toBe(true);
@@ -395,7 +426,10 @@ describe('finding 9: a poison message near the 1 MiB limit', () => {
     expect(await newHandler()(sqsEvent(record), lambdaContext())).toEqual({ batchItemFailures: [] });
     const sent = sqs.commandCalls(SendMessageCommand)[0]!.args[0].input;
     expect(sent.QueueUrl).toBe(process.env.DLQ_URL);
-    const attributes = Object.entries(sent.MessageAttributes!).reduce((sum, [name, value]) => sum + name.length + value.DataType!.length + Buffer.byteLength(value.StringValue!), 0);
+    const attributes = Object.entries(sent.MessageAttributes!).reduce(
+      (sum, [name, value]) => sum + name.length + value.DataType!.length + Buffer.byteLength(value.StringValue!),
+      0,
+    );
     expect(Buffer.byteLength(sent.MessageBody!) + attributes).toBeLessThanOrEqual(awsLimits.sqsMaxMessageBytes);
     expect(sent.MessageAttributes?.bodyTruncated?.StringValue).toBe('true');
     expect(sent.MessageAttributes?.reason?.StringValue).toMatch(/JSON/);
@@ -407,7 +441,12 @@ describe('finding 9: a poison message near the 1 MiB limit', () => {
     const record = sqsRecord(huge);
     expect(await newHandler()(sqsEvent(record), lambdaContext())).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
     expect(logs.lines().filter((line) => String(line.message).startsWith('Could not move the message to the DLQ'))).toEqual([
-      expect.objectContaining({ level: 'ERROR', messageId: record.messageId, reason: expect.stringMatching(/JSON/), error: expect.objectContaining({ message: 'dlq down' }) }),
+      expect.objectContaining({
+        level: 'ERROR',
+        messageId: record.messageId,
+        reason: expect.stringMatching(/JSON/),
+        error: expect.objectContaining({ message: 'dlq down' }),
+      }),
     ]);
   });
 });
