@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { names } from '#spec';
+import { names, tutorialFault } from '#spec';
 import { runChaosCli } from '../../scripts/chaos';
 import { type OfflineRuntime, runtimeForSuite } from '../support/offline';
 import { repoRoot } from '../support/processes';
@@ -140,7 +140,7 @@ describe('the chaos CLI against the runtime', () => {
     expect(failed).toMatchObject({
       code: 2,
       stdout: '',
-      stderr: 'Error: --code "Some.Error" is not valid: must match ^[a-zA-Z0-9]+$ (an error code, letters and digits only, e.g. SomethingWentWrong).\n',
+      stderr: `Error: --code "Some.Error" is not valid: must match ^[a-zA-Z0-9]+$ (an error code, letters and digits only, e.g. ${tutorialFault.error.code}).\n`,
     });
     const help = await chaos('help');
     expect(help.stdout).toMatch(/^Usage: npm run chaos -- <command> \[options\]/);

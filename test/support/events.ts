@@ -1,4 +1,5 @@
 /** Builders for the events and context the Lambda runtime hands a handler. */
+import { localstack, names, region } from '#spec';
 import type { APIGatewayProxyEvent, Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 
@@ -8,7 +9,7 @@ export function lambdaContext(timeoutMs = 20_000): Context {
     callbackWaitsForEmptyEventLoop: false,
     functionName: 'test-function',
     functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:test-function',
+    invokedFunctionArn: `arn:aws:lambda:${region}:${localstack.accountId}:function:test-function`,
     memoryLimitInMB: '256',
     awsRequestId: randomUUID(),
     logGroupName: '/aws/lambda/test-function',
@@ -72,8 +73,8 @@ export function sqsRecord(body: string, receiveCount = 1): SQSRecord {
     messageAttributes: {},
     md5OfBody: '',
     eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:ProductEventsQueue',
-    awsRegion: 'us-east-1',
+    eventSourceARN: `arn:aws:sqs:${region}:${localstack.accountId}:${names.queue}`,
+    awsRegion: region,
   };
 }
 

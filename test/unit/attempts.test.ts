@@ -2,6 +2,7 @@
  * Telling a refused AWS call from one whose outcome is unknown, with real SDK clients (and their
  * own retries) against a local HTTP server that times out or answers with an error per attempt.
  */
+import { localstack, names, region } from '#spec';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -11,6 +12,8 @@ import { AttemptLog, recordClientAttempts, wasAnswered, withAttemptLog } from '#
 import { CircuitBreaker } from '#resilience/breaker';
 import { guardedPut } from '#resilience/guarded-put';
 import { ProductStore } from '#adapters/dynamodb-store';
+
+const topicArn = `arn:aws:sns:${region}:${localstack.accountId}:${names.topic}`;
 
 type Reply = 'hang' | 500 | 'ok';
 let server: http.Server;
@@ -66,7 +69,7 @@ beforeEach(() => {
 });
 
 const clientConfig = () => ({
-  region: 'us-east-1',
+  region,
   endpoint,
   credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   maxAttempts: 2,
@@ -74,7 +77,7 @@ const clientConfig = () => ({
 });
 const write = { id: 'prod-1', name: 'n', price: 1, description: '', updatedAt: Date.now(), requestId: 'r-1' };
 const put = () =>
-  guardedPut(new ProductStore(new DynamoDBClient(clientConfig()), 'Products'), new CircuitBreaker({ threshold: 5, cooldownMs: 1_000 }), write, () =>
+  guardedPut(new ProductStore(new DynamoDBClient(clientConfig()), names.table), new CircuitBreaker({ threshold: 5, cooldownMs: 1_000 }), write, () =>
     AbortSignal.timeout(5_000),
   );
 
@@ -105,7 +108,7 @@ describe('SNS Publish through a client that records attempts', () => {
     const client = new SNSClient(clientConfig());
     recordClientAttempts(client);
     const log = new AttemptLog();
-    const error = await withAttemptLog(log, () => client.send(new PublishCommand({ TopicArn: 'arn:aws:sns:us-east-1:000000000000:t', Message: '{}' }))).then(
+    const error = await withAttemptLog(log, () => client.send(new PublishCommand({ TopicArn: topicArn, Message: '{}' }))).then(
       () => undefined,
       (failure: unknown) => failure,
     );
@@ -132,8 +135,7 @@ describe('SNS Publish through a client that records attempts', () => {
     recordClientAttempts(client);
     replies = [500, 500, 500, 500];
     const logs = [new AttemptLog(), new AttemptLog()];
-    const send = (log: AttemptLog) =>
-      withAttemptLog(log, () => client.send(new PublishCommand({ TopicArn: 'arn:aws:sns:us-east-1:000000000000:t', Message: '{}' }))).catch(() => undefined);
+    const send = (log: AttemptLog) => withAttemptLog(log, () => client.send(new PublishCommand({ TopicArn: topicArn, Message: '{}' }))).catch(() => undefined);
     await Promise.all(logs.map(send));
     expect(logs.map((log) => log.attempts)).toEqual([2, 2]);
   });

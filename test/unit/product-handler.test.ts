@@ -8,6 +8,7 @@ import {
   PutItemCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
+import { names } from '#spec';
 import { PublishCommand, SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -54,7 +55,7 @@ describe('POST /productApi', () => {
     expect(result).toMatchObject({ statusCode: 200, body: STORED_MESSAGE });
     expect(sns).not.toHaveReceivedCommand(PublishCommand);
     const input = dynamo.commandCalls(PutItemCommand)[0]!.args[0].input;
-    expect(input.TableName).toBe('Products');
+    expect(input.TableName).toBe(names.table);
     expect(input.Item).toMatchObject({ id: { S: 'prod-1003' }, price: { N: '49.99' }, name: { S: 'Super Widget' } });
     expect(Number(input.Item!.updatedAt!.N)).toBeGreaterThan(Date.now() - 5_000);
     expect(input.ConditionExpression).toContain('updatedAt < :t');
