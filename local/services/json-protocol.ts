@@ -45,7 +45,7 @@ export function jsonHandler(protocol: JsonProtocol): (request: AwsRequest) => Pr
       const operation = targetOperation(request.headers['x-amz-target'], protocol.targetPrefix) ?? request.operation;
       const run = Object.hasOwn(protocol.operations, operation) ? protocol.operations[operation] : undefined;
       if (!run) throw new AwsError('UnknownOperationException', `The operation ${operation} is not supported.`);
-      const output = await run(new JsonInput(parseBody(request.body), protocol.validationError), request);
+      const output = await run(new JsonInput(parseJsonBody(request.body), protocol.validationError), request);
       return {
         status: 200,
         headers: { 'Content-Type': contentType(protocol.version), 'x-amzn-RequestId': request.requestId },
@@ -58,7 +58,8 @@ export function jsonHandler(protocol: JsonProtocol): (request: AwsRequest) => Pr
   };
 }
 
-function parseBody(body: string): Record<string, unknown> {
+/** A JSON request body's members; the REST-JSON services read theirs with it too. */
+export function parseJsonBody(body: string): Record<string, unknown> {
   // SDKs send `{}` for an input without members; some clients send nothing at all.
   if (body.trim() === '') return {};
   let parsed: unknown;
@@ -122,6 +123,12 @@ export class JsonInput {
       'map of strings',
       (value): value is Record<string, string> => isObject(value) && Object.values(value).every((item) => typeof item === 'string'),
     );
+  }
+
+  /** A structure, read as an input of its own. */
+  optionalStructure(name: string): JsonInput | undefined {
+    const members = this.typed(name, 'structure', isObject);
+    return members && new JsonInput(members, this.validationError);
   }
 
   /** A list of structures, each read as an input of its own. */
