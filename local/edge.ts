@@ -13,9 +13,10 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { awsLimits } from '#spec';
 import { type ApiRequest, type HttpAnswer, matchApiRequest, newRequestId, stoppingAnswer } from './apigateway';
-import { type AwsCall, canonicalQueueUrl, EVENT_SOURCE_HEADER, faultResponse, identify } from './aws-protocol';
+import { type AwsCall, canonicalQueueUrl, EVENT_SOURCE_HEADER, FAULT_MESSAGE, faultResponse, identify } from './aws-protocol';
 import { Chaos, ChaosValidationError } from './chaos';
 import { OriginPolicy } from './origin';
+import { AwsError, type AwsResponse, type AwsService, signingScope, toAwsRequest } from './services/service';
 
 /** `info` lines are the default view; `debug` lines (the event source's empty polls) only with --verbose. */
 export type LogLevel = 'info' | 'debug';
@@ -26,6 +27,10 @@ export interface EdgeOptions {
   chaos: Chaos;
   /** Where each service's calls go: a loopback port of its emulator. */
   backends: Record<string, number>;
+  /** The services the runtime answers itself (the control plane), by signing name. */
+  services?: readonly AwsService[];
+  /** The account the runtime's resources live in. */
+  accountId: string;
   /** Answers a product API request; `requestId` is API Gateway's id for it. */
   api: (request: ApiRequest, req: IncomingMessage, body: string, requestId: string) => Promise<HttpAnswer>;
   health: () => Record<string, unknown>;
@@ -219,7 +224,10 @@ export class Edge {
       this.markStarted(res);
       return send(res, await this.options.api(api, req, body, requestId));
     }
-    if (!control) {
+    const service = control ? undefined : this.serviceFor(req.headers.authorization);
+    if (service) {
+      this.setFallback(res, (started) => fromAws(service.errorResponse(stoppingError(started), randomUUID())));
+    } else if (!control) {
       const call = identify(req.headers, body);
       if (call)
         this.setFallback(res, (started) =>
@@ -240,14 +248,61 @@ export class Edge {
     const cors = decision.kind === 'allowed' ? decision.headers : {};
 
     if (!control) this.markStarted(res);
-    const answer = control ? this.localstackApi(method, url.pathname, body) : await this.awsCall(req, url, body);
+    const answer = control
+      ? this.localstackApi(method, url.pathname, body)
+      : service
+        ? await this.serviceCall(service, req, body)
+        : await this.awsCall(req, url, body);
     send(res, withCors(answer, cors));
+  }
+
+  private serviceFor(authorization: string | string[] | undefined): AwsService | undefined {
+    const scope = signingScope(authorization);
+    return scope && this.options.services?.find((service) => service.names.includes(scope.service));
+  }
+
+  /** A call to one of the runtime's own services: latency and faults first, as for every AWS call. */
+  private async serviceCall(service: AwsService, req: IncomingMessage, body: string): Promise<HttpAnswer> {
+    const { chaos, log, accountId } = this.options;
+    const scope = signingScope(req.headers.authorization);
+    if (!scope) throw new Error('serviceCall without a signing scope');
+    const call = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body };
+    const principal = { kind: 'user' as const, accessKeyId: scope.accessKeyId };
+    const request = toAwsRequest(service, call, { region: scope.region, service: scope.service, accountId, requestId: randomUUID(), principal });
+    const name = `${scope.service}.${request.operation || `${request.method} ${request.path}`}`;
+    if (await this.waitOutLatency()) {
+      log(`AWS ${name} => 503 (not run: the runtime is stopping)`);
+      return fromAws(service.errorResponse(stoppingError(false), request.requestId));
+    }
+    const fault = chaos.faultFor({ service: scope.service, region: scope.region, operation: request.operation });
+    if (fault) {
+      log(`AWS ${name} => ${fault.statusCode} (${fault.code})`);
+      return fromAws(service.errorResponse(new AwsError(fault.code, FAULT_MESSAGE, fault.statusCode), request.requestId));
+    }
+    let response: AwsResponse;
+    try {
+      response = await service.handle(request);
+    } catch (error) {
+      if (!(error instanceof AwsError)) throw error;
+      response = service.errorResponse(error, request.requestId);
+    }
+    log(`AWS ${name} => ${response.status}${response.status >= 400 ? ` (${response.headers['x-amzn-ErrorType'] ?? 'error'})` : ''}`);
+    return fromAws(response);
+  }
+
+  /** Waits out the latency effect; true when the runtime began to stop meanwhile (the call is then not run). */
+  private async waitOutLatency(): Promise<boolean> {
+    const { latency } = this.options.chaos;
+    if (latency > 0) await sleep(latency, undefined, { signal: this.stopSignal.signal }).catch(() => undefined);
+    if (this.stopping) this.stopCounts.refused += 1;
+    return this.stopping;
   }
 
   private async awsCall(req: IncomingMessage, url: URL, originalBody: string): Promise<HttpAnswer> {
     const call = identify(req.headers, originalBody);
     if (!call || this.options.backends[call.service] === undefined) {
-      return json(400, { message: `Not an AWS call this runtime serves (DynamoDB, SNS, SQS, STS): ${req.method} ${url.pathname}` });
+      const served = [...Object.keys(this.options.backends), ...(this.options.services ?? []).flatMap((service) => service.names)].sort();
+      return json(400, { message: `Not an AWS call this runtime serves (${served.join(', ')}): ${req.method} ${url.pathname}` });
     }
     const { chaos, log } = this.options;
     const poll = call.service === 'sqs' && call.operation === 'ReceiveMessage' && req.headers[EVENT_SOURCE_HEADER] !== undefined;
@@ -259,10 +314,8 @@ export class Edge {
       request = { ...request, url: '/' };
       body = this.canonicalQueueUrls(body, call.region);
     }
-    if (chaos.latency > 0) await sleep(chaos.latency, undefined, { signal: this.stopSignal.signal }).catch(() => undefined);
     // A call still waiting out the latency when the runtime began to stop is not run.
-    if (this.stopping) {
-      this.stopCounts.refused += 1;
+    if (await this.waitOutLatency()) {
       log(`AWS ${call.service}.${call.operation} => 503 (not run: the runtime is stopping)`);
       return faultResponse(call, { statusCode: 503, code: 'ServiceUnavailable' }, STOPPING_MESSAGE);
     }
@@ -388,6 +441,10 @@ export class Edge {
     }
   }
 }
+
+const fromAws = ({ status, headers, body }: AwsResponse): HttpAnswer => ({ statusCode: status, headers, body });
+
+const stoppingError = (started: boolean) => new AwsError('ServiceUnavailable', started ? CUT_SHORT_MESSAGE : STOPPING_MESSAGE, 503);
 
 function publishAccepted(): HttpAnswer {
   return {

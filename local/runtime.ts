@@ -18,6 +18,12 @@ import { awsLimits, env, functionEnvironment, functions, localstack, names, offl
 import { buildAll, distDir } from '../scripts/build';
 import { messagesIn } from '../scripts/lib/target';
 import { proxyAnswer, proxyEvent, routeError, stoppingAnswer, throttledAnswer } from './apigateway';
+import { ApiGatewayControlService } from './services/apigateway-control';
+import { IamService } from './services/iam';
+import { LambdaService } from './services/lambda';
+import { LogsService } from './services/logs';
+import type { AwsService } from './services/service';
+import { StsService } from './services/sts';
 import { Chaos } from './chaos';
 import { Edge, type LogLevel } from './edge';
 import { markAsEventSource, pollOnce } from './event-source';
@@ -187,6 +193,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       direct.destroy();
     });
 
+    // The services the runtime answers itself: what the Terraform AWS provider drives besides the data stores.
+    const iam = new IamService();
+    const controlPlane: AwsService[] = [iam, new StsService(iam), new LogsService(), new LambdaService(), new ApiGatewayControlService()];
+
     // The product function exists once the resources it names do; the API answers 502 until then.
     const functionsUp: { product?: LocalFunction; retry?: LocalFunction } = {};
     const edge: Edge = new Edge({
@@ -194,10 +204,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       port: options.port,
       chaos,
       allowedOrigins: options.allowedOrigins ?? extraOriginsFromEnv(),
-      backends: { dynamodb: databasePort, sns: messagingPort, sqs: messagingPort, sts: messagingPort },
+      backends: { dynamodb: databasePort, sns: messagingPort, sqs: messagingPort },
+      services: controlPlane,
+      accountId: localstack.accountId,
       log,
       health: () => ({
-        services: Object.fromEntries(['apigateway', 'dynamodb', 'lambda', 'sns', 'sqs', 'sts'].map((s) => [s, 'running'])),
+        services: Object.fromEntries(['dynamodb', 'sns', 'sqs', ...controlPlane.flatMap((service) => service.names)].sort().map((s) => [s, 'running'])),
         edition: 'offline',
         pendingDeliveries: edge.pendingDeliveries,
         functions: Object.fromEntries(

@@ -12,7 +12,7 @@ import { randomInt } from 'node:crypto';
 import { localstack, region as defaultRegion } from '#spec';
 import { type JsonInput, parseJsonBody } from './json-protocol';
 import { type RestCall, type RestRoute, RestRouter } from './rest-json';
-import { AwsError, type AwsRequest, type AwsResponse, type AwsService } from './service';
+import { AwsError, type AwsRequest, type AwsResponse, type AwsService, type CallShape } from './service';
 
 const BAD_REQUEST = 'BadRequestException';
 const CUSTOM_ID_TAG = '_custom_id_';
@@ -182,8 +182,8 @@ export class ApiGatewayControlService implements AwsService {
   readonly handle = (request: AwsRequest): Promise<AwsResponse> => this.router.handle(request);
 
   /** The operation a call names, for the edge's chaos and IAM. */
-  operation(method: string, path: string): string | undefined {
-    return this.router.operation(method, path);
+  operationOf(call: CallShape): string | undefined {
+    return this.router.operation(call.method, call.path);
   }
 
   /** The edge renders faults and denials in API Gateway's format with this. */

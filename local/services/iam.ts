@@ -6,7 +6,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { policyProblem } from './iam-policy';
-import { list, optional, queryHandler, required, type QueryParams, type QueryValue, type XmlValue } from './query-protocol';
+import { list, optional, queryErrorResponse, queryHandler, queryOperation, required, type QueryParams, type QueryValue, type XmlValue } from './query-protocol';
 import { AwsError, type AwsRequest, type AwsResponse, type AwsService } from './service';
 
 const XMLNS = 'https://iam.amazonaws.com/doc/2010-05-08/';
@@ -43,6 +43,9 @@ export class IamService implements AwsService {
   // Keyed by lower-cased name: IAM names are unique regardless of case.
   private readonly roles = new Map<string, Role>();
   private readonly started = now();
+
+  readonly operationOf = queryOperation;
+  readonly errorResponse = (error: AwsError, requestId: string) => queryErrorResponse(XMLNS, error, requestId);
 
   readonly handle: (request: AwsRequest) => Promise<AwsResponse> = queryHandler(XMLNS, {
     // The provider's account id look-up: the caller, who is the account's root user (users are not emulated).

@@ -12,7 +12,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { localstack, region as defaultRegion } from '#spec';
 import type { JsonInput } from './json-protocol';
 import { RestRouter, type RestCall } from './rest-json';
-import { AwsError, type AwsRequest, type AwsService } from './service';
+import { AwsError, type AwsRequest, type AwsService, type CallShape } from './service';
 
 /** A function as deployed: what the runtime runs. Replaced, never changed, on each update. */
 export interface DeployedFunction {
@@ -412,6 +412,8 @@ export class LambdaService implements AwsService {
   });
 
   readonly handle = this.router.handle;
+  readonly operationOf = (call: CallShape) => this.router.operation(call.method, call.path);
+  readonly errorResponse = (error: AwsError, requestId: string) => this.router.errorResponse(error, requestId);
 
   /** Every deployed function, in name order. */
   functions(): DeployedFunction[] {

@@ -7,8 +7,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { localstack, region as defaultRegion } from '#spec';
-import { jsonHandler, type JsonInput } from './json-protocol';
-import { AwsError, type AwsRequest, type AwsService } from './service';
+import { jsonErrorResponse, jsonHandler, type JsonInput, targetOperation } from './json-protocol';
+import { AwsError, type AwsRequest, type AwsService, type CallShape } from './service';
 
 const INVALID = 'InvalidParameterException';
 
@@ -134,6 +134,8 @@ function limitOf(input: JsonInput, max: number): number {
 const bytes = (group: LogGroup) =>
   [...group.streams.values()].reduce((sum, stream) => sum + stream.events.reduce((n, event) => n + Buffer.byteLength(event.message), 0), 0);
 
+const TARGET_PREFIX = 'Logs_20140328';
+
 export class LogsService implements AwsService {
   readonly names = ['logs'] as const;
   private readonly scopes = new Map<string, Map<string, LogGroup>>();
@@ -142,8 +144,11 @@ export class LogsService implements AwsService {
   /** `home` is where `append` writes: the runtime's region and account. */
   constructor(private readonly home: Scope = { region: defaultRegion, accountId: localstack.accountId }) {}
 
+  readonly operationOf = (call: CallShape) => targetOperation(call.headers['x-amz-target'], TARGET_PREFIX);
+  readonly errorResponse = (error: AwsError, requestId: string) => jsonErrorResponse(error, '1.1', requestId);
+
   readonly handle = jsonHandler({
-    targetPrefix: 'Logs_20140328',
+    targetPrefix: TARGET_PREFIX,
     version: '1.1',
     validationError: INVALID,
     operations: {

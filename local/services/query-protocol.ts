@@ -4,7 +4,7 @@
  * with `<{Op}Response><{Op}Result>…</{Op}Result>` XML, or an `<ErrorResponse>` with the error's
  * status. The SDKs, botocore and the Terraform provider all parse exactly this shape.
  */
-import { AwsError, type AwsRequest, type AwsResponse } from './service';
+import { AwsError, type AwsRequest, type AwsResponse, type CallShape } from './service';
 
 export type QueryValue = string | QueryValue[] | QueryParams;
 export interface QueryParams {
@@ -107,9 +107,17 @@ export function queryHandler(xmlns: string, operations: Record<string, QueryOper
       return { status: 200, headers, body };
     } catch (error) {
       if (!(error instanceof AwsError)) throw error;
-      return { status: error.status, headers, body: queryError(xmlns, error, request.requestId) };
+      return queryErrorResponse(xmlns, error, request.requestId);
     }
   };
+}
+
+/** The Action a query-protocol call names. */
+export const queryOperation = (call: CallShape): string | undefined => new URLSearchParams(call.body).get('Action') ?? undefined;
+
+/** An AwsError as a query-protocol service answers it, in its XML namespace. */
+export function queryErrorResponse(xmlns: string, error: AwsError, requestId: string): AwsResponse {
+  return { status: error.status, headers: { 'Content-Type': 'text/xml', 'x-amzn-RequestId': requestId }, body: queryError(xmlns, error, requestId) };
 }
 
 /** An error as query-protocol services report it: Sender for the caller's mistakes, Receiver for the service's. */

@@ -45,8 +45,43 @@ export class AwsError extends Error {
   }
 }
 
+/** What names a call before it is parsed: enough for the edge to apply chaos and IAM to it. */
+export type CallShape = Pick<AwsRequest, 'method' | 'path' | 'headers' | 'body'>;
+
 export interface AwsService {
   /** The signing names this module answers. */
   readonly names: readonly string[];
+  /** The operation a call names (its X-Amz-Target, its Action, or its method and path), or undefined. */
+  operationOf(call: CallShape): string | undefined;
   handle(request: AwsRequest): Promise<AwsResponse>;
+  /** An AwsError in this service's wire format: how the edge answers a fault or a denial. */
+  errorResponse(error: AwsError, requestId: string): AwsResponse;
+}
+
+/** The SigV4 credential scope of a call: who signed it, for which region and service. */
+export function signingScope(authorization: string | string[] | undefined): { accessKeyId: string; region: string; service: string } | undefined {
+  // Credential=AKID/20240101/us-east-1/iam/aws4_request
+  const scope = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(String(authorization ?? ''));
+  return scope?.[1] && scope[2] && scope[3] ? { accessKeyId: scope[1], region: scope[2], service: scope[3] } : undefined;
+}
+
+/** An HTTP request as it arrived: what a module's call is read from. */
+export interface IncomingCall {
+  method: string;
+  /** The request target: path and query. */
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** The AwsRequest a module gets for a call signed for it (`scope` from signingScope). */
+export function toAwsRequest(
+  module: AwsService,
+  call: IncomingCall,
+  context: { region: string; service: string; accountId: string; requestId: string; principal: Principal },
+): AwsRequest {
+  const url = new URL(call.url, 'http://localhost');
+  const path = decodeURIComponent(url.pathname);
+  const shape = { method: call.method, path, headers: call.headers, body: call.body };
+  return { ...shape, ...context, operation: module.operationOf(shape) ?? '', query: url.searchParams };
 }

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IamService } from './iam';
-import { optional, queryHandler, required } from './query-protocol';
+import { optional, queryErrorResponse, queryHandler, queryOperation, required } from './query-protocol';
 import { AwsError, type AwsRequest, type AwsResponse, type AwsService, type Principal } from './service';
 
 const XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
@@ -36,6 +36,9 @@ export class StsService implements AwsService {
   private readonly sessions = new Map<string, Session>();
 
   constructor(private readonly iam: IamService) {}
+
+  readonly operationOf = queryOperation;
+  readonly errorResponse = (error: AwsError, requestId: string) => queryErrorResponse(XMLNS, error, requestId);
 
   readonly handle: (request: AwsRequest) => Promise<AwsResponse> = queryHandler(XMLNS, {
     GetCallerIdentity: (_params, request) => {

@@ -1,16 +1,14 @@
 /**
  * Serves the runtime's own service modules over HTTP on a free port, so a test drives one with the
  * real SDK clients and the AWS CLI without the rest of the runtime: the signing name, region and
- * access key come from the SigV4 Authorization header, the operation from X-Amz-Target (JSON
- * protocols) or the form body's Action (query protocol). An AwsError a module throws is answered
- * in its call's protocol, as the edge answers one.
+ * access key come from the SigV4 Authorization header, the operation from the module itself. An
+ * AwsError a module throws is answered in its own format, as the edge answers one.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { localstack, region as defaultRegion } from '#spec';
-import { faultResponse } from '../../local/aws-protocol';
-import { AwsError, type AwsRequest, type AwsService, type Principal } from '../../local/services/service';
+import { AwsError, type AwsService, type Principal, signingScope, toAwsRequest } from '../../local/services/service';
 
 export interface ServeOptions {
   accountId?: string;
@@ -37,35 +35,22 @@ export async function serveServices(services: AwsService[], options: ServeOption
   });
 
   async function answer(incoming: http.IncomingMessage, body: string) {
-    // SigV4: Credential=AKID/20240101/us-east-1/iam/aws4_request
-    const scope = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(String(incoming.headers.authorization ?? ''));
-    const [, accessKeyId = localstack.accessKey, region = defaultRegion, service = ''] = scope ?? [];
-    const owner = services.find((candidate) => candidate.names.includes(service));
-    if (!owner) return { status: 400, headers: { 'Content-Type': 'text/plain' }, body: `No service here answers ${service || 'unsigned calls'}` };
-    const target = incoming.headers['x-amz-target'];
-    const json = typeof target === 'string';
-    const url = new URL(incoming.url ?? '/', 'http://localhost');
-    const request: AwsRequest = {
-      service,
-      // REST protocols leave the operation to the module's router.
-      operation: json ? (target.split('.').pop() ?? '') : (new URLSearchParams(body).get('Action') ?? ''),
-      method: incoming.method ?? 'GET',
-      path: decodeURIComponent(url.pathname),
-      query: url.searchParams,
-      headers: incoming.headers,
-      body,
-      region,
+    const scope = signingScope(incoming.headers.authorization) ?? { accessKeyId: localstack.accessKey, region: defaultRegion, service: '' };
+    const owner = services.find((candidate) => candidate.names.includes(scope.service));
+    if (!owner) return { status: 400, headers: { 'Content-Type': 'text/plain' }, body: `No service here answers ${scope.service || 'unsigned calls'}` };
+    const call = { method: incoming.method ?? 'GET', url: incoming.url ?? '/', headers: incoming.headers, body };
+    const request = toAwsRequest(owner, call, {
+      region: scope.region,
+      service: scope.service,
       accountId,
       requestId: randomUUID(),
-      principal: principalOf(accessKeyId),
-    };
+      principal: principalOf(scope.accessKeyId),
+    });
     try {
       return await owner.handle(request);
     } catch (error) {
       if (!(error instanceof AwsError)) throw error;
-      const call = { service, region, operation: request.operation, protocol: json || request.operation === '' ? ('json' as const) : ('query' as const) };
-      const { statusCode, headers, body: text } = faultResponse(call, { statusCode: error.status, code: error.code }, error.message);
-      return { status: statusCode, headers, body: text };
+      return owner.errorResponse(error, request.requestId);
     }
   }
 

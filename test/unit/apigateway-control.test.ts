@@ -379,8 +379,8 @@ it('speaks REST-JSON on the wire: errors as {"message"} with x-amzn-ErrorType', 
   expect(response.status).toBe(404);
   expect(response.headers.get('x-amzn-errortype')).toBe('NotFoundException');
   expect(await response.json()).toEqual({ message: `Invalid API identifier specified ${localstack.accountId}:nope` });
-  expect(control.operation('PUT', '/restapis/1/resources/2/methods/GET/integration')).toBe('PutIntegration');
-  expect(control.operation('DELETE', `/tags/${apiArn}`)).toBe('UntagResource');
+  expect(control.operationOf({ method: 'PUT', path: '/restapis/1/resources/2/methods/GET/integration', headers: {}, body: '' })).toBe('PutIntegration');
+  expect(control.operationOf({ method: 'DELETE', path: `/tags/${apiArn}`, headers: {}, body: '' })).toBe('UntagResource');
 });
 
 it('reads the function ARN from a Lambda integration URI', () => {
