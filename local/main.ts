@@ -13,6 +13,7 @@ interface StartOptions {
   quiet?: boolean;
   verbose?: boolean;
   build: boolean;
+  empty?: boolean;
   allowOrigin?: string[];
 }
 
@@ -37,6 +38,7 @@ function startCommand() {
       }),
     )
     .option('--no-build', 'run the Lambda bundles already in dist/ instead of bundling them first')
+    .option('--empty', 'start with no resources, like a fresh LocalStack, for `npm run deploy` to deploy the stack into')
     .addHelpText(
       'after',
       `
@@ -105,7 +107,7 @@ async function run(argv: string[]): Promise<number> {
   };
   let runtime;
   try {
-    runtime = await startRuntime({ port: options.port, log, build: options.build, allowedOrigins: [...new Set(extraOrigins)] });
+    runtime = await startRuntime({ port: options.port, log, build: options.build, empty: options.empty, allowedOrigins: [...new Set(extraOrigins)] });
   } catch (error) {
     throw new Error(`Could not start the offline runtime: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -60,6 +60,8 @@ export interface RuntimeOptions {
   environmentOverrides?: { product?: Record<string, string>; retry?: Record<string, string> };
   /** Bundle the Lambdas (and the worker harness) first; true unless the caller has just done it. */
   build?: boolean;
+  /** Start with no resources, as a fresh LocalStack does: the stack is deployed into it (npm run deploy). */
+  empty?: boolean;
   /** Draws for fault probabilities; Math.random unless a test wants them reproducible. */
   random?: () => number;
   /**
@@ -250,6 +252,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       Object.assign(report, { refused, cutShort, heldDeliveries: edge.pendingDeliveries });
     });
     const url = `http://127.0.0.1:${port}`;
+    const runtime = { url, port, chaos, allowedOrigins: edge.allowedOrigins, stop, abandon: () => abandon() };
+    if (options.empty) return runtime;
 
     // Bundled after the port is ours, so a taken port fails fast and leaves dist/ alone.
     if (options.build !== false) await Promise.all([buildAll(), buildHarness()]);
@@ -350,7 +354,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await Promise.all(pollers);
     });
 
-    return { url, port, chaos, allowedOrigins: edge.allowedOrigins, stop, abandon: () => abandon() };
+    return runtime;
   } catch (error) {
     await stop();
     throw error;
