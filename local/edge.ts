@@ -4,7 +4,9 @@
  * from the Chaos API apply here, to every AWS call, whoever makes it. Web pages of other origins
  * may not change anything through the control endpoints or the AWS APIs (local/origin.ts); the
  * product API is left open, as API Gateway leaves it. SQS queue URLs in any form LocalStack
- * accepts are mapped to the one the emulator knows.
+ * accepts are mapped to the one the emulator knows. A call an emulator lacks, or answers in a
+ * shape the Terraform AWS provider cannot use, goes through that service's shim
+ * (local/services/dynamodb.ts, sns.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
@@ -16,6 +18,7 @@ import { type ApiRequest, type HttpAnswer, matchApiRequest, newRequestId, stoppi
 import { type AwsCall, canonicalQueueUrl, EVENT_SOURCE_HEADER, FAULT_MESSAGE, faultResponse, identify } from './aws-protocol';
 import { Chaos, ChaosValidationError } from './chaos';
 import { OriginPolicy } from './origin';
+import type { EmulatorShim } from './services/emulator-shim';
 import { AwsError, type AwsResponse, type AwsService, signingScope, toAwsRequest } from './services/service';
 
 /** `info` lines are the default view; `debug` lines (the event source's empty polls) only with --verbose. */
@@ -27,6 +30,8 @@ export interface EdgeOptions {
   chaos: Chaos;
   /** Where each service's calls go: a loopback port of its emulator. */
   backends: Record<string, number>;
+  /** Shims in front of the emulators, by service: what they lack or answer in a shape the Terraform provider cannot use. */
+  shims?: Record<string, EmulatorShim>;
   /** The services the runtime answers itself (the control plane), by signing name. */
   services?: readonly AwsService[];
   /** The account the runtime's resources live in. */
@@ -286,7 +291,8 @@ export class Edge {
       if (!(error instanceof AwsError)) throw error;
       response = service.errorResponse(error, request.requestId);
     }
-    log(`AWS ${name} => ${response.status}${response.status >= 400 ? ` (${response.headers['x-amzn-ErrorType'] ?? 'error'})` : ''}`);
+    // The error's code: REST and JSON protocols carry it in a header, the query protocol (IAM, STS) in its XML body.
+    log(`AWS ${name} => ${response.status}${response.status >= 400 ? ` (${response.headers['x-amzn-ErrorType'] ?? errorCode(fromAws(response))})` : ''}`);
     return fromAws(response);
   }
 
@@ -332,7 +338,10 @@ export class Edge {
       log(`AWS sns.Publish => 200 (delivery to SQS held back by a fault; ${this.held.length} pending)`);
       return publishAccepted();
     }
-    const answer = await this.forward(call.service, request, body);
+    const shim = this.options.shims?.[call.service];
+    const answer = shim
+      ? await shim(call, body, (shimBody, operation) => this.forward(call.service, withOperation(request, operation), shimBody))
+      : await this.forward(call.service, request, body);
     const outcome = `${answer.statusCode}${answer.statusCode >= 400 ? ` (${errorCode(answer)})` : ''}`;
     if (poll) this.logPoll(sentAt, answer.statusCode >= 400 ? outcome : undefined, answer.statusCode >= 400 ? 0 : receivedCount(answer));
     else log(`AWS ${call.service}.${call.operation} => ${outcome}${req.headers[EVENT_SOURCE_HEADER] === undefined ? '' : ' (event source)'}`);
@@ -440,6 +449,13 @@ export class Edge {
       throw error;
     }
   }
+}
+
+/** The request with another operation named in its X-Amz-Target (JSON protocol; a query call names it in its body). */
+function withOperation<T extends { headers: http.IncomingHttpHeaders }>(request: T, operation: string | undefined): T {
+  const target = request.headers['x-amz-target'];
+  if (operation === undefined || typeof target !== 'string') return request;
+  return { ...request, headers: { ...request.headers, 'x-amz-target': `${target.split('.')[0]}.${operation}` } };
 }
 
 const fromAws = ({ status, headers, body }: AwsResponse): HttpAnswer => ({ statusCode: status, headers, body });

@@ -66,10 +66,13 @@ function stopMessage(report: StopReport): string {
 
 const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
-function discardMessage({ queued, deadLettered, heldDeliveries }: StopReport): string {
+function discardMessage({ queued, noQueue, deadLettered, heldDeliveries }: StopReport): string {
   const gone = 'discarded with the runtime (nothing persists between runs)';
   let message: string;
-  if (queued === undefined) {
+  if (noQueue && heldDeliveries === 0) {
+    // An empty runtime nothing was deployed into (or whose stack was destroyed): there was nothing to count.
+    message = `Stopped. There was no ${names.queue}, so no accepted write was pending; nothing persists between runs.`;
+  } else if (queued === undefined) {
     message = `Stopped. ${names.queue} could not be counted; what it held is ${gone}.`;
   } else if (queued + heldDeliveries === 0) {
     message = `Stopped. No accepted write was pending (${names.queue} was empty, no SNS delivery was held back); nothing persists between runs.`;

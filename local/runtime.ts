@@ -6,7 +6,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, QueueDoesNotExist, SQSClient } from '@aws-sdk/client-sqs';
 import { build } from 'esbuild';
 import dynalite from 'dynalite';
 import { existsSync } from 'node:fs';
@@ -23,6 +23,8 @@ import { IamService } from './services/iam';
 import { LambdaService } from './services/lambda';
 import { LogsService } from './services/logs';
 import type { AwsService } from './services/service';
+import { dynamodbShim } from './services/dynamodb';
+import { snsShim } from './services/sns';
 import { StsService } from './services/sts';
 import { Chaos } from './chaos';
 import { Edge, type LogLevel } from './edge';
@@ -90,6 +92,8 @@ export interface StopReport {
   stoppedInvocations: number;
   /** Messages in ProductEventsQueue (visible, in flight and delayed); undefined if they could not be counted. */
   queued: number | undefined;
+  /** The runtime held no ProductEventsQueue: started empty and nothing deployed, or destroyed again. */
+  noQueue: boolean;
   /** Messages in ProductEventsDLQ; undefined if they could not be counted. */
   deadLettered: number | undefined;
   /** SNS deliveries to the queue that a fault was holding back. */
@@ -157,7 +161,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const host = options.host ?? '127.0.0.1';
   const chaos = new Chaos(options.random);
   const cleanup: Array<() => Promise<unknown>> = [];
-  const report: StopReport = { refused: 0, cutShort: 0, stoppedInvocations: 0, queued: undefined, deadLettered: undefined, heldDeliveries: 0 };
+  const report: StopReport = { refused: 0, cutShort: 0, stoppedInvocations: 0, queued: undefined, noQueue: false, deadLettered: undefined, heldDeliveries: 0 };
   // Stopping: refuse new work at once (beginStop), wait a bounded time for what is under way (drain), then clean up.
   const beginStop: Array<() => void> = [];
   const drain: Array<(timeoutMs: number) => Promise<unknown>> = [];
@@ -189,9 +193,18 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const queues: { queueUrl?: string; deadLetterQueueUrl?: string } = {};
     cleanup.push(async () => {
       const direct = new SQSClient({ region, endpoint: `http://127.0.0.1:${messagingPort}`, credentials, useQueueUrlAsEndpoint: false, maxAttempts: 1 });
-      const count = async (queueUrl: string | undefined) => (queueUrl ? messagesIn(direct, queueUrl) : undefined);
-      report.queued = await count(queues.queueUrl).catch(() => undefined);
-      report.deadLettered = await count(queues.deadLetterQueueUrl).catch(() => undefined);
+      // A deployed stack's queues (an empty runtime) are found by name; null when there is no such queue.
+      const urlOf = async (known: string | undefined, name: string) =>
+        known ??
+        (await direct.send(new GetQueueUrlCommand({ QueueName: name })).then(
+          ({ QueueUrl }) => QueueUrl,
+          (error: unknown) => (error instanceof QueueDoesNotExist ? null : undefined),
+        ));
+      const count = async (queueUrl: string | null | undefined) => (queueUrl ? messagesIn(direct, queueUrl) : undefined);
+      const queueUrl = await urlOf(queues.queueUrl, names.queue);
+      report.noQueue = queueUrl === null;
+      report.queued = await count(queueUrl).catch(() => undefined);
+      report.deadLettered = await count(await urlOf(queues.deadLetterQueueUrl, names.deadLetterQueue)).catch(() => undefined);
       direct.destroy();
     });
 
@@ -207,6 +220,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       chaos,
       allowedOrigins: options.allowedOrigins ?? extraOriginsFromEnv(),
       backends: { dynamodb: databasePort, sns: messagingPort, sqs: messagingPort },
+      shims: { dynamodb: dynamodbShim, sns: snsShim },
       services: controlPlane,
       accountId: localstack.accountId,
       log,

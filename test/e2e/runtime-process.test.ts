@@ -304,4 +304,15 @@ describe('a run', () => {
       );
     });
   }, 60_000);
+
+  it('stops an empty runtime nothing was deployed into without claiming a queue it never had', async () => {
+    await running(['--empty'], async (runtime) => {
+      // Answering first: under jest, a SIGTERM sent the instant the banner is read was seen to end the process unhandled.
+      expect((await fetch(`${runtime.url}/_localstack/health`)).status).toBe(200);
+      expect(await runtime.stop()).toBe(0);
+      expect(runtime.lines.find((line) => line.startsWith('Stopped.'))).toBe(
+        `Stopped. There was no ${names.queue}, so no accepted write was pending; nothing persists between runs.`,
+      );
+    });
+  }, 60_000);
 });

@@ -5,12 +5,13 @@
 import { startRuntime, type RuntimeOptions } from '../../local/runtime';
 
 async function main(): Promise<void> {
-  const options = JSON.parse(process.argv[2] ?? '{}') as Pick<RuntimeOptions, 'port' | 'timings' | 'environmentOverrides'>;
+  const options = JSON.parse(process.argv[2] ?? '{}') as Pick<RuntimeOptions, 'port' | 'timings' | 'environmentOverrides' | 'empty'>;
   // jest's global set-up has built the bundles; rebuilding them here would race the other suites.
   const runtime = await startRuntime({
     port: options.port ?? 0,
     timings: options.timings,
     environmentOverrides: options.environmentOverrides,
+    empty: options.empty,
     build: false,
     log: (line) => process.stdout.write(`${line}\n`),
   });

@@ -1,0 +1,122 @@
+/**
+ * The real deploy into the offline runtime started empty (`npm start -- --empty`): terraform
+ * apply of the synthesized stack through the Terraform AWS provider from the mirror, a plan that
+ * finds nothing to change, the resources as the AWS CLI lists them, a runtime restarted under the
+ * old state file redeployed by one apply, and a destroy that leaves nothing behind.
+ *
+ * The provider's own waits set the pace (each SQS queue and queue policy change waits 25 s, each
+ * function 5 s): an apply takes about 90 s whatever the server, a destroy about 45 s.
+ */
+import { functions, localstack, names, region, retryPath, timing } from '#spec';
+import { awsCli, hasAwsCli } from '../support/clients';
+import { OfflineRuntime } from '../support/offline';
+import { testStack } from '../support/stack';
+import { synthToDir, terraform, terraformSkipReason } from '../support/terraform';
+
+const skip = terraformSkipReason();
+if (skip) console.log(`Skipping the deploy into the offline runtime: ${skip}`);
+
+type Json = Record<string, unknown>;
+
+(skip ? describe.skip : describe)('deploy into the offline runtime started empty', () => {
+  let runtime: OfflineRuntime;
+  let dir: string;
+
+  const cli = async (...args: string[]) => JSON.parse((await awsCli(runtime.url, ...args, '--output', 'json')) || '{}') as Json;
+  const list = async (key: string, ...args: string[]) => ((await cli(...args))[key] as Json[] | string[] | undefined) ?? [];
+  const tf = (...args: string[]) => terraform(dir, [...args, '-input=false', '-var', `endpoint=${runtime.url}`], 400_000);
+  /** The runtime's log lines of AWS calls it answered with a 5xx: none is expected during a deploy. */
+  const serverErrors = () => runtime.logs.filter((line) => / => 5\d\d/.test(line));
+
+  beforeAll(async () => {
+    if (!(await hasAwsCli())) throw new Error('the AWS CLI (aws) is needed for this suite');
+    runtime = await OfflineRuntime.start({ empty: true });
+    dir = synthToDir(testStack(undefined, { statePath: 'terraform.tfstate' }));
+    await terraform(dir, ['init', '-input=false']);
+  }, 120_000);
+
+  afterAll(async () => {
+    await runtime?.stop();
+  });
+
+  /** Every resource of the stack, as the AWS CLI sees it in the runtime. */
+  async function expectDeployed(): Promise<void> {
+    expect(await list('TableNames', 'dynamodb', 'list-tables')).toEqual([names.table]);
+    const table = (await cli('dynamodb', 'describe-table', '--table-name', names.table)).Table as Json;
+    expect(table).toMatchObject({ TableStatus: 'ACTIVE', BillingModeSummary: { BillingMode: 'PAY_PER_REQUEST' } });
+
+    const queueUrls = (await list('QueueUrls', 'sqs', 'list-queues')) as string[];
+    expect(queueUrls.map((url) => url.split('/').pop()).sort()).toEqual([names.deadLetterQueue, names.queue].sort());
+    const queueUrl = queueUrls.find((url) => url.endsWith(`/${names.queue}`))!;
+    const queue = (await cli('sqs', 'get-queue-attributes', '--queue-url', queueUrl, '--attribute-names', 'All')).Attributes as Record<string, string>;
+    expect(queue.VisibilityTimeout).toBe(String(retryPath.visibilityTimeoutSeconds));
+    expect(JSON.parse(queue.RedrivePolicy!)).toEqual({
+      deadLetterTargetArn: `arn:aws:sqs:${region}:${localstack.accountId}:${names.deadLetterQueue}`,
+      maxReceiveCount: retryPath.maxReceiveCount,
+    });
+    expect(JSON.parse(queue.Policy!).Statement[0].Condition.ArnEquals['aws:SourceArn']).toContain(names.topic);
+
+    const topicArn = `arn:aws:sns:${region}:${localstack.accountId}:${names.topic}`;
+    expect(await list('Topics', 'sns', 'list-topics')).toEqual([{ TopicArn: topicArn }]);
+    const [subscription] = await list('Subscriptions', 'sns', 'list-subscriptions-by-topic', '--topic-arn', topicArn);
+    expect(subscription).toMatchObject({ Protocol: 'sqs', Endpoint: `arn:aws:sqs:${region}:${localstack.accountId}:${names.queue}` });
+    const subscriptionAttributes = (await cli('sns', 'get-subscription-attributes', '--subscription-arn', String((subscription as Json).SubscriptionArn)))
+      .Attributes as Record<string, string>;
+    expect(subscriptionAttributes).toMatchObject({ RawMessageDelivery: 'true', PendingConfirmation: 'false' });
+
+    const lambdas = (await list('Functions', 'lambda', 'list-functions')) as Json[];
+    expect(lambdas.map((fn) => fn.FunctionName).sort()).toEqual([names.productFunction, names.retryFunction].sort());
+    const product = await cli('lambda', 'get-function-configuration', '--function-name', names.productFunction);
+    expect(product).toMatchObject({ Runtime: functions.runtime, Handler: functions.handler, Timeout: timing.productTimeoutSeconds, State: 'Active' });
+    const [mapping] = (await list('EventSourceMappings', 'lambda', 'list-event-source-mappings')) as Json[];
+    expect(mapping).toMatchObject({ BatchSize: retryPath.batchSize, FunctionResponseTypes: ['ReportBatchItemFailures'], State: 'Enabled' });
+
+    const apis = (await list('items', 'apigateway', 'get-rest-apis')) as Json[];
+    expect(apis.map((api) => [api.id, api.name])).toEqual([[names.restApiId, names.restApi]]);
+    const stages = (await list('item', 'apigateway', 'get-stages', '--rest-api-id', names.restApiId)) as Json[];
+    expect(stages.map((stage) => stage.stageName)).toEqual([names.stage]);
+
+    const roles = (await list('Roles', 'iam', 'list-roles')) as Json[];
+    expect(roles).toHaveLength(2);
+    const groups = (await list('logGroups', 'logs', 'describe-log-groups')) as Json[];
+    expect(groups.map((group) => group.logGroupName).sort()).toEqual([`/aws/lambda/${names.productFunction}`, `/aws/lambda/${names.retryFunction}`]);
+  }
+
+  it('applies the stack into the empty runtime, and a second plan finds nothing to change', async () => {
+    await tf('apply', '-auto-approve');
+    const outputs = JSON.parse(await terraform(dir, ['output', '-json'])) as Record<string, { value: string }>;
+    expect(outputs.queue_url!.value).toMatch(new RegExp(`:${runtime.port}/${localstack.accountId}/${names.queue}$`));
+    expect(outputs.table_name!.value).toBe(names.table);
+    await expectDeployed();
+
+    // -detailed-exitcode: 2 (changes) would fail the run.
+    expect(await tf('plan', '-detailed-exitcode')).toContain('No changes.');
+    expect(serverErrors()).toEqual([]);
+  }, 600_000);
+
+  it('redeploys a restarted (empty) runtime under the old state file with one apply', async () => {
+    const { port } = runtime;
+    await runtime.stop();
+    runtime = await OfflineRuntime.start({ empty: true, port });
+    expect(await list('Functions', 'lambda', 'list-functions')).toEqual([]);
+
+    // The refresh finds every resource gone (answered not-found in each service's format) and creates them again.
+    expect(await tf('apply', '-auto-approve')).toContain('Apply complete! Resources: 25 added, 0 changed, 0 destroyed.');
+    await expectDeployed();
+    expect(await tf('plan', '-detailed-exitcode')).toContain('No changes.');
+  }, 600_000);
+
+  it('destroys everything it deployed', async () => {
+    expect(await tf('destroy', '-auto-approve')).toContain('Destroy complete! Resources: 25 destroyed.');
+    expect(await list('TableNames', 'dynamodb', 'list-tables')).toEqual([]);
+    expect(await list('QueueUrls', 'sqs', 'list-queues')).toEqual([]);
+    expect(await list('Topics', 'sns', 'list-topics')).toEqual([]);
+    expect(await list('Subscriptions', 'sns', 'list-subscriptions')).toEqual([]);
+    expect(await list('Functions', 'lambda', 'list-functions')).toEqual([]);
+    expect(await list('EventSourceMappings', 'lambda', 'list-event-source-mappings')).toEqual([]);
+    expect(await list('items', 'apigateway', 'get-rest-apis')).toEqual([]);
+    expect(await list('Roles', 'iam', 'list-roles')).toEqual([]);
+    expect(await list('logGroups', 'logs', 'describe-log-groups')).toEqual([]);
+    expect(serverErrors()).toEqual([]);
+  }, 600_000);
+});
