@@ -57,6 +57,17 @@ interface Action {
   options: PassThrough[];
 }
 
+// What plan and destroy take after their own options: how Terraform runs, and what it is given.
+const terraformRun = [
+  option.terraformParallelism,
+  option.variable,
+  option.varFile,
+  option.noColor,
+  option.migrateState,
+  option.skipSynth,
+  option.skipProviderLock,
+];
+
 export const actions: Record<'synth' | 'plan' | 'deploy' | 'destroy', Action> = {
   synth: {
     cdktf: 'synth',
@@ -67,17 +78,7 @@ export const actions: Record<'synth' | 'plan' | 'deploy' | 'destroy', Action> = 
     cdktf: 'diff',
     description: 'Shows what a deploy would change: `cdktf diff`.',
     argument: { name: '[stack]', description: 'the stack to plan (the app has one)' },
-    options: [
-      ...appAndOutput,
-      option.refreshOnly,
-      option.terraformParallelism,
-      option.variable,
-      option.varFile,
-      option.noColor,
-      option.migrateState,
-      option.skipSynth,
-      option.skipProviderLock,
-    ],
+    options: [...appAndOutput, option.refreshOnly, ...terraformRun],
   },
   deploy: {
     cdktf: 'deploy',
@@ -104,19 +105,7 @@ export const actions: Record<'synth' | 'plan' | 'deploy' | 'destroy', Action> = 
     cdktf: 'destroy',
     description: 'Destroys what deploy created: `cdktf destroy`. Asks for approval unless --auto-approve.',
     argument: { name: '[stacks...]', description: 'the stacks to destroy (the app has one)' },
-    options: [
-      ...appAndOutput,
-      option.autoApprove,
-      option.ignoreMissing,
-      option.parallelism,
-      option.terraformParallelism,
-      option.variable,
-      option.varFile,
-      option.noColor,
-      option.migrateState,
-      option.skipSynth,
-      option.skipProviderLock,
-    ],
+    options: [...appAndOutput, option.autoApprove, option.ignoreMissing, option.parallelism, ...terraformRun],
   },
 };
 
