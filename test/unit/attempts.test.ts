@@ -71,7 +71,7 @@ beforeEach(() => {
 const clientConfig = () => ({
   region,
   endpoint,
-  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  credentials: { accessKeyId: localstack.accessKey, secretAccessKey: localstack.secretKey },
   maxAttempts: 2,
   requestHandler: new NodeHttpHandler({ requestTimeout: 150, throwOnRequestTimeout: true }),
 });
