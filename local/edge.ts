@@ -6,20 +6,24 @@
  * product API is left open, as API Gateway leaves it. SQS queue URLs in any form LocalStack
  * accepts are mapped to the one the emulator knows. A call an emulator lacks, or answers in a
  * shape the Terraform AWS provider cannot use, goes through that service's shim
- * (local/services/dynamodb.ts, sns.ts).
+ * (local/services/dynamodb.ts, sns.ts). IAM is enforced here too, for every call signed with a
+ * role session's credentials (see `refusal`).
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { awsLimits } from '#spec';
 import { type ApiRequest, type HttpAnswer, matchApiRequest, newRequestId, stoppingAnswer } from './apigateway';
-import { type AwsCall, canonicalQueueUrl, EVENT_SOURCE_HEADER, FAULT_MESSAGE, faultResponse, identify } from './aws-protocol';
-import { Chaos, ChaosValidationError } from './chaos';
+import { accessDenied, type AwsCall, canonicalQueueUrl, EVENT_SOURCE_HEADER, FAULT_MESSAGE, faultResponse, identify } from './aws-protocol';
+import { type Call, Chaos, ChaosValidationError, type Fault } from './chaos';
 import { OriginPolicy } from './origin';
 import type { EmulatorShim } from './services/emulator-shim';
-import { AwsError, type AwsResponse, type AwsService, signingScope, toAwsRequest } from './services/service';
+import type { IamService } from './services/iam';
+import type { AuthorizedCall } from './services/iam-actions';
+import { AwsError, type AwsResponse, type AwsService, type Principal, signingScope, toAwsRequest } from './services/service';
+import type { StsService } from './services/sts';
 
 /** `info` lines are the default view; `debug` lines (the event source's empty polls) only with --verbose. */
 export type LogLevel = 'info' | 'debug';
@@ -36,6 +40,12 @@ export interface EdgeOptions {
   services?: readonly AwsService[];
   /** The account the runtime's resources live in. */
   accountId: string;
+  /**
+   * IAM enforcement, as LocalStack's ENFORCE_IAM: STS's role sessions and the roles' policies. A
+   * call signed with a role session's key is served only as its role allows; the user's keys (any
+   * key STS did not issue) are not restricted. Without it every call is the user's.
+   */
+  enforceIam?: { sessions: Pick<StsService, 'principalOf'>; roles: Pick<IamService, 'authorize'> };
   /** Answers a product API request; `requestId` is API Gateway's id for it. */
   api: (request: ApiRequest, req: IncomingMessage, body: string, requestId: string) => Promise<HttpAnswer>;
   health: () => Record<string, unknown>;
@@ -48,6 +58,14 @@ const MAX_BODY_BYTES = awsLimits.apiGatewayMaxPayloadBytes;
 const HELD_RETRY_MS = 250;
 
 class PayloadTooLarge extends Error {}
+
+/** Why a call is answered with an error instead of being served: IAM refused it, or a fault. */
+interface Refusal {
+  fault: Fault;
+  message: string;
+  /** The log line's outcome: status and code, and for a denial the role and what it may not do. */
+  outcome: string;
+}
 
 const STOPPING_MESSAGE = 'The offline runtime is stopping: this call was not run';
 const CUT_SHORT_MESSAGE = 'The offline runtime stopped before this call finished: its outcome is unknown';
@@ -266,23 +284,26 @@ export class Edge {
     return scope && this.options.services?.find((service) => service.names.includes(scope.service));
   }
 
-  /** A call to one of the runtime's own services: latency and faults first, as for every AWS call. */
+  /** A call to one of the runtime's own services: latency, IAM and faults first, as for every AWS call. */
   private async serviceCall(service: AwsService, req: IncomingMessage, body: string): Promise<HttpAnswer> {
-    const { chaos, log, accountId } = this.options;
+    const { log, accountId } = this.options;
     const scope = signingScope(req.headers.authorization);
     if (!scope) throw new Error('serviceCall without a signing scope');
     const call = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body };
-    const principal = { kind: 'user' as const, accessKeyId: scope.accessKeyId };
+    const principal = this.principalOf(scope.accessKeyId);
     const request = toAwsRequest(service, call, { region: scope.region, service: scope.service, accountId, requestId: randomUUID(), principal });
     const name = `${scope.service}.${request.operation || `${request.method} ${request.path}`}`;
     if (await this.waitOutLatency()) {
       log(`AWS ${name} => 503 (not run: the runtime is stopping)`);
       return fromAws(service.errorResponse(stoppingError(false), request.requestId));
     }
-    const fault = chaos.faultFor({ service: scope.service, region: scope.region, operation: request.operation });
-    if (fault) {
-      log(`AWS ${name} => ${fault.statusCode} (${fault.code})`);
-      return fromAws(service.errorResponse(new AwsError(fault.code, FAULT_MESSAGE, fault.statusCode), request.requestId));
+    const refused = this.refusal({ service: scope.service, region: scope.region, operation: request.operation }, principal, () => ({
+      ...request,
+      protocol: protocolOf(req.headers),
+    }));
+    if (refused) {
+      log(`AWS ${name} => ${refused.outcome}`);
+      return fromAws(service.errorResponse(new AwsError(refused.fault.code, refused.message, refused.fault.statusCode), request.requestId));
     }
     let response: AwsResponse;
     try {
@@ -294,6 +315,30 @@ export class Edge {
     // The error's code: REST and JSON protocols carry it in a header, the query protocol (IAM, STS) in its XML body.
     log(`AWS ${name} => ${response.status}${response.status >= 400 ? ` (${response.headers['x-amzn-ErrorType'] ?? errorCode(fromAws(response))})` : ''}`);
     return fromAws(response);
+  }
+
+  /** Who signed a call: the user, unless the key is a role session's. A map look-up, so the user's calls cost nothing more. */
+  private principalOf(accessKeyId = ''): Principal {
+    return this.options.enforceIam?.sessions.principalOf(accessKeyId) ?? { kind: 'user', accessKeyId };
+  }
+
+  /**
+   * Why a call is not served: IAM first, then the Chaos API's faults. A role session's call its
+   * role's policies do not allow is refused as AWS refuses it (the service's AccessDenied, with
+   * IAM's message) and never reaches the service; only a call IAM lets through can meet a fault,
+   * as on AWS, where authorization happens at the front door, before the service does anything.
+   * LocalStack does not document the order of its IAM enforcement and Chaos API (both are
+   * request handlers of its Pro image); the latency, a network effect, comes first for every call.
+   * `authorized` builds what IAM needs only for a role session's call.
+   */
+  private refusal(call: Call, principal: Principal, authorized: () => AuthorizedCall): Refusal | undefined {
+    const denial = principal.kind === 'role' && this.options.enforceIam?.roles.authorize(principal, authorized());
+    if (denial) {
+      const fault = accessDenied(call.service);
+      return { fault, message: denial.message, outcome: `${fault.statusCode} (${fault.code}): AccessDenied for role ${principal.roleName}, ${denial.summary}` };
+    }
+    const fault = this.options.chaos.faultFor(call);
+    return fault && { fault, message: FAULT_MESSAGE, outcome: `${fault.statusCode} (${fault.code})` };
   }
 
   /** Waits out the latency effect; true when the runtime began to stop meanwhile (the call is then not run). */
@@ -310,7 +355,7 @@ export class Edge {
       const served = [...Object.keys(this.options.backends), ...(this.options.services ?? []).flatMap((service) => service.names)].sort();
       return json(400, { message: `Not an AWS call this runtime serves (${served.join(', ')}): ${req.method} ${url.pathname}` });
     }
-    const { chaos, log } = this.options;
+    const { chaos, log, accountId } = this.options;
     const poll = call.service === 'sqs' && call.operation === 'ReceiveMessage' && req.headers[EVENT_SOURCE_HEADER] !== undefined;
     const sentAt = performance.now();
     let request = { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers };
@@ -325,12 +370,13 @@ export class Edge {
       log(`AWS ${call.service}.${call.operation} => 503 (not run: the runtime is stopping)`);
       return faultResponse(call, { statusCode: 503, code: 'ServiceUnavailable' }, STOPPING_MESSAGE);
     }
-    const fault = chaos.faultFor(call);
-    if (fault) {
-      const outcome = `${fault.statusCode} (${fault.code})`;
-      if (poll) this.logPoll(sentAt, outcome, 0);
-      else log(`AWS ${call.service}.${call.operation} => ${outcome}`);
-      return faultResponse(call, fault);
+    const principal = this.principalOf(signingScope(req.headers.authorization)?.accessKeyId);
+    // An SQS query call may name its queue by the path it is posted to (iam-actions.ts).
+    const refused = this.refusal(call, principal, () => ({ ...call, body, path: url.pathname, accountId, method: request.method }));
+    if (refused) {
+      if (poll) this.logPoll(sentAt, refused.outcome, 0);
+      else log(`AWS ${call.service}.${call.operation} => ${refused.outcome}`);
+      return faultResponse(call, refused.fault, refused.message);
     }
     if (call.service === 'sns' && call.operation === 'Publish' && chaos.faultFor({ service: 'sqs', region: call.region, operation: 'SendMessage' })) {
       // The topic accepts the message, but its delivery to the queue is faulted: hold it back and retry.
@@ -459,6 +505,12 @@ function withOperation<T extends { headers: http.IncomingHttpHeaders }>(request:
 }
 
 const fromAws = ({ status, headers, body }: AwsResponse): HttpAnswer => ({ statusCode: status, headers, body });
+
+/** The protocol of a call to one of the runtime's own services, which is how IAM reads its input. */
+function protocolOf(headers: IncomingHttpHeaders): AuthorizedCall['protocol'] {
+  if (headers['x-amz-target'] !== undefined) return 'json';
+  return String(headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded') ? 'query' : 'rest-json';
+}
 
 const stoppingError = (started: boolean) => new AwsError('ServiceUnavailable', started ? CUT_SHORT_MESSAGE : STOPPING_MESSAGE, 503);
 

@@ -8,6 +8,7 @@
  * grants, its Deny always applies), policy variables (`${aws:username}` is matched literally),
  * permissions boundaries, SCPs, session policies and resource-based policies.
  */
+import type { Authorization } from './iam-actions';
 
 export interface Statement {
   Sid?: string;
@@ -44,6 +45,42 @@ export function deniedMessage(principalArn: string, action: string, resource: st
       ? 'with an explicit deny in an identity-based policy'
       : `because no identity-based policy allows the ${action} action`;
   return `User: ${principalArn} is not authorized to perform: ${action} on resource: ${resource} ${why}`;
+}
+
+/** A call IAM refuses: what the service answers, and what the edge logs. */
+export interface Denial {
+  /** The service's AccessDenied message, as deniedMessage words it. */
+  message: string;
+  /** The action and resource refused and why, e.g. `sqs:SendMessage on arn:... (no identity-based policy allows it)`. */
+  summary: string;
+}
+
+/**
+ * The first of a call's authorizations (iam-actions.ts) these policies refuse, or undefined when
+ * they allow them all. No policies (a role deleted, or given none) refuse everything. An action
+ * without a name (`lambda:`: the service's router did not know the call) is refused whatever the
+ * policies say: a wildcard grant must not let a role make a call nobody can tell it was granted.
+ */
+export function firstDenial(
+  policies: readonly (string | PolicyDocument)[],
+  principalArn: string,
+  authorizations: readonly Authorization[],
+  call: string,
+): Denial | undefined {
+  for (const { action, resource } of authorizations) {
+    if (action.endsWith(':')) {
+      return {
+        message: `User: ${principalArn} is not authorized to perform: ${call}: the offline runtime cannot name the IAM action it needs, so a role session may not make it`,
+        summary: `${call} (no IAM action names it)`,
+      };
+    }
+    const decision = evaluate(policies, action, resource);
+    if (decision.result !== 'allowed') {
+      const why = decision.result === 'explicitly-denied' ? 'an identity-based policy denies it' : 'no identity-based policy allows it';
+      return { message: deniedMessage(principalArn, action, resource, decision), summary: `${action} on ${resource} (${why})` };
+    }
+  }
+  return undefined;
 }
 
 /**

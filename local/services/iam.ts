@@ -2,12 +2,14 @@
  * IAM roles and their inline policies, the calls the Terraform AWS provider makes for
  * aws_iam_role and aws_iam_role_policy, answered as IAM answers them (query protocol, NoSuchEntity
  * 404, EntityAlreadyExists and DeleteConflict 409, documents URL-encoded). State is in memory.
- * The runtime reads a role's inline policies to enforce them (iam-policy.ts).
+ * The edge asks it whether a role session may make a call (authorize): the role's inline policies
+ * decide (iam-policy.ts).
  */
 import { randomInt } from 'node:crypto';
-import { policyProblem } from './iam-policy';
+import { authorizationOf, type AuthorizedCall } from './iam-actions';
+import { type Denial, firstDenial, policyProblem } from './iam-policy';
 import { list, optional, queryErrorResponse, queryHandler, queryOperation, required, type QueryParams, type QueryValue, type XmlValue } from './query-protocol';
-import { AwsError, type AwsRequest, type AwsResponse, type AwsService } from './service';
+import { AwsError, type AwsRequest, type AwsResponse, type AwsService, type RolePrincipal } from './service';
 
 const XMLNS = 'https://iam.amazonaws.com/doc/2010-05-08/';
 
@@ -121,6 +123,14 @@ export class IamService implements AwsService {
   policiesOf(roleArn: string): string[] {
     const role = this.byArn(roleArn);
     return role ? [...role.policies.values()] : [];
+  }
+
+  /**
+   * Whether a role session may make the call: its role's inline policies as they are now (so a
+   * put-role-policy applies to the next call) decide each action and resource the call needs.
+   */
+  authorize(principal: RolePrincipal, call: AuthorizedCall): Denial | undefined {
+    return firstDenial(this.policiesOf(principal.roleArn), principal.arn, authorizationOf(call), `${call.service} ${call.method ?? 'POST'} ${call.path}`);
   }
 
   /** The role with this ARN, if it exists. */

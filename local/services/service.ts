@@ -7,8 +7,18 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 
+/** A session of a role, with credentials STS issued: its calls are allowed only as the role's policies allow them. */
+export interface RolePrincipal {
+  kind: 'role';
+  accessKeyId: string;
+  roleArn: string;
+  roleName: string;
+  /** The session's ARN, `arn:aws:sts::<account>:assumed-role/<role>/<session>`, as IAM names the caller in a denial. */
+  arn: string;
+}
+
 /** Who signed a call: the user's test credentials (unrestricted) or a function's role. */
-export type Principal = { kind: 'user'; accessKeyId: string } | { kind: 'role'; accessKeyId: string; roleArn: string; roleName: string };
+export type Principal = { kind: 'user'; accessKeyId: string } | RolePrincipal;
 
 export interface AwsRequest {
   /** The SigV4 signing name: iam, sts, logs, lambda, apigateway, ... */

@@ -68,7 +68,7 @@ export class StsService implements AwsService {
   /** Who signs with this access key: a role session STS issued, else the user. */
   principalOf(accessKeyId: string): Principal {
     const session = this.sessions.get(accessKeyId);
-    return session ? { kind: 'role', accessKeyId, roleArn: session.roleArn, roleName: session.roleName } : { kind: 'user', accessKeyId };
+    return session ? { kind: 'role', accessKeyId, roleArn: session.roleArn, roleName: session.roleName, arn: session.arn } : { kind: 'user', accessKeyId };
   }
 
   private open(roleArn: string, sessionName: string, durationSeconds: number): { credentials: Credentials; session: Session } {

@@ -1,7 +1,7 @@
 /** IAM identity-policy evaluation: the generic rules, then the stack's own role policies. */
 import { Testing } from 'cdktf';
 import { localstack, names } from '#spec';
-import { deniedMessage, evaluate, policyProblem, type Decision, type PolicyDocument, type Statement } from '../../local/services/iam-policy';
+import { deniedMessage, evaluate, firstDenial, policyProblem, type Decision, type PolicyDocument, type Statement } from '../../local/services/iam-policy';
 import { arn } from '../support/clients';
 import { parse, testStack } from '../support/stack';
 
@@ -185,6 +185,44 @@ describe('deniedMessage', () => {
     expect(deniedMessage(session, 'sqs:SendMessage', queue, { result: 'explicitly-denied', statement: deny('sqs:*') })).toBe(
       `User: ${session} is not authorized to perform: sqs:SendMessage on resource: ${queue} with an explicit deny in an identity-based policy`,
     );
+  });
+});
+
+describe('firstDenial', () => {
+  const session = `arn:aws:sts::${localstack.accountId}:assumed-role/${names.retryFunction}Role/${names.retryFunction}`;
+  const send = { action: 'sqs:SendMessage', resource: queue };
+  const receive = { action: 'sqs:ReceiveMessage', resource: queue };
+  const call = 'sqs POST /';
+
+  it('allows a call only when every action it needs is allowed', () => {
+    expect(firstDenial([doc(allow('sqs:*', queue))], session, [receive, send], call)).toBeUndefined();
+    expect(firstDenial([doc(allow('sqs:ReceiveMessage', queue))], session, [receive, send], call)).toEqual({
+      message: deniedMessage(session, 'sqs:SendMessage', queue, { result: 'implicitly-denied' }),
+      summary: `sqs:SendMessage on ${queue} (no identity-based policy allows it)`,
+    });
+  });
+
+  it('lets an explicit Deny win over an Allow', () => {
+    expect(firstDenial([doc(allow('sqs:*')), doc(deny('sqs:SendMessage', queue))], session, [send], call)).toEqual({
+      message: deniedMessage(session, 'sqs:SendMessage', queue, { result: 'explicitly-denied', statement: deny('sqs:SendMessage', queue) }),
+      summary: `sqs:SendMessage on ${queue} (an identity-based policy denies it)`,
+    });
+  });
+
+  it('refuses everything to a role with no policies (or no longer there)', () => {
+    expect(firstDenial([], session, [receive], call)?.summary).toBe(`sqs:ReceiveMessage on ${queue} (no identity-based policy allows it)`);
+  });
+
+  it('allows a call that needs no permission (GetCallerIdentity)', () => {
+    expect(firstDenial([], session, [], 'sts POST /')).toBeUndefined();
+  });
+
+  it('refuses a call whose action it cannot name, even under a grant of everything', () => {
+    const denial = firstDenial([doc(allow('*'))], session, [{ action: 'lambda:', resource: '*' }], 'lambda GET /2015-03-31/nothing');
+    expect(denial).toEqual({
+      message: `User: ${session} is not authorized to perform: lambda GET /2015-03-31/nothing: the offline runtime cannot name the IAM action it needs, so a role session may not make it`,
+      summary: 'lambda GET /2015-03-31/nothing (no IAM action names it)',
+    });
   });
 });
 

@@ -21,8 +21,10 @@ import {
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { localstack, names, region } from '#spec';
 import { IamService } from '../../local/services/iam';
+import type { AuthorizedCall } from '../../local/services/iam-actions';
 import { StsService } from '../../local/services/sts';
-import { awsCli, hasAwsCli, sdkConfig } from '../support/clients';
+import { awsCli, hasAwsCli, queueUrlAt, sdkConfig } from '../support/clients';
+import { refusal, sessionConfig, sessionCredentials } from '../support/sdk-calls';
 import { serveServices, type ServiceServer } from '../support/service-server';
 
 const trust = JSON.stringify({
@@ -57,16 +59,6 @@ afterEach(async () => {
 const roleName = `${names.retryFunction}Role`;
 const createRole = () =>
   iamClient.send(new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: trust, Tags: [{ Key: 'app', Value: 'products' }] }));
-
-/** What the SDK makes of a refused call: its error name and HTTP status. */
-async function refusal(call: Promise<unknown>): Promise<{ name: string; status: number | undefined; message: string }> {
-  const error = (await call.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )) as { name: string; message: string; $metadata?: { httpStatusCode?: number } } | undefined;
-  if (!error) throw new Error('the call succeeded');
-  return { name: error.name, status: error.$metadata?.httpStatusCode, message: error.message };
-}
 
 it('creates a role as IAM does: id, ARN, date, documents URL-encoded', async () => {
   const { Role: created } = await createRole();
@@ -111,6 +103,31 @@ it('puts, gets, lists and deletes an inline policy, and hands it to the evaluato
   await iamClient.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: 'Access' }));
   expect((await iamClient.send(new ListRolePoliciesCommand({ RoleName: roleName }))).PolicyNames).toEqual([]);
   expect(iam.policiesOf(Role!.Arn!)).toEqual([]);
+});
+
+it("authorizes a role session's call by its role's inline policies as they are now", async () => {
+  const { Role } = await createRole();
+  const { Credentials } = await stsClient.send(new AssumeRoleCommand({ RoleArn: Role!.Arn, RoleSessionName: names.retryFunction }));
+  const principal = sts.principalOf(Credentials!.AccessKeyId!);
+  if (principal.kind !== 'role') throw new Error('not a role session');
+  const send: AuthorizedCall = {
+    service: 'sqs',
+    operation: 'SendMessage',
+    body: JSON.stringify({ QueueUrl: queueUrlAt(localstack.endpoint, names.queue), MessageBody: 'x' }),
+    path: '/',
+    region,
+    accountId: localstack.accountId,
+    protocol: 'json',
+  };
+  const refused = `sqs:SendMessage on arn:aws:sqs:${region}:${localstack.accountId}:${names.queue} (no identity-based policy allows it)`;
+
+  expect(iam.authorize(principal, send)?.summary).toBe(refused);
+  await iamClient.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: 'Access', PolicyDocument: access }));
+  expect(iam.authorize(principal, send)).toBeUndefined();
+  await iamClient.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: 'Access' }));
+  await iamClient.send(new DeleteRoleCommand({ RoleName: roleName }));
+  // The session outlives its role, as on AWS, but may do nothing.
+  expect(iam.authorize(principal, send)?.summary).toBe(refused);
 });
 
 it('tags and untags a role', async () => {
@@ -160,12 +177,15 @@ it('tells the user and a role session who they are', async () => {
   const sessionArn = `arn:aws:sts::${localstack.accountId}:assumed-role/${roleName}/${names.retryFunction}`;
   expect(AssumedRoleUser).toEqual({ AssumedRoleId: `${Role!.RoleId}:${names.retryFunction}`, Arn: sessionArn });
   expect(Credentials!.AccessKeyId).toMatch(/^ASIA[A-Z2-7]{16}$/);
-  expect(sts.principalOf(Credentials!.AccessKeyId!)).toEqual({ kind: 'role', accessKeyId: Credentials!.AccessKeyId, roleArn: Role!.Arn, roleName });
-
-  const asRole = new STSClient({
-    ...sdkConfig(server.url),
-    credentials: { accessKeyId: Credentials!.AccessKeyId!, secretAccessKey: Credentials!.SecretAccessKey!, sessionToken: Credentials!.SessionToken! },
+  expect(sts.principalOf(Credentials!.AccessKeyId!)).toEqual({
+    kind: 'role',
+    accessKeyId: Credentials!.AccessKeyId,
+    roleArn: Role!.Arn,
+    roleName,
+    arn: sessionArn,
   });
+
+  const asRole = new STSClient(sessionConfig(server.url, sessionCredentials(Credentials)));
   expect(await asRole.send(new GetCallerIdentityCommand({}))).toMatchObject({ Arn: sessionArn, UserId: `${Role!.RoleId}:${names.retryFunction}` });
   asRole.destroy();
 });
@@ -176,10 +196,7 @@ it("answers the provider's account look-up: GetUser is the caller, the account's
 
   const { Role } = await createRole();
   const { Credentials } = await stsClient.send(new AssumeRoleCommand({ RoleArn: Role!.Arn, RoleSessionName: 'session' }));
-  const asRole = new IAMClient({
-    ...sdkConfig(server.url),
-    credentials: { accessKeyId: Credentials!.AccessKeyId!, secretAccessKey: Credentials!.SecretAccessKey!, sessionToken: Credentials!.SessionToken! },
-  });
+  const asRole = new IAMClient(sessionConfig(server.url, sessionCredentials(Credentials)));
   expect(await refusal(asRole.send(new GetUserCommand({})))).toMatchObject({ name: 'ValidationError', status: 400 });
   asRole.destroy();
 });
