@@ -1,11 +1,11 @@
 /**
  * The offline runtime: the whole application in one Node process, no Docker, no account.
- * DynamoDB (dynalite) and SNS + SQS (fauxqs) run in-process behind the edge; the two Lambdas run
- * from their deployable bundles in worker threads; API Gateway and the SQS event source mapping
- * are emulated here; the Chaos API acts on every AWS call at the edge.
+ * DynamoDB (dynalite) and SNS + SQS (fauxqs) run in-process behind the edge, beside the control
+ * plane the runtime answers itself (IAM, STS, Logs, Lambda, API Gateway); what was deployed
+ * through it runs here: functions from their zips in worker threads (function-host.ts), event
+ * source mappings' pollers (mapping-host.ts), the stages' routes (apigateway.ts). The Chaos API
+ * acts on every AWS call at the edge. This module only composes them.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueUrlCommand, QueueDoesNotExist, SQSClient } from '@aws-sdk/client-sqs';
 import { build } from 'esbuild';
 import dynalite from 'dynalite';
@@ -13,25 +13,24 @@ import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { awsLimits, env, functionEnvironment, functions, localstack, names, offline, region, retryPath, timing } from '#spec';
+import { awsLimits, env, localstack, names, offline, region, retryPath, timing } from '#spec';
 import { buildAll, distDir } from '../scripts/build';
 import { messagesIn } from '../scripts/lib/target';
-import { proxyAnswer, proxyEvent, routeError, stoppingAnswer, throttledAnswer } from './apigateway';
+import { missingAnswer, serveApi } from './apigateway';
 import { ApiGatewayControlService } from './services/apigateway-control';
 import { IamService } from './services/iam';
 import { LambdaService } from './services/lambda';
-import { LogsService } from './services/logs';
+import { lambdaLogStreamName, LogsService } from './services/logs';
 import type { AwsService } from './services/service';
 import { dynamodbShim } from './services/dynamodb';
 import { snsShim } from './services/sns';
 import { StsService } from './services/sts';
 import { Chaos } from './chaos';
 import { Edge, type LogLevel } from './edge';
-import { markAsEventSource, pollOnce } from './event-source';
-import { isThrottled, LocalFunction, STOPPING_ERROR } from './lambda';
+import { FunctionHost, ROLE_SESSION_SECONDS } from './function-host';
+import { MappingHost } from './mapping-host';
 import { EXTRA_ORIGINS_ENV, parseOrigins } from './origin';
-import { createMessaging, createTable } from './resources';
+import { provisionApp } from './provision';
 
 export type { LogLevel } from './edge';
 
@@ -190,30 +189,32 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const messagingPort = (messaging.server.address() as AddressInfo).port;
     cleanup.push(() => messaging.close());
     // Just before fauxqs closes (the pollers, functions and edge are stopped by then): what it still holds.
-    const queues: { queueUrl?: string; deadLetterQueueUrl?: string } = {};
     cleanup.push(async () => {
       const direct = new SQSClient({ region, endpoint: `http://127.0.0.1:${messagingPort}`, credentials, useQueueUrlAsEndpoint: false, maxAttempts: 1 });
-      // A deployed stack's queues (an empty runtime) are found by name; null when there is no such queue.
-      const urlOf = async (known: string | undefined, name: string) =>
-        known ??
-        (await direct.send(new GetQueueUrlCommand({ QueueName: name })).then(
+      // The queues are found by name; null when there is no such queue (nothing deployed, or destroyed).
+      const urlOf = (name: string) =>
+        direct.send(new GetQueueUrlCommand({ QueueName: name })).then(
           ({ QueueUrl }) => QueueUrl,
           (error: unknown) => (error instanceof QueueDoesNotExist ? null : undefined),
-        ));
+        );
       const count = async (queueUrl: string | null | undefined) => (queueUrl ? messagesIn(direct, queueUrl) : undefined);
-      const queueUrl = await urlOf(queues.queueUrl, names.queue);
+      const queueUrl = await urlOf(names.queue);
       report.noQueue = queueUrl === null;
       report.queued = await count(queueUrl).catch(() => undefined);
-      report.deadLettered = await count(await urlOf(queues.deadLetterQueueUrl, names.deadLetterQueue)).catch(() => undefined);
+      report.deadLettered = await count(await urlOf(names.deadLetterQueue)).catch(() => undefined);
       direct.destroy();
     });
 
     // The services the runtime answers itself: what the Terraform AWS provider drives besides the data stores.
     const iam = new IamService();
-    const controlPlane: AwsService[] = [iam, new StsService(iam), new LogsService(), new LambdaService(), new ApiGatewayControlService()];
+    const sts = new StsService(iam);
+    const logs = new LogsService();
+    const lambda = new LambdaService();
+    const apigateway = new ApiGatewayControlService();
+    const controlPlane: AwsService[] = [iam, sts, logs, lambda, apigateway];
 
-    // The product function exists once the resources it names do; the API answers 502 until then.
-    const functionsUp: { product?: LocalFunction; retry?: LocalFunction } = {};
+    // What was deployed runs (see hosts below); the edge's port is known once it listens.
+    const hosts: { functions?: FunctionHost } = {};
     const edge: Edge = new Edge({
       host,
       port: options.port,
@@ -222,37 +223,26 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       backends: { dynamodb: databasePort, sns: messagingPort, sqs: messagingPort },
       shims: { dynamodb: dynamodbShim, sns: snsShim },
       services: controlPlane,
+      enforceIam: { sessions: sts, roles: iam },
       accountId: localstack.accountId,
       log,
       health: () => ({
         services: Object.fromEntries(['dynamodb', 'sns', 'sqs', ...controlPlane.flatMap((service) => service.names)].sort().map((s) => [s, 'running'])),
         edition: 'offline',
         pendingDeliveries: edge.pendingDeliveries,
-        functions: Object.fromEntries(
-          Object.entries(functionsUp).map(([, fn]) => [fn.name, { concurrencyLimit: fn.maxConcurrency, running: fn.running, throttles: fn.throttles }]),
-        ),
+        functions: hosts.functions?.health() ?? {},
       }),
-      api: async (request, req, body, requestId) => {
-        const notRouted = routeError(request, req.method ?? 'GET', requestId);
-        const product = functionsUp.product;
-        if (notRouted || !product) return notRouted ?? proxyAnswer({ ok: false, timedOut: false }, requestId);
-        const event = proxyEvent(request, req.method ?? 'GET', req.headers, body, req.socket.remoteAddress ?? '127.0.0.1', requestId);
-        // Never reached in practice: the function's own timeout (20 s) ends an invocation before API Gateway's 29 s.
-        const integrationTimeout = new AbortController();
-        const outcome = await Promise.race([
-          product.invoke(event),
-          sleep(awsLimits.apiGatewayIntegrationTimeoutMs, 'timeout' as const, { signal: integrationTimeout.signal }),
-        ]);
-        integrationTimeout.abort();
-        if (outcome === 'timeout') return proxyAnswer({ ok: false, timedOut: true }, requestId);
-        if (!outcome.ok && outcome.errorType === STOPPING_ERROR) return stoppingAnswer(requestId, false);
-        if (isThrottled(outcome)) {
-          log(
-            `API Gateway ${req.method} /${names.stage}/${names.resource} => 500 (Lambda throttled ${product.name}: 429 TooManyRequestsException, Rate Exceeded.)`,
-          );
-          return throttledAnswer(product.name, product.maxConcurrency, requestId);
-        }
-        return proxyAnswer(outcome.ok ? outcome : { ok: false, timedOut: false }, requestId);
+      api: (request, req, body, requestId) => {
+        const functions = hosts.functions;
+        // Only in the moment before the hosts start, when nothing can have been deployed yet.
+        if (!functions) return Promise.resolve(missingAnswer('api', request, requestId));
+        const backend = {
+          route: apigateway.route.bind(apigateway),
+          invoke: functions.invoke.bind(functions),
+          concurrencyLimit: functions.concurrencyLimit.bind(functions),
+          log,
+        };
+        return serveApi(backend, request, req, body, requestId);
       },
     });
     const port = await edge.listen();
@@ -267,107 +257,76 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
     const url = `http://127.0.0.1:${port}`;
     const runtime = { url, port, chaos, allowedOrigins: edge.allowedOrigins, stop, abandon: () => abandon() };
-    if (options.empty) return runtime;
 
     // Bundled after the port is ours, so a taken port fails fast and leaves dist/ alone.
-    if (options.build !== false) await Promise.all([buildAll(), buildHarness()]);
-    const harness = harnessPath;
-    const bundleOf = (name: string) => path.join(distDir, name, 'index.js');
-    for (const file of [harness, bundleOf('product'), bundleOf('retry')]) {
-      if (!existsSync(file)) throw new Error(`${path.relative(process.cwd(), file)} is missing: run npm run build, or start without --no-build`);
-    }
+    if (options.build !== false) await Promise.all([buildHarness(), ...(options.empty ? [] : [buildAll()])]);
+    if (!existsSync(harnessPath)) throw new Error(`${path.relative(process.cwd(), harnessPath)} is missing: run npm run build, or start without --no-build`);
 
-    // The resources, created through the edge with the SDK, as a deployment would.
-    const client = { region, endpoint: url, credentials };
-    const sqs = new SQSClient({ ...client, useQueueUrlAsEndpoint: false });
-    await createTable(new DynamoDBClient(client));
-    const { topicArn, queueUrl, queueArn, deadLetterQueueUrl } = await createMessaging(sqs, new SNSClient(client), timings);
-    Object.assign(queues, { queueUrl, deadLetterQueueUrl });
+    // Each function's lines go to the log, and to its log group when the stack created it (a
+    // group made here would be left behind by a destroy, or refused to Terraform's create).
+    const streams = new Map<string, string>();
+    const functions = new FunctionHost({
+      source: lambda,
+      harness: harnessPath,
+      codeDir: path.join(distDir, 'offline', 'functions'),
+      endpointUrl: url,
+      defaultConcurrency: offline.productConcurrency,
+      credentialsFor: (roleArn, functionName) => sts.assumeRole(roleArn, functionName, ROLE_SESSION_SECONDS),
+      onLog: (functionName, line) => {
+        log(`[${functionName}] ${line}`);
+        const group = `/aws/lambda/${functionName}`;
+        if (!logs.hasGroup(group)) return;
+        const stream = streams.get(functionName) ?? lambdaLogStreamName();
+        streams.set(functionName, stream);
+        logs.append(group, stream, [{ timestamp: Date.now(), message: line }]);
+      },
+    });
+    hosts.functions = functions;
+    const mappings = new MappingHost({ source: lambda, functions, endpointUrl: url, pollWaitSeconds: timings.pollWaitSeconds, log });
+    // A stop ends the polls at once, so no new batch is received or invoked.
+    beginStop.push(
+      () => mappings.beginStop(),
+      () => functions.beginStop(),
+    );
+    drain.push((timeoutMs) => functions.idle(timeoutMs));
+    cleanup.push(
+      () => mappings.stop(),
+      async () => {
+        report.stoppedInvocations = functions.running;
+        await functions.stop();
+      },
+    );
+    if (options.empty) return runtime;
 
-    // The functions, with the environment the stack gives them, calling AWS through the edge.
-    const environment = functionEnvironment({ tableName: names.table, topicArn, queueUrl, deadLetterQueueUrl });
-    const common = {
-      AWS_ENDPOINT_URL: url,
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      // The functions run on nodejs22.x when deployed; here they share this machine's Node.
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      [env.backoffBaseSeconds]: String(timings.backoffBaseSeconds),
-      [env.backoffCapSeconds]: String(timings.backoffCapSeconds),
-      [env.breakerCooldownMs]: String(timings.breakerCooldownMs),
-      [env.maxReceiveCount]: String(timings.maxReceiveCount),
-    };
+    // The app, ready at start as the tutorial's init hook has it: created through the control plane, as a deploy does.
     if (timing.productTimeoutSeconds * 1000 >= awsLimits.apiGatewayIntegrationTimeoutMs) {
       // Then an invocation API Gateway gave up on could still store its write unseen.
       throw new Error(
         `${names.productFunction}'s timeout (${timing.productTimeoutSeconds} s) must be shorter than API Gateway's ${awsLimits.apiGatewayIntegrationTimeoutMs / 1000} s`,
       );
     }
-    const fn = (name: string, bundle: string, variables: Record<string, string>, timeoutSeconds: number, maxConcurrency: number) =>
-      new LocalFunction({
-        name,
-        bundle: bundleOf(bundle),
-        harness,
-        // Only what Lambda would set: the stack's variables and the runtime's own, not this shell's.
-        environment: { ...variables, ...common },
-        timeoutSeconds,
-        memoryMb: functions.memoryMb,
-        region,
-        maxConcurrency,
-        log: (line) => log(`[${name}] ${line}`),
-      });
+    // Only the timings a caller scaled become variables: the defaults are the stack's own, so the
+    // functions get exactly what a deploy gives them.
+    const variables = {
+      backoffBaseSeconds: env.backoffBaseSeconds,
+      backoffCapSeconds: env.backoffCapSeconds,
+      breakerCooldownMs: env.breakerCooldownMs,
+      maxReceiveCount: env.maxReceiveCount,
+    };
+    const scaled = Object.fromEntries(
+      Object.entries(variables).flatMap(([key, name]) => {
+        const value = options.timings?.[key as keyof typeof variables];
+        return value === undefined ? [] : [[name, String(value)]];
+      }),
+    );
     const overrides = options.environmentOverrides ?? {};
-    const product = fn(
-      names.productFunction,
-      'product',
-      { ...environment.product, ...overrides.product },
-      timing.productTimeoutSeconds,
-      offline.productConcurrency,
-    );
-    functionsUp.product = product;
-    const retry = fn(names.retryFunction, 'retry', { ...environment.retry, ...overrides.retry }, timing.retryTimeoutSeconds, retryPath.maximumConcurrency);
-    functionsUp.retry = retry;
-    beginStop.push(
-      () => product.beginStop(),
-      () => retry.beginStop(),
-    );
-    drain.push((timeoutMs) => Promise.all([product.idle(timeoutMs), retry.idle(timeoutMs)]));
-    cleanup.push(async () => {
-      report.stoppedInvocations = product.running + retry.running;
-      await Promise.all([product.stop(), retry.stop()]);
+    await provisionApp({
+      endpoint: url,
+      distDir,
+      visibilityTimeoutSeconds: timings.visibilityTimeoutSeconds,
+      maxReceiveCount: timings.maxReceiveCount,
+      environment: { product: { ...scaled, ...overrides.product }, retry: { ...scaled, ...overrides.retry } },
     });
-
-    // The event source mapping: as many pollers as its maximum concurrency, each long-polling through
-    // the edge, with calls marked as the event source's so its empty polls stay out of the log.
-    const pollerSqs = markAsEventSource(new SQSClient({ ...client, useQueueUrlAsEndpoint: false }), names.retryFunction);
-    const polling = new AbortController();
-    const settings = { queueUrl, queueArn, region, batchSize: retryPath.batchSize, waitTimeSeconds: timings.pollWaitSeconds };
-    const pollers = Array.from({ length: retryPath.maximumConcurrency }, async () => {
-      while (!polling.signal.aborted) {
-        try {
-          await pollOnce(
-            pollerSqs,
-            settings,
-            async (event) => {
-              const outcome = await retry.invoke(event);
-              if (!outcome.ok) throw new Error(outcome.errorMessage);
-              return outcome.result as Awaited<ReturnType<Parameters<typeof pollOnce>[2]>>;
-            },
-            polling.signal,
-          );
-        } catch {
-          // A faulted or aborted receive: wait a moment, as the real poller backs off.
-          if (!polling.signal.aborted) await sleep(1_000);
-        }
-      }
-    });
-    // A stop ends the polls at once, so no new batch is received or invoked.
-    beginStop.push(() => polling.abort());
-    cleanup.push(async () => {
-      polling.abort();
-      await Promise.all(pollers);
-    });
-
     return runtime;
   } catch (error) {
     await stop();

@@ -183,6 +183,11 @@ export class LogsService implements AwsService {
     this.store(stream, lines);
   }
 
+  /** Whether the group exists in the runtime's region and account. */
+  hasGroup(groupName: string): boolean {
+    return this.groups(this.home).has(groupName);
+  }
+
   private groups({ region, accountId }: Scope): Map<string, LogGroup> {
     const key = `${accountId}/${region}`;
     let groups = this.scopes.get(key);

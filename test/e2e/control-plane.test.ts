@@ -3,7 +3,7 @@
  * real AWS CLI on the runtime's one port, and the Chaos API's faults and latency reach them as
  * they reach every other AWS call.
  */
-import { localstack } from '#spec';
+import { localstack, names } from '#spec';
 import { awsCli, chaos, hasAwsCli } from '../support/clients';
 import { type OfflineRuntime, runtimeForSuite } from '../support/offline';
 
@@ -47,9 +47,11 @@ it('answers each control-plane service through the edge, with AWS errors', async
     logGroups: [{ logGroupName: '/aws/lambda/Edge' }],
   });
 
-  expect(await cli('lambda', 'list-functions')).toMatchObject({ Functions: [] });
+  // The default start has the app deployed through this control plane.
+  const { Functions } = (await cli('lambda', 'list-functions')) as { Functions: { FunctionName: string }[] };
+  expect(Functions.map((fn) => fn.FunctionName).sort()).toEqual([names.productFunction, names.retryFunction].sort());
   expect(await cliError('lambda', 'get-function', '--function-name', 'Nope')).toMatch(/\(ResourceNotFoundException\).*Function not found/);
-  expect(await cli('apigateway', 'get-rest-apis')).toMatchObject({ items: [] });
+  expect(await cli('apigateway', 'get-rest-apis')).toMatchObject({ items: [{ id: names.restApiId, name: names.restApi }] });
 });
 
 it('applies faults and latency to the control plane, in each service format', async () => {

@@ -75,7 +75,7 @@ beforeEach(() => {
 const productHandler = (overrides: Record<string, string> = {}) => createProductHandler(loadConfig({ ...env, ...overrides }, ['tableName', 'topicArn']));
 const retryHandler = () => createRetryHandler(loadConfig(env, ['tableName', 'queueUrl', 'deadLetterQueueUrl']));
 
-const eventSource = () => ({ queueUrl, queueArn, region, batchSize: retryPath.batchSize, waitTimeSeconds: 1 });
+const eventSource = () => ({ queueUrl, queueArn, region, batchSize: retryPath.batchSize, waitTimeSeconds: 1, reportBatchItemFailures: true });
 
 const queueDepth = (url: string) => messagesIn(sqs, url);
 

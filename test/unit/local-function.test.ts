@@ -50,6 +50,7 @@ const fn = (maxConcurrency = 1, timeoutSeconds = 1) =>
   new LocalFunction({
     name: 'Test',
     bundle: path.join(dir, 'index.js'),
+    exportName: 'handler',
     harness,
     environment: { GREETING: 'hello' },
     timeoutSeconds,
@@ -164,6 +165,7 @@ it('sets AWS_LAMBDA_INITIALIZATION_TYPE as Lambda does, so Powertools logs cold_
   const f = new LocalFunction({
     name: 'Cold',
     bundle: writePowertoolsBundle(),
+    exportName: 'handler',
     harness,
     environment: {},
     timeoutSeconds: 5,
