@@ -7,9 +7,13 @@
  * The provider's own waits set the pace (each SQS queue and queue policy change waits 25 s, each
  * function 5 s): an apply takes about 90 s whatever the server, a destroy about 45 s.
  */
-import { functions, localstack, names, region, retryPath, timing } from '#spec';
+import { functions, localstack, names, region, retryPath, timing, tutorialFault } from '#spec';
+import { logMessages } from '../../lambdas/log-messages';
 import { awsCli, hasAwsCli } from '../support/clients';
-import { OfflineRuntime } from '../support/offline';
+import { sampleProduct } from '../support/events';
+import { dynamoOutage } from '../support/faults';
+import { inventoryOf } from '../support/inventory';
+import { eventually, OfflineRuntime } from '../support/offline';
 import { testStack } from '../support/stack';
 import { synthToDir, terraform, terraformSkipReason } from '../support/terraform';
 
@@ -93,6 +97,73 @@ type Json = Record<string, unknown>;
     expect(await tf('plan', '-detailed-exitcode')).toContain('No changes.');
     expect(serverErrors()).toEqual([]);
   }, 600_000);
+
+  it('reports the same inventory as the default start, which provisions the app through the same control plane', async () => {
+    // Default timings: the default start then gives the functions and queues exactly the stack's settings.
+    const provisioned = await OfflineRuntime.start({ timings: {} });
+    try {
+      const normalised = async (target: OfflineRuntime) => JSON.stringify(await inventoryOf(target.url)).replaceAll(`:${target.port}/`, ':<port>/');
+      expect(await normalised(provisioned)).toEqual(await normalised(runtime));
+    } finally {
+      await provisioned.stop();
+    }
+  }, 60_000);
+
+  it("runs the tutorial on what was deployed: preflight, outage, 202, recovery, the AWS CLI's scan, latency, and the evidence in the function logs", async () => {
+    const post = (id: string) => runtime.post(sampleProduct({ id }));
+    expect(await post('prod-2004')).toMatchObject({ status: 200, body: 'Product added/updated successfully.' });
+
+    // The tutorial's outage: 80% of DynamoDB calls fail; a write is queued when both of the function's attempts fail.
+    expect((await runtime.chaos('POST', 'faults', [tutorialFault])).status).toBe(200);
+    const accepted: string[] = [];
+    for (let attempt = 1; attempt <= 20 && !accepted.some((id) => id.endsWith('-queued')); attempt += 1) {
+      const answer = await post(`prod-outage-${attempt}`);
+      expect([200, 202]).toContain(answer.status);
+      if (answer.status === 202) expect(answer.body).toBe('A DynamoDB error occurred. Message sent to queue.');
+      accepted.push(`prod-outage-${attempt}${answer.status === 202 ? '-queued' : ''}`);
+    }
+    expect(accepted.some((id) => id.endsWith('-queued'))).toBe(true);
+    await runtime.resetChaos();
+
+    // Recovery: every accepted write reaches the table, the queued ones through SNS, SQS, the mapping and the retry function.
+    const ids = ['prod-2004', ...accepted.map((id) => id.replace('-queued', ''))];
+    await eventually('every accepted write in the table', async () => (await Promise.all(ids.map((id) => runtime.item(id)))).every(Boolean), 60_000);
+    const scanned = (await list('Items', 'dynamodb', 'scan', '--table-name', names.table)) as Json[];
+    expect(scanned.map((item) => (item.id as { S: string }).S).sort()).toEqual(expect.arrayContaining(ids.sort()));
+
+    // The tutorial's last step: 5 s on every AWS call, and the API still answers.
+    expect((await runtime.chaos('POST', 'effects', { latency: 5_000 })).status).toBe(200);
+    const slow = await post('prod-1088');
+    await runtime.resetChaos();
+    expect([200, 202]).toContain(slow.status);
+    expect(slow.ms).toBeGreaterThanOrEqual(5_000);
+
+    // What the functions logged is in their log groups, as `aws logs tail` (CLI v2) or filter-log-events reads it.
+    const logged = async (functionName: string, message: string) =>
+      (await list('events', 'logs', 'filter-log-events', '--log-group-name', `/aws/lambda/${functionName}`, '--filter-pattern', `"${message}"`)) as Json[];
+    expect((await logged(names.productFunction, logMessages.queued)).length).toBeGreaterThan(0);
+    expect((await logged(names.retryFunction, logMessages.applied)).length).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('enforces the deployed roles: without sns:Publish the product function cannot queue a write (503); restored, it can', async () => {
+    const role = ['--role-name', `${names.productFunction}Role`, '--policy-name', `${names.productFunction}Access`];
+    const original = (await cli('iam', 'get-role-policy', ...role)).PolicyDocument as { Statement: { Action: string[] }[] };
+    const withoutPublish = { ...original, Statement: original.Statement.filter((statement) => !statement.Action.includes('sns:Publish')) };
+    await awsCli(runtime.url, 'iam', 'put-role-policy', ...role, '--policy-document', JSON.stringify(withoutPublish));
+    try {
+      expect((await runtime.chaos('POST', 'faults', [{ ...dynamoOutage, operation: 'PutItem' }])).status).toBe(200);
+      const refused = await runtime.post(sampleProduct({ id: 'prod-denied' }));
+      expect(refused.status).toBe(503);
+      expect(refused.headers['retry-after']).toBeDefined();
+      expect(runtime.logs.join('\n')).toMatch(/sns\.Publish => 403 \(AuthorizationError\): AccessDenied for role ProductFunctionRole, sns:Publish/);
+    } finally {
+      await awsCli(runtime.url, 'iam', 'put-role-policy', ...role, '--policy-document', JSON.stringify(original));
+    }
+    expect(await runtime.post(sampleProduct({ id: 'prod-allowed' }))).toMatchObject({ status: 202 });
+    await runtime.resetChaos();
+    await eventually('prod-allowed in the table', () => runtime.item('prod-allowed'), 60_000);
+    expect(await runtime.item('prod-denied')).toBeUndefined();
+  }, 120_000);
 
   it('redeploys a restarted (empty) runtime under the old state file with one apply', async () => {
     const { port } = runtime;
