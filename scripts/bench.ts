@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { env as envName, localstack, names, offline, region, timing } from '#spec';
-import { startRuntime, type Runtime } from '../local/runtime';
+import { startRuntime, type Runtime } from '../offline/runtime';
 import { buildAll, bundles } from './build';
 import { deployNames, deploySection, startupSamples, startupTargetMs } from './lib/bench-deploy';
 import { command, type Command, main, Option, parse } from './lib/cli';

@@ -20,7 +20,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { localstack, region } from '#spec';
 import { ProductStack } from '../../infra/stack';
-import { startRuntime } from '../../local/runtime';
+import { startRuntime } from '../../offline/runtime';
 import { terraformVersion } from '../terraform-env';
 import { motoSkipReason, startMoto, terraform, terraformSkipReason } from './terraform';
 
@@ -244,7 +244,7 @@ async function motoCycle(stackDir: string, keepLogs: string | undefined): Promis
 /** Start-up of `npm start -- --empty` as a process: until its ready line, and the figure it prints itself. */
 async function processStartup(): Promise<{ wallMs: number; readyMs: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join('local', 'main.ts'), '--empty', '--port', '0', '--quiet'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join('offline', 'main.ts'), '--empty', '--port', '0', '--quiet'], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { names, retryGuards, retryPath } from '#spec';
-import { fastTimings } from '../../local/runtime';
+import { fastTimings } from '../../offline/runtime';
 import { awsCli } from '../support/clients';
 import { dynamoRefusals } from '../support/faults';
 import { eventually, type OfflineRuntime, pause, runtimeForSuite } from '../support/offline';

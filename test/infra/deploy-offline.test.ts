@@ -1,8 +1,10 @@
 /**
  * The real deploy into the offline runtime started empty (`npm start -- --empty`): terraform
  * apply of the synthesized stack through the Terraform AWS provider from the mirror, a plan that
- * finds nothing to change, the resources as the AWS CLI lists them, a runtime restarted under the
- * old state file redeployed by one apply, and a destroy that leaves nothing behind.
+ * finds nothing to change, the resources as the AWS CLI lists them, the same inventory as the
+ * default start's, the tutorial's flow on what was deployed, IAM from the deployed roles, a
+ * runtime restarted under the old state file redeployed by one apply (DEPLOY_RESTART_TEST=1), and
+ * a destroy that leaves nothing behind.
  *
  * The provider's own waits set the pace (each SQS queue and queue policy change waits 25 s, each
  * function 5 s): an apply takes about 90 s whatever the server, a destroy about 45 s.
@@ -19,6 +21,10 @@ import { synthToDir, terraform, terraformSkipReason } from '../support/terraform
 
 const skip = terraformSkipReason();
 if (skip) console.log(`Skipping the deploy into the offline runtime: ${skip}`);
+// A second full apply (about 170 s: the refresh retries each vanished queue for 16 s) would double
+// this suite and push CI past its budget, so it runs on request.
+const restartTest = process.env.DEPLOY_RESTART_TEST === '1';
+if (!skip && !restartTest) console.log('Skipping the redeploy of a restarted runtime: set DEPLOY_RESTART_TEST=1 to run it (about 3 min more)');
 
 type Json = Record<string, unknown>;
 
@@ -29,8 +35,8 @@ type Json = Record<string, unknown>;
   const cli = async (...args: string[]) => JSON.parse((await awsCli(runtime.url, ...args, '--output', 'json')) || '{}') as Json;
   const list = async (key: string, ...args: string[]) => ((await cli(...args))[key] as Json[] | string[] | undefined) ?? [];
   const tf = (...args: string[]) => terraform(dir, [...args, '-input=false', '-var', `endpoint=${runtime.url}`], 400_000);
-  /** The runtime's log lines of AWS calls it answered with a 5xx: none is expected during a deploy. */
-  const serverErrors = () => runtime.logs.filter((line) => / => 5\d\d/.test(line));
+  /** The runtime's log lines, from line `from` on, of AWS calls it answered with a 5xx: none is expected during a deploy. */
+  const serverErrors = (from = 0) => runtime.logs.slice(from).filter((line) => / => 5\d\d/.test(line));
 
   beforeAll(async () => {
     if (!(await hasAwsCli())) throw new Error('the AWS CLI (aws) is needed for this suite');
@@ -165,19 +171,25 @@ type Json = Record<string, unknown>;
     expect(await runtime.item('prod-denied')).toBeUndefined();
   }, 120_000);
 
-  it('redeploys a restarted (empty) runtime under the old state file with one apply', async () => {
-    const { port } = runtime;
-    await runtime.stop();
-    runtime = await OfflineRuntime.start({ empty: true, port });
-    expect(await list('Functions', 'lambda', 'list-functions')).toEqual([]);
+  (restartTest ? it : it.skip)(
+    'redeploys a restarted (empty) runtime under the old state file with one apply',
+    async () => {
+      const { port } = runtime;
+      await runtime.stop();
+      runtime = await OfflineRuntime.start({ empty: true, port });
+      expect(await list('Functions', 'lambda', 'list-functions')).toEqual([]);
 
-    // The refresh finds every resource gone (answered not-found in each service's format) and creates them again.
-    expect(await tf('apply', '-auto-approve')).toContain('Apply complete! Resources: 25 added, 0 changed, 0 destroyed.');
-    await expectDeployed();
-    expect(await tf('plan', '-detailed-exitcode')).toContain('No changes.');
-  }, 600_000);
+      // The refresh finds every resource gone (answered not-found in each service's format) and creates them again.
+      expect(await tf('apply', '-auto-approve')).toContain('Apply complete! Resources: 25 added, 0 changed, 0 destroyed.');
+      await expectDeployed();
+      expect(await tf('plan', '-detailed-exitcode')).toContain('No changes.');
+    },
+    600_000,
+  );
 
   it('destroys everything it deployed', async () => {
+    // The tutorial's faults above were 5xx on purpose.
+    const from = runtime.logs.length;
     expect(await tf('destroy', '-auto-approve')).toContain('Destroy complete! Resources: 25 destroyed.');
     expect(await list('TableNames', 'dynamodb', 'list-tables')).toEqual([]);
     expect(await list('QueueUrls', 'sqs', 'list-queues')).toEqual([]);
@@ -188,6 +200,6 @@ type Json = Record<string, unknown>;
     expect(await list('items', 'apigateway', 'get-rest-apis')).toEqual([]);
     expect(await list('Roles', 'iam', 'list-roles')).toEqual([]);
     expect(await list('logGroups', 'logs', 'describe-log-groups')).toEqual([]);
-    expect(serverErrors()).toEqual([]);
+    expect(serverErrors(from)).toEqual([]);
   }, 600_000);
 });

@@ -109,7 +109,12 @@ export async function inventoryOf(url: string): Promise<unknown> {
       apis,
       queues,
       subscriptions,
-      table: { TableName: table?.TableName, KeySchema: table?.KeySchema, AttributeDefinitions: table?.AttributeDefinitions, BillingMode: table?.BillingModeSummary },
+      table: {
+        TableName: table?.TableName,
+        KeySchema: table?.KeySchema,
+        AttributeDefinitions: table?.AttributeDefinitions,
+        BillingMode: table?.BillingModeSummary,
+      },
       logGroups,
     });
   } finally {

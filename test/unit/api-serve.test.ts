@@ -1,9 +1,9 @@
 /** API Gateway's data plane: a request served from the deployed stage's route and its Lambda proxy integration. */
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { type ApiBackend, type ApiRequest, serveApi } from '../../local/apigateway';
-import type { InvokeResult } from '../../local/lambda';
-import type { DeployedIntegration, RouteLookup } from '../../local/services/apigateway-control';
+import { type ApiBackend, type ApiRequest, serveApi } from '../../offline/services/apigateway/serve';
+import type { InvokeResult } from '../../offline/services/lambda/function';
+import type { DeployedIntegration, RouteLookup } from '../../offline/services/apigateway/control';
 
 const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:Items';
 const proxy: DeployedIntegration = {

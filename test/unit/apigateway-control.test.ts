@@ -32,7 +32,7 @@ import {
   UpdateStageCommand,
 } from '@aws-sdk/client-api-gateway';
 import { awsLimits, localstack, names, region } from '#spec';
-import { ApiGatewayControlService, lambdaFunctionArn } from '../../local/services/apigateway-control';
+import { ApiGatewayControlService, lambdaFunctionArn } from '../../offline/services/apigateway/control';
 import { arn, awsCli, hasAwsCli, sdkConfig } from '../support/clients';
 import { serveServices, type ServiceServer } from '../support/service-server';
 

@@ -2,11 +2,11 @@
  * The shims in front of dynalite and fauxqs: the calls the Terraform AWS provider makes that the
  * emulators lack or answer in a shape it cannot use, answered in the service's own wire format.
  */
-import type { HttpAnswer } from '../../local/apigateway';
-import type { AwsCall } from '../../local/aws-protocol';
-import { dynamodbShim } from '../../local/services/dynamodb';
-import { bodyText, type Forward } from '../../local/services/emulator-shim';
-import { snsShim } from '../../local/services/sns';
+import type { HttpAnswer } from '../../offline/services/apigateway/serve';
+import type { AwsCall } from '../../offline/edge/aws-protocol';
+import { dynamodbShim } from '../../offline/services/shims/dynamodb';
+import { bodyText, type Forward } from '../../offline/services/shims/emulator-shim';
+import { snsShim } from '../../offline/services/shims/sns';
 
 const topicArn = 'arn:aws:sns:us-east-1:000000000000:ProductEventsTopic';
 const call = (service: string, operation: string, protocol: AwsCall['protocol']): AwsCall => ({ service, operation, region: 'us-east-1', protocol });

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { strToU8, zipSync } from 'fflate';
-import { FunctionHost, type FunctionSource, resolveHandler, ROLE_SESSION_SECONDS } from '../../local/function-host';
-import { harnessPath } from '../../local/runtime';
-import type { DeployedFunction, LambdaChange } from '../../local/services/lambda';
-import type { Credentials } from '../../local/services/sts';
+import { FunctionHost, type FunctionSource, resolveHandler, ROLE_SESSION_SECONDS } from '../../offline/services/lambda/host';
+import { harnessPath } from '../../offline/runtime';
+import type { DeployedFunction, LambdaChange } from '../../offline/services/lambda/control';
+import type { Credentials } from '../../offline/services/sts';
 
 let codeDir: string;
 beforeAll(() => (codeDir = mkdtempSync(path.join(os.tmpdir(), 'function-host-'))));

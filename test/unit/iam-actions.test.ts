@@ -59,10 +59,10 @@ import type { ProductWrite } from '#domain/product';
 import { ProductStore } from '#adapters/dynamodb-store';
 import { RetryQueue, type QueuedMessage } from '#adapters/retry-queue';
 import { WritePublisher } from '#adapters/sns-publisher';
-import { pollOnce } from '../../local/event-source';
-import { authorizationOf, functionArnOf, queueArnOf, type Authorization, type AuthorizedCall } from '../../local/services/iam-actions';
-import { evaluate, type Decision, type Statement } from '../../local/services/iam-policy';
-import { signingScope } from '../../local/services/service';
+import { pollOnce } from '../../offline/services/event-source-mappings/poll';
+import { authorizationOf, functionArnOf, queueArnOf, type Authorization, type AuthorizedCall } from '../../offline/services/iam/actions';
+import { evaluate, type Decision, type Statement } from '../../offline/services/iam/policy';
+import { signingScope } from '../../offline/services/protocol/service';
 import { arn, queueUrlAt } from '../support/clients';
 import { parse, testStack } from '../support/stack';
 

@@ -15,13 +15,13 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { localstack, region } from '#spec';
-import { Chaos } from '../../local/chaos';
-import { Edge } from '../../local/edge';
-import { ApiGatewayControlService } from '../../local/services/apigateway-control';
-import { IamService } from '../../local/services/iam';
-import { LambdaService } from '../../local/services/lambda';
-import { LogsService } from '../../local/services/logs';
-import { StsService } from '../../local/services/sts';
+import { Chaos } from '../../offline/edge/chaos';
+import { Edge } from '../../offline/edge/edge';
+import { ApiGatewayControlService } from '../../offline/services/apigateway/control';
+import { IamService } from '../../offline/services/iam/iam';
+import { LambdaService } from '../../offline/services/lambda/control';
+import { LogsService } from '../../offline/services/logs';
+import { StsService } from '../../offline/services/sts';
 import { refusal, type SessionCredentials, sessionConfig, sessionCredentials } from '../support/sdk-calls';
 import { arn, queueUrlAt, sdkConfig } from '../support/clients';
 

@@ -1,7 +1,7 @@
 /** IAM identity-policy evaluation: the generic rules, then the stack's own role policies. */
 import { Testing } from 'cdktf';
 import { localstack, names } from '#spec';
-import { deniedMessage, evaluate, firstDenial, policyProblem, type Decision, type PolicyDocument, type Statement } from '../../local/services/iam-policy';
+import { deniedMessage, evaluate, firstDenial, policyProblem, type Decision, type PolicyDocument, type Statement } from '../../offline/services/iam/policy';
 import { arn } from '../support/clients';
 import { parse, testStack } from '../support/stack';
 

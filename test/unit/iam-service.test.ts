@@ -20,9 +20,9 @@ import {
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { localstack, names, region } from '#spec';
-import { IamService } from '../../local/services/iam';
-import type { AuthorizedCall } from '../../local/services/iam-actions';
-import { StsService } from '../../local/services/sts';
+import { IamService } from '../../offline/services/iam/iam';
+import type { AuthorizedCall } from '../../offline/services/iam/actions';
+import { StsService } from '../../offline/services/sts';
 import { awsCli, hasAwsCli, queueUrlAt, sdkConfig } from '../support/clients';
 import { refusal, sessionConfig, sessionCredentials } from '../support/sdk-calls';
 import { serveServices, type ServiceServer } from '../support/service-server';

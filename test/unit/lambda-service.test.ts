@@ -28,7 +28,7 @@ import {
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { functions, localstack, names, region } from '#spec';
-import { LambdaService, type LambdaChange } from '../../local/services/lambda';
+import { LambdaService, type LambdaChange } from '../../offline/services/lambda/control';
 import { arn, awsCli, hasAwsCli, sdkConfig } from '../support/clients';
 import { serveServices, type ServiceServer } from '../support/service-server';
 

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { region } from '#spec';
-import { isThrottled, LocalFunction } from '../../local/lambda';
-import { harnessPath } from '../../local/runtime';
+import { isThrottled, LocalFunction } from '../../offline/services/lambda/function';
+import { harnessPath } from '../../offline/runtime';
 
 let dir: string;
 const harness = harnessPath; // built by jest's global set-up

@@ -19,7 +19,7 @@ import {
   UntagResourceCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { localstack, names, region } from '#spec';
-import { filterPatternMatcher, lambdaLogStreamName, LogsService } from '../../local/services/logs';
+import { filterPatternMatcher, lambdaLogStreamName, LogsService } from '../../offline/services/logs';
 import { awsCli, hasAwsCli, sdkConfig } from '../support/clients';
 import { serveServices, type ServiceServer } from '../support/service-server';
 

@@ -18,7 +18,7 @@ export interface FunctionSettings {
   bundle: string;
   /** The export of `bundle` that handles events (`handler` for `index.handler`). */
   exportName: string;
-  /** The bundled worker harness (lambda-worker.ts). */
+  /** The bundled worker harness (services/lambda/worker.ts). */
   harness: string;
   environment: Record<string, string>;
   timeoutSeconds: number;

@@ -2,11 +2,11 @@
  * The edge on port 4566, as LocalStack's: one HTTP port for the AWS APIs (routed to the
  * in-process emulators), the REST API, the Chaos API and the health check. Faults and latency
  * from the Chaos API apply here, to every AWS call, whoever makes it. Web pages of other origins
- * may not change anything through the control endpoints or the AWS APIs (local/origin.ts); the
+ * may not change anything through the control endpoints or the AWS APIs (offline/edge/origin.ts); the
  * product API is left open, as API Gateway leaves it. SQS queue URLs in any form LocalStack
  * accepts are mapped to the one the emulator knows. A call an emulator lacks, or answers in a
  * shape the Terraform AWS provider cannot use, goes through that service's shim
- * (local/services/dynamodb.ts, sns.ts). IAM is enforced here too, for every call signed with a
+ * (offline/services/shims/dynamodb.ts, sns.ts). IAM is enforced here too, for every call signed with a
  * role session's credentials (see `refusal`).
  */
 import { randomUUID } from 'node:crypto';
@@ -15,15 +15,15 @@ import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerRespon
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { awsLimits } from '#spec';
-import { type ApiRequest, type HttpAnswer, matchApiRequest, newRequestId, stoppingAnswer } from './apigateway';
+import { type ApiRequest, type HttpAnswer, matchApiRequest, newRequestId, stoppingAnswer } from '../services/apigateway/serve';
 import { accessDenied, type AwsCall, canonicalQueueUrl, EVENT_SOURCE_HEADER, FAULT_MESSAGE, faultResponse, identify } from './aws-protocol';
 import { type Call, Chaos, ChaosValidationError, type Fault } from './chaos';
 import { OriginPolicy } from './origin';
-import type { EmulatorShim } from './services/emulator-shim';
-import type { IamService } from './services/iam';
-import type { AuthorizedCall } from './services/iam-actions';
-import { AwsError, type AwsResponse, type AwsService, type Principal, signingScope, toAwsRequest } from './services/service';
-import type { StsService } from './services/sts';
+import type { EmulatorShim } from '../services/shims/emulator-shim';
+import type { IamService } from '../services/iam/iam';
+import type { AuthorizedCall } from '../services/iam/actions';
+import { AwsError, type AwsResponse, type AwsService, type Principal, signingScope, toAwsRequest } from '../services/protocol/service';
+import type { StsService } from '../services/sts';
 
 /** `info` lines are the default view; `debug` lines (the event source's empty polls) only with --verbose. */
 export type LogLevel = 'info' | 'debug';
@@ -208,11 +208,14 @@ export class Edge {
     return { ...this.stopCounts };
   }
 
-  /** Whether a request is refused because the runtime is stopping; if so it is answered. */
-  private refuseIfStopping(res: ServerResponse): boolean {
+  /**
+   * Whether a request is refused because the runtime is stopping; if so it is answered. Only
+   * callers' requests are counted: the event source's own polls are the runtime's, not anyone's work.
+   */
+  private refuseIfStopping(req: IncomingMessage, res: ServerResponse): boolean {
     if (!this.stopping) return false;
     const entry = this.open.get(res);
-    this.stopCounts.refused += 1;
+    if (req.headers[EVENT_SOURCE_HEADER] === undefined) this.stopCounts.refused += 1;
     send(res, entry ? entry.fallback(false) : json(503, { message: STOPPING_MESSAGE }));
     return true;
   }
@@ -243,7 +246,7 @@ export class Edge {
     if (api) {
       const requestId = newRequestId();
       this.setFallback(res, (started) => stoppingAnswer(requestId, started));
-      if (this.refuseIfStopping(res)) return;
+      if (this.refuseIfStopping(req, res)) return;
       this.markStarted(res);
       return send(res, await this.options.api(api, req, body, requestId));
     }
@@ -257,7 +260,7 @@ export class Edge {
           faultResponse(call, { statusCode: 503, code: 'ServiceUnavailable' }, started ? CUT_SHORT_MESSAGE : STOPPING_MESSAGE),
         );
     }
-    if (this.refuseIfStopping(res)) return;
+    if (this.refuseIfStopping(req, res)) return;
 
     // The control endpoints and the AWS APIs change only for the runtime's own pages (and non-browser clients).
     const method = req.method ?? 'GET';

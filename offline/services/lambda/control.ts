@@ -10,9 +10,9 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { localstack, region as defaultRegion } from '#spec';
-import type { JsonInput } from './json-protocol';
-import { RestRouter, type RestCall } from './rest-json';
-import { AwsError, type AwsRequest, type AwsService, type CallShape } from './service';
+import type { JsonInput } from '../protocol/json';
+import { RestRouter, type RestCall } from '../protocol/rest-json';
+import { AwsError, type AwsRequest, type AwsService, type CallShape } from '../protocol/service';
 
 /** A function as deployed: what the runtime runs. Replaced, never changed, on each update. */
 export interface DeployedFunction {

@@ -5,7 +5,7 @@
 import '../scripts/lib/quiet-sdk';
 import { localstack, names } from '#spec';
 import { command, int, InvalidArgumentError, main, npmHint, onStopSignal, Option, parse, UsageError } from '../scripts/lib/cli';
-import { EXTRA_ORIGINS_ENV, normalizeOrigin, parseOrigins } from './origin';
+import { EXTRA_ORIGINS_ENV, normalizeOrigin, parseOrigins } from './edge/origin';
 import { type LogLevel, STOP_GRACE_MS, type StopReport, startRuntime } from './runtime';
 
 interface StartOptions {

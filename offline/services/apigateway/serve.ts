@@ -8,8 +8,8 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { localstack } from '#spec';
-import { FUNCTION_NOT_FOUND, type InvokeResult, isThrottled, STOPPING_ERROR } from './lambda';
-import type { DeployedRoute, RouteLookup } from './services/apigateway-control';
+import { FUNCTION_NOT_FOUND, type InvokeResult, isThrottled, STOPPING_ERROR } from '../lambda/function';
+import type { DeployedRoute, RouteLookup } from './control';
 
 export interface ApiRequest {
   apiId: string;

@@ -4,8 +4,8 @@
  * makes, or answers it in a shape the provider cannot use, its shim answers (or rewrites) that
  * call in the service's own wire format; every other call goes to the emulator unchanged.
  */
-import type { HttpAnswer } from '../apigateway';
-import type { AwsCall } from '../aws-protocol';
+import type { HttpAnswer } from '../apigateway/serve';
+import type { AwsCall } from '../../edge/aws-protocol';
 
 /** Sends a body to the emulator; `operation` replaces the call's (its X-Amz-Target or Action) for a look-up of the shim's own. */
 export type Forward = (body: string, operation?: string) => Promise<HttpAnswer>;

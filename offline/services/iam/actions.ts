@@ -28,8 +28,8 @@
  * paths (a role is `role/<name>` unless the call gives its path, as CreateRole does), Lambda
  * layers and aliases, DynamoDB PartiQL and streams, SQS message move tasks by handle.
  */
-import { canonicalQueueUrl } from '../aws-protocol';
-import { parseQuery } from './query-protocol';
+import { canonicalQueueUrl } from '../../edge/aws-protocol';
+import { parseQuery } from '../protocol/query';
 
 /** One action on one resource that IAM must allow for the call to go ahead. */
 export interface Authorization {

@@ -5,9 +5,9 @@
  * evaluated: any caller may assume any existing role.
  */
 import { randomBytes } from 'node:crypto';
-import type { IamService } from './iam';
-import { optional, queryErrorResponse, queryHandler, queryOperation, required } from './query-protocol';
-import { AwsError, type AwsRequest, type AwsResponse, type AwsService, type Principal } from './service';
+import type { IamService } from './iam/iam';
+import { optional, queryErrorResponse, queryHandler, queryOperation, required } from './protocol/query';
+import { AwsError, type AwsRequest, type AwsResponse, type AwsService, type Principal } from './protocol/service';
 
 const XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 

@@ -1,6 +1,6 @@
 /**
  * Lambda's data plane for what was deployed: one runnable LocalFunction per function of the
- * control plane (local/services/lambda.ts), built from its uploaded zip, handler, environment,
+ * control plane (offline/services/lambda/control.ts), built from its uploaded zip, handler, environment,
  * timeout, memory, concurrency and role. Driven only by the control plane's state: an update
  * takes effect on the next invocation (a new LocalFunction; the old one stops once what it runs
  * has ended), a deleted function stops. Functions are built on their first invocation, as
@@ -10,9 +10,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
-import { FUNCTION_NOT_FOUND, type InvokeResult, LocalFunction, STOPPING_ERROR } from './lambda';
-import type { DeployedFunction, LambdaChange } from './services/lambda';
-import type { Credentials } from './services/sts';
+import { FUNCTION_NOT_FOUND, type InvokeResult, LocalFunction, STOPPING_ERROR } from './function';
+import type { DeployedFunction, LambdaChange } from './control';
+import type { Credentials } from '../sts';
 
 /** What the host reads of the Lambda control plane (LambdaService has it). */
 export interface FunctionSource {
@@ -24,7 +24,7 @@ export interface FunctionSource {
 
 export interface FunctionHostOptions {
   source: FunctionSource;
-  /** The bundled worker harness (lambda-worker.ts). */
+  /** The bundled worker harness (services/lambda/worker.ts). */
   harness: string;
   /** Where each zip is unpacked, under <name>/<code hash>/. */
   codeDir: string;

@@ -5,7 +5,7 @@
  * output, and an error is its code in `x-amzn-ErrorType` with a JSON body holding the message,
  * which botocore, the SDKs and the Terraform provider all read.
  */
-import { JsonInput, parseJsonBody } from './json-protocol';
+import { JsonInput, parseJsonBody } from './json';
 import { AwsError, type AwsRequest, type AwsResponse } from './service';
 
 /** One call's input: the path's `{params}`, the query and the JSON body's members. */

@@ -6,10 +6,20 @@
  * decide (iam-policy.ts).
  */
 import { randomInt } from 'node:crypto';
-import { authorizationOf, type AuthorizedCall } from './iam-actions';
-import { type Denial, firstDenial, policyProblem } from './iam-policy';
-import { list, optional, queryErrorResponse, queryHandler, queryOperation, required, type QueryParams, type QueryValue, type XmlValue } from './query-protocol';
-import { AwsError, type AwsRequest, type AwsResponse, type AwsService, type RolePrincipal } from './service';
+import { authorizationOf, type AuthorizedCall } from './actions';
+import { type Denial, firstDenial, policyProblem } from './policy';
+import {
+  list,
+  optional,
+  queryErrorResponse,
+  queryHandler,
+  queryOperation,
+  required,
+  type QueryParams,
+  type QueryValue,
+  type XmlValue,
+} from '../protocol/query';
+import { AwsError, type AwsRequest, type AwsResponse, type AwsService, type RolePrincipal } from '../protocol/service';
 
 const XMLNS = 'https://iam.amazonaws.com/doc/2010-05-08/';
 

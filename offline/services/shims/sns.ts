@@ -3,7 +3,7 @@
  * provider needs from it that fauxqs does not do.
  */
 import { randomUUID } from 'node:crypto';
-import type { HttpAnswer } from '../apigateway';
+import type { HttpAnswer } from '../apigateway/serve';
 import { bodyText, type EmulatorShim } from './emulator-shim';
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Lambda's pollers for the deployed SQS event source mappings (local/services/lambda.ts): per
+ * Lambda's pollers for the deployed SQS event source mappings (offline/services/lambda/control.ts): per
  * enabled mapping, as many pollers as its maximum concurrency, each long-polling the queue
  * through the edge with the function's role credentials (Lambda polls with the execution role)
  * and handing each batch to the function through the function host. Driven only by the control
@@ -9,9 +9,9 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { markAsEventSource, pollOnce } from './event-source';
-import type { FunctionHost } from './function-host';
-import type { DeployedMapping, LambdaChange } from './services/lambda';
+import { markAsEventSource, pollOnce } from './poll';
+import type { FunctionHost } from '../lambda/host';
+import type { DeployedMapping, LambdaChange } from '../lambda/control';
 
 /** What the host reads of the Lambda control plane (LambdaService has it). */
 export interface MappingSource {
@@ -66,6 +66,8 @@ class Pollers {
         region,
         endpoint: endpointUrl,
         useQueueUrlAsEndpoint: false,
+        // The pollers back off on their own (below); an SDK retry could also land after a stop began.
+        maxAttempts: 1,
         // The SDK asks again as they near expiry; a changed function (its role) restarts the pollers.
         credentials: async () => functions.credentials(mapping.functionArn),
       }),
@@ -113,8 +115,8 @@ class Pollers {
 export class MappingHost {
   /** By UUID: the pollers of each enabled mapping. */
   private readonly running = new Map<string, Pollers>();
-  /** Every set of pollers started, until it has ended. */
-  private readonly ending = new Set<Promise<void>>();
+  /** Every set of pollers started, until it has ended: replaced ones finish their current receive. */
+  private readonly live = new Set<Pollers>();
   private readonly unsubscribe: () => void;
   private stopping = false;
 
@@ -140,13 +142,15 @@ export class MappingHost {
   beginStop(): void {
     this.stopping = true;
     this.unsubscribe();
-    for (const uuid of [...this.running.keys()]) this.halt(uuid, true);
+    this.running.clear();
+    // Replaced pollers too: a receive of theirs still open would otherwise outlive the stop.
+    for (const pollers of this.live) pollers.stop(true);
   }
 
   /** Resolves once every poller has ended (their batches run through the functions first). */
   async stop(): Promise<void> {
     this.beginStop();
-    await Promise.all(this.ending);
+    await Promise.all([...this.live].map((pollers) => pollers.done));
   }
 
   /**
@@ -158,9 +162,8 @@ export class MappingHost {
     if (!mapping.enabled || this.stopping) return;
     const pollers = new Pollers(mapping, this.options);
     this.running.set(mapping.uuid, pollers);
-    const ended = pollers.done.catch((error: unknown) => this.options.log(`Event source mapping ${mapping.uuid} failed: ${String(error)}`));
-    this.ending.add(ended);
-    void ended.then(() => this.ending.delete(ended));
+    this.live.add(pollers);
+    void pollers.done.then(() => this.live.delete(pollers));
   }
 
   private halt(uuid: string, now: boolean): void {

@@ -16,23 +16,23 @@ import path from 'node:path';
 import { awsLimits, env, localstack, names, offline, region, retryPath, timing } from '#spec';
 import { buildAll, distDir } from '../scripts/build';
 import { messagesIn } from '../scripts/lib/target';
-import { missingAnswer, serveApi } from './apigateway';
-import { ApiGatewayControlService } from './services/apigateway-control';
-import { IamService } from './services/iam';
-import { LambdaService } from './services/lambda';
+import { missingAnswer, serveApi } from './services/apigateway/serve';
+import { ApiGatewayControlService } from './services/apigateway/control';
+import { IamService } from './services/iam/iam';
+import { LambdaService } from './services/lambda/control';
 import { lambdaLogStreamName, LogsService } from './services/logs';
-import type { AwsService } from './services/service';
-import { dynamodbShim } from './services/dynamodb';
-import { snsShim } from './services/sns';
+import type { AwsService } from './services/protocol/service';
+import { dynamodbShim } from './services/shims/dynamodb';
+import { snsShim } from './services/shims/sns';
 import { StsService } from './services/sts';
-import { Chaos } from './chaos';
-import { Edge, type LogLevel } from './edge';
-import { FunctionHost, ROLE_SESSION_SECONDS } from './function-host';
-import { MappingHost } from './mapping-host';
-import { EXTRA_ORIGINS_ENV, parseOrigins } from './origin';
+import { Chaos } from './edge/chaos';
+import { Edge, type LogLevel } from './edge/edge';
+import { FunctionHost, ROLE_SESSION_SECONDS } from './services/lambda/host';
+import { MappingHost } from './services/event-source-mappings/host';
+import { EXTRA_ORIGINS_ENV, parseOrigins } from './edge/origin';
 import { provisionApp } from './provision';
 
-export type { LogLevel } from './edge';
+export type { LogLevel } from './edge/edge';
 
 /** Settings a test (or a curious user) may scale down; each defaults to the deployed value from the spec. */
 export interface Timings {
@@ -67,7 +67,7 @@ export interface RuntimeOptions {
   random?: () => number;
   /**
    * Origins besides the runtime's own whose web pages may change faults and data (see
-   * local/origin.ts); by default those in EXTRA_CORS_ALLOWED_ORIGINS, as LocalStack reads them.
+   * offline/edge/origin.ts); by default those in EXTRA_CORS_ALLOWED_ORIGINS, as LocalStack reads them.
    */
   allowedOrigins?: string[];
   /** Each log line; `debug` ones (the event source's empty polls) are for a verbose view. */
@@ -130,7 +130,7 @@ export const harnessPath = path.join(distDir, 'offline', 'lambda-worker.js');
 export async function buildHarness(): Promise<string> {
   const outfile = harnessPath;
   await build({
-    entryPoints: [path.join(__dirname, 'lambda-worker.ts')],
+    entryPoints: [path.join(__dirname, 'services', 'lambda', 'worker.ts')],
     outfile,
     bundle: true,
     platform: 'node',

@@ -8,7 +8,7 @@
  * grants, its Deny always applies), policy variables (`${aws:username}` is matched literally),
  * permissions boundaries, SCPs, session policies and resource-based policies.
  */
-import type { Authorization } from './iam-actions';
+import type { Authorization } from './actions';
 
 export interface Statement {
   Sid?: string;
