@@ -20,7 +20,7 @@ interface StartOptions {
 function startCommand() {
   return command(
     'npm start --',
-    'Runs the product API, DynamoDB, SNS, SQS, both Lambdas and the LocalStack Chaos API in one process on 127.0.0.1, with no Docker and no AWS account.',
+    'Runs the AWS services the stack uses (DynamoDB, SNS, SQS, Lambda, API Gateway, IAM, STS, CloudWatch Logs) and the LocalStack Chaos API in one process on 127.0.0.1, with no Docker and no AWS account. By default the app is deployed into it at start; with --empty, `npm run deploy` deploys it.',
   )
     .addOption(new Option('--port <N>', 'port to listen on').env('OFFLINE_PORT').default(localstack.port).argParser(int(0, 65535)))
     .addOption(new Option('--quiet', 'do not print a line per AWS call').conflicts('verbose'))

@@ -69,6 +69,64 @@ export function zipFolder(folder: string): Uint8Array {
   );
 }
 
+/** The table, as the stack declares it; answers its ARN. */
+export async function createTable(dynamodb: DynamoDBClient): Promise<{ arn: string }> {
+  const { TableDescription } = await dynamodb.send(
+    new CreateTableCommand({
+      TableName: names.table,
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  return { arn: must(TableDescription?.TableArn, 'TableArn') };
+}
+
+export interface Queue {
+  url: string;
+  arn: string;
+}
+
+export interface Messaging {
+  topicArn: string;
+  queue: Queue;
+  deadLetterQueue: Queue;
+}
+
+/** The topic → queue (raw delivery) with the DLQ behind both redrive policies, and the queue policies letting only the topic send. */
+export async function createMessaging(
+  sqs: SQSClient,
+  sns: SNSClient,
+  settings: Pick<ProvisionSettings, 'visibilityTimeoutSeconds' | 'maxReceiveCount'>,
+): Promise<Messaging> {
+  const createQueue = async (name: string, attributes: Record<string, string>): Promise<Queue> => {
+    const url = must((await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl, 'QueueUrl');
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+    return { url, arn: must(Attributes?.QueueArn, 'QueueArn') };
+  };
+  const retention = { MessageRetentionPeriod: String(retryPath.messageRetentionSeconds), MaximumMessageSize: String(retryPath.maxMessageBytes) };
+  const deadLetterQueue = await createQueue(names.deadLetterQueue, retention);
+  const queue = await createQueue(names.queue, {
+    ...retention,
+    VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
+    ReceiveMessageWaitTimeSeconds: String(retryPath.receiveWaitTimeSeconds),
+    RedrivePolicy: queueRedrivePolicy(deadLetterQueue.arn, settings.maxReceiveCount),
+  });
+  const topicArn = must((await sns.send(new CreateTopicCommand({ Name: names.topic }))).TopicArn, 'TopicArn');
+  for (const target of [queue, deadLetterQueue]) {
+    await sqs.send(new SetQueueAttributesCommand({ QueueUrl: target.url, Attributes: { Policy: topicMaySendPolicy(target.arn, topicArn) } }));
+  }
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: 'sqs',
+      Endpoint: queue.arn,
+      Attributes: { RawMessageDelivery: 'true', RedrivePolicy: subscriptionRedrivePolicy(deadLetterQueue.arn) },
+    }),
+  );
+  return { topicArn, queue, deadLetterQueue };
+}
+
 export async function provisionApp(settings: ProvisionSettings): Promise<void> {
   const client = { region, endpoint: settings.endpoint, credentials: { accessKeyId: localstack.accessKey, secretAccessKey: localstack.secretKey } };
   const accountArn = (service: string, resource: string) => `arn:aws:${service}:${region}:${localstack.accountId}:${resource}`;
@@ -80,48 +138,11 @@ export async function provisionApp(settings: ProvisionSettings): Promise<void> {
   const lambda = new LambdaClient(client);
   const apigateway = new APIGatewayClient(client);
   try {
-    const table = must(
-      (
-        await dynamodb.send(
-          new CreateTableCommand({
-            TableName: names.table,
-            AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-            KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-            BillingMode: 'PAY_PER_REQUEST',
-          }),
-        )
-      ).TableDescription,
-      'TableDescription',
-    );
-
-    const createQueue = async (name: string, attributes: Record<string, string>) => {
-      const url = must((await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl, 'QueueUrl');
-      const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
-      return { url, arn: must(Attributes?.QueueArn, 'QueueArn') };
-    };
-    const retention = { MessageRetentionPeriod: String(retryPath.messageRetentionSeconds), MaximumMessageSize: String(retryPath.maxMessageBytes) };
-    const deadLetterQueue = await createQueue(names.deadLetterQueue, retention);
-    const queue = await createQueue(names.queue, {
-      ...retention,
-      VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
-      ReceiveMessageWaitTimeSeconds: String(retryPath.receiveWaitTimeSeconds),
-      RedrivePolicy: queueRedrivePolicy(deadLetterQueue.arn, settings.maxReceiveCount),
-    });
-    const topicArn = must((await sns.send(new CreateTopicCommand({ Name: names.topic }))).TopicArn, 'TopicArn');
-    for (const target of [queue, deadLetterQueue]) {
-      await sqs.send(new SetQueueAttributesCommand({ QueueUrl: target.url, Attributes: { Policy: topicMaySendPolicy(target.arn, topicArn) } }));
-    }
-    await sns.send(
-      new SubscribeCommand({
-        TopicArn: topicArn,
-        Protocol: 'sqs',
-        Endpoint: queue.arn,
-        Attributes: { RawMessageDelivery: 'true', RedrivePolicy: subscriptionRedrivePolicy(deadLetterQueue.arn) },
-      }),
-    );
+    const table = await createTable(dynamodb);
+    const { topicArn, queue, deadLetterQueue } = await createMessaging(sqs, sns, settings);
 
     const stackEnvironment = functionEnvironment({ tableName: names.table, topicArn, queueUrl: queue.url, deadLetterQueueUrl: deadLetterQueue.url });
-    const roles = functionRoles({ tableArn: must(table.TableArn, 'TableArn'), topicArn, queueArn: queue.arn, deadLetterQueueArn: deadLetterQueue.arn });
+    const roles = functionRoles({ tableArn: table.arn, topicArn, queueArn: queue.arn, deadLetterQueueArn: deadLetterQueue.arn });
     const createFunction = async (key: 'product' | 'retry', functionName: string, bundleDir: string, timeoutSeconds: number) => {
       const logGroup = `/aws/lambda/${functionName}`;
       await logs.send(new CreateLogGroupCommand({ logGroupName: logGroup }));

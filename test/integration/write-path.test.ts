@@ -10,7 +10,7 @@ import type { Server } from 'node:http';
 import dynalite from 'dynalite';
 import { names, region, retryPath } from '#spec';
 import { pollOnce } from '../../offline/services/event-source-mappings/poll';
-import { createTable, type Messaging } from '../support/resources';
+import { createTable, type Messaging } from '../../offline/provision';
 import { createHandler as createProductHandler } from '../../lambdas/product/handler';
 import { QUEUED_MESSAGE, STORED_MESSAGE } from '../../lambdas/product/http';
 import { createHandler as createRetryHandler } from '../../lambdas/retry/handler';
@@ -46,7 +46,8 @@ beforeAll(async () => {
   dynamo = new DynamoDBClient({ region, endpoint: databaseUrl });
   sqs = new SQSClient({ region, endpoint: messagingUrl });
   await createTable(dynamo);
-  ({ queueUrl, queueArn, deadLetterQueueUrl } = started.ready);
+  ({ url: queueUrl, arn: queueArn } = started.ready.queue);
+  deadLetterQueueUrl = started.ready.deadLetterQueue.url;
 
   // The SDK reads endpoints from the environment on every call, as it does inside Lambda.
   Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: proxy.url, AWS_ENDPOINT_URL_SNS: messagingUrl, AWS_ENDPOINT_URL_SQS: messagingUrl });

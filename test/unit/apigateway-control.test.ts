@@ -35,6 +35,7 @@ import { awsLimits, localstack, names, region } from '#spec';
 import { ApiGatewayControlService, lambdaFunctionArn } from '../../offline/services/apigateway/control';
 import { arn, awsCli, hasAwsCli, sdkConfig } from '../support/clients';
 import { serveServices, type ServiceServer } from '../support/service-server';
+import { refusal } from '../support/sdk-calls';
 
 const productArn = arn('lambda', `function:${names.productFunction}`);
 const otherArn = arn('lambda', 'function:Other');
@@ -55,16 +56,6 @@ afterEach(async () => {
   client.destroy();
   await server.close();
 });
-
-/** What the SDK makes of a refused call: its error name, HTTP status and message. */
-async function refusal(call: Promise<unknown>): Promise<{ name: string; status: number | undefined; message: string }> {
-  const error = (await call.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )) as { name: string; message: string; $metadata?: { httpStatusCode?: number } } | undefined;
-  if (!error) throw new Error('the call succeeded');
-  return { name: error.name, status: error.$metadata?.httpStatusCode, message: error.message };
-}
 
 const restApiId = names.restApiId;
 

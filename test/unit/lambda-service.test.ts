@@ -31,6 +31,7 @@ import { functions, localstack, names, region } from '#spec';
 import { LambdaService, type LambdaChange } from '../../offline/services/lambda/control';
 import { arn, awsCli, hasAwsCli, sdkConfig } from '../support/clients';
 import { serveServices, type ServiceServer } from '../support/service-server';
+import { refusal } from '../support/sdk-calls';
 
 const name = names.retryFunction;
 const functionArn = arn('lambda', `function:${name}`);
@@ -87,15 +88,6 @@ afterEach(async () => {
   client.destroy();
   await server.close();
 });
-
-async function refusal(call: Promise<unknown>): Promise<{ name: string; status: number | undefined; message: string }> {
-  const error = (await call.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )) as { name: string; message: string; $metadata?: { httpStatusCode?: number } } | undefined;
-  if (!error) throw new Error('the call succeeded');
-  return { name: error.name, status: error.$metadata?.httpStatusCode, message: error.message };
-}
 
 const createFunction = () =>
   client.send(

@@ -22,6 +22,7 @@ import { localstack, names, region } from '#spec';
 import { filterPatternMatcher, lambdaLogStreamName, LogsService } from '../../offline/services/logs';
 import { awsCli, hasAwsCli, sdkConfig } from '../support/clients';
 import { serveServices, type ServiceServer } from '../support/service-server';
+import { refusal } from '../support/sdk-calls';
 
 const group = `/aws/lambda/${names.productFunction}`;
 const groupArn = `arn:aws:logs:${region}:${localstack.accountId}:log-group:${group}`;
@@ -40,16 +41,6 @@ afterEach(async () => {
   client.destroy();
   await server.close();
 });
-
-/** What the SDK makes of a refused call: its error name, HTTP status and message. */
-async function refusal(call: Promise<unknown>): Promise<{ name: string; status: number | undefined; message: string }> {
-  const error = (await call.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )) as { name: string; message: string; $metadata?: { httpStatusCode?: number } } | undefined;
-  if (!error) throw new Error('the call succeeded');
-  return { name: error.name, status: error.$metadata?.httpStatusCode, message: error.message };
-}
 
 const createGroup = () => client.send(new CreateLogGroupCommand({ logGroupName: group, tags: { app: 'products' } }));
 
