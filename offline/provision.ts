@@ -54,6 +54,9 @@ function must<T>(value: T | undefined, what: string): T {
   return value;
 }
 
+/** The earliest date a zip entry can hold (MS-DOS time). */
+const ZIP_DATE = new Date(1980, 0, 1);
+
 /** The folder's files in a zip, as Terraform's archive of a TerraformAsset holds them. */
 export function zipFolder(folder: string): Uint8Array {
   const files = readdirSync(folder, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
@@ -65,7 +68,8 @@ export function zipFolder(folder: string): Uint8Array {
       }),
     ),
     // Stored, not deflated: the zip never leaves this machine, and the runtime unpacks it at once.
-    { level: 0 },
+    // A fixed date, so the same code makes the same zip (and CodeSha256), and is unpacked once.
+    { level: 0, mtime: ZIP_DATE },
   );
 }
 
