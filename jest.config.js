@@ -11,4 +11,5 @@ module.exports = {
   // Jest's default is one worker per core but one; on CI's 2 cores that ran every suite in turn.
   // The end-to-end suites mostly wait on timers and child processes, so two run well side by side.
   maxWorkers: 2,
+  testSequencer: '<rootDir>/test/support/sequencer.js',
 };

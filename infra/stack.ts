@@ -24,18 +24,28 @@ import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { AssetType, Fn, LocalBackend, TerraformAsset, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import type { Construct } from 'constructs';
 import path from 'node:path';
-import { awsLimits, functionEnvironment, functions, localstack, names, retryPath, timing } from '#spec';
+import {
+  apiInvokeSourceArn,
+  apiMethods,
+  apiPermissionStatementId,
+  awsLimits,
+  functionEnvironment,
+  functionRoles,
+  functions,
+  lambdaTrustPolicy,
+  localstack,
+  names,
+  policyDocument,
+  type PolicyStatement,
+  queueRedrivePolicy,
+  retryPath,
+  subscriptionRedrivePolicy,
+  timing,
+  topicMaySendPolicy,
+} from '#spec';
 import { endpointServices, type Target } from './target';
 
 const repoRoot = path.resolve(__dirname, '..');
-
-interface Statement {
-  Effect: 'Allow';
-  Action: string[];
-  Resource: string[];
-}
-
-const policy = (statements: Statement[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
 
 export interface StackOptions {
   /**
@@ -65,6 +75,7 @@ export class ProductStack extends TerraformStack {
     const deadLetterQueue = new SqsQueue(this, 'product-events-dlq', {
       name: names.deadLetterQueue,
       messageRetentionSeconds: retryPath.messageRetentionSeconds,
+      maxMessageSize: retryPath.maxMessageBytes,
     });
 
     const queue = new SqsQueue(this, 'product-events-queue', {
@@ -72,27 +83,13 @@ export class ProductStack extends TerraformStack {
       visibilityTimeoutSeconds: retryPath.visibilityTimeoutSeconds,
       messageRetentionSeconds: retryPath.messageRetentionSeconds,
       receiveWaitTimeSeconds: retryPath.receiveWaitTimeSeconds,
-      redrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterQueue.arn, maxReceiveCount: retryPath.maxReceiveCount }),
+      maxMessageSize: retryPath.maxMessageBytes,
+      redrivePolicy: queueRedrivePolicy(deadLetterQueue.arn),
     });
 
     // Only the topic may send to the queue, and to the DLQ (its subscription's dead letters).
     const topicMaySend = (id: string, target: SqsQueue) =>
-      new SqsQueuePolicy(this, id, {
-        queueUrl: target.url,
-        policy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'AllowProductEventsTopic',
-              Effect: 'Allow',
-              Principal: { Service: 'sns.amazonaws.com' },
-              Action: 'sqs:SendMessage',
-              Resource: target.arn,
-              Condition: { ArnEquals: { 'aws:SourceArn': topic.arn } },
-            },
-          ],
-        }),
-      });
+      new SqsQueuePolicy(this, id, { queueUrl: target.url, policy: topicMaySendPolicy(target.arn, topic.arn) });
     topicMaySend('product-events-queue-policy', queue);
     const deadLetterPolicy = topicMaySend('product-events-dlq-policy', deadLetterQueue);
 
@@ -106,7 +103,7 @@ export class ProductStack extends TerraformStack {
       // deliveries for days, but LocalStack tries once and drops a failed delivery unless this is
       // set. The same DLQ as the retry path's, so one queue holds, counts and redrives every write
       // that could not be applied (npm run chaos -- redrive).
-      redrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterQueue.arn }),
+      redrivePolicy: subscriptionRedrivePolicy(deadLetterQueue.arn),
       // So the DLQ accepts the topic's dead letters before the first delivery can fail.
       dependsOn: [deadLetterPolicy],
     });
@@ -118,16 +115,13 @@ export class ProductStack extends TerraformStack {
       deadLetterQueueUrl: deadLetterQueue.url,
     });
 
+    const roles = functionRoles({ tableArn: table.arn, topicArn: topic.arn, queueArn: queue.arn, deadLetterQueueArn: deadLetterQueue.arn });
     const product = this.lambda('product', {
       functionName: names.productFunction,
       bundleDir: functions.productBundleDir,
       timeoutSeconds: timing.productTimeoutSeconds,
       environment: environment.product,
-      statements: (logs) => [
-        { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Scan'], Resource: [table.arn] },
-        { Effect: 'Allow', Action: ['sns:Publish'], Resource: [topic.arn] },
-        logs,
-      ],
+      role: roles.product,
     });
 
     const retry = this.lambda('retry', {
@@ -135,19 +129,7 @@ export class ProductStack extends TerraformStack {
       bundleDir: functions.retryBundleDir,
       timeoutSeconds: timing.retryTimeoutSeconds,
       environment: environment.retry,
-      statements: (logs) => [
-        // GetItem: a failed write condition is confirmed by a consistent read when DynamoDB's error
-        // does not carry the stored item (lambdas/resilience/guarded-put.ts).
-        { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem'], Resource: [table.arn] },
-        {
-          Effect: 'Allow',
-          Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
-          Resource: [queue.arn],
-        },
-        // SendMessage on the queue itself: a write near the redrive threshold is re-queued, not dead-lettered.
-        { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [queue.arn, deadLetterQueue.arn] },
-        logs,
-      ],
+      role: roles.retry,
     });
 
     new LambdaEventSourceMapping(this, 'retry-event-source', {
@@ -205,31 +187,18 @@ export class ProductStack extends TerraformStack {
       bundleDir: string;
       timeoutSeconds: number;
       environment: Record<string, string>;
-      statements: (logs: Statement) => Statement[];
+      role: { roleName: string; policyName: string; statements: (logGroupArn: string) => PolicyStatement[] };
     },
   ): LambdaFunction {
     const logGroup = new CloudwatchLogGroup(this, `${id}-logs`, {
       name: `/aws/lambda/${options.functionName}`,
       retentionInDays: functions.logRetentionDays,
     });
-    const role = new IamRole(this, `${id}-role`, {
-      name: `${options.functionName}Role`,
-      assumeRolePolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-      }),
-    });
+    const role = new IamRole(this, `${id}-role`, { name: options.role.roleName, assumeRolePolicy: lambdaTrustPolicy });
     new IamRolePolicy(this, `${id}-policy`, {
       role: role.name,
-      name: `${options.functionName}Access`,
-      policy: policy(
-        options.statements({
-          Effect: 'Allow',
-          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          // Log stream names are chosen by Lambda at run time, so the stream part must be a wildcard.
-          Resource: [`${logGroup.arn}:log-stream:*`],
-        }),
-      ),
+      name: options.role.policyName,
+      policy: policyDocument(options.role.statements(logGroup.arn)),
     });
     const bundle = new TerraformAsset(this, `${id}-bundle`, {
       path: path.join(repoRoot, options.bundleDir),
@@ -260,7 +229,7 @@ export class ProductStack extends TerraformStack {
       parentId: api.rootResourceId,
       pathPart: names.resource,
     });
-    const routes = (['GET', 'POST'] as const).map((httpMethod) => {
+    const routes = apiMethods.map((httpMethod) => {
       const method = new ApiGatewayMethod(this, `product-api-${httpMethod.toLowerCase()}`, {
         restApiId: api.id,
         resourceId: resource.id,
@@ -294,11 +263,11 @@ export class ProductStack extends TerraformStack {
       dependsOn: routes.map(({ integration }) => integration),
     });
     new LambdaPermission(this, 'product-api-permission', {
-      statementId: 'AllowProductApiInvoke',
+      statementId: apiPermissionStatementId,
       action: 'lambda:InvokeFunction',
       functionName: product.functionName,
       principal: 'apigateway.amazonaws.com',
-      sourceArn: `${api.executionArn}/*/*/${names.resource}`,
+      sourceArn: apiInvokeSourceArn(api.executionArn),
     });
     return new ApiGatewayStage(this, 'product-api-stage', {
       restApiId: api.id,

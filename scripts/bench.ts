@@ -12,9 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { env as envName, localstack, names, offline, region, timing } from '#spec';
-import { startRuntime, type Runtime } from '../local/runtime';
+import { startRuntime, type Runtime } from '../offline/runtime';
 import { buildAll, bundles } from './build';
-import { command, type Command, main, parse } from './lib/cli';
+import { deployNames, deploySection, startupSamples, startupTargetMs } from './lib/bench-deploy';
+import { command, type Command, main, Option, parse } from './lib/cli';
 import { percentile } from './lib/experiment';
 import { ChaosClient, type FaultRule } from './lib/chaos-client';
 import { Target } from './lib/target';
@@ -59,6 +60,10 @@ const drainRateName = (count: number) => `drain rate, ${count} queued writes`;
 /** --quick: the same figures from a tenth of the samples (one of each 5 s latency request). */
 const quickSamples = (full: number) => (full <= 3 ? 1 : Math.max(3, Math.ceil(full / 10)));
 
+/** The parts of a run that --only and --skip select: `app`, every figure of the application on the runtime; `deploy`, the real Terraform deploy. */
+export const sections = ['app', 'deploy'] as const;
+export type Section = (typeof sections)[number];
+
 export function benchCommand(print?: (text: string) => void): Command {
   const listed = [
     ...Object.values(measures).map(({ name, n }) => `  ${name}${n > 0 ? `: ${n} requests (--quick: ${quickSamples(n)})` : ''}`),
@@ -69,22 +74,42 @@ export function benchCommand(print?: (text: string) => void): Command {
     ),
     ...bundles.map(({ name }) => `  bundle ${name}: size, and cold module load (${bundleLoads} loads)`),
   ];
+  const deployListed = [
+    `  ${deployNames.startupFirst}, and ${startupSamples.inProcess - 1} later ones (target ≤ ${startupTargetMs} ms)`,
+    `  ${deployNames.startupReported}, and ${deployNames.startupProcess.replace('npm start -- --empty: ', '')} (${startupSamples.process} starts)`,
+    '  terraform apply, then destroy, of the synthesized stack into a fresh empty offline runtime,',
+    '    then into a fresh moto_server (one after the other, each on a free port), side by side:',
+    '    seconds; terraform before the changes (provider launches, plan, refresh); the changes,',
+    "    split into a call in flight (the server) and none (the provider's own waits); AWS calls",
+    "    and the sum of their durations, from the provider's debug log; for the offline runtime",
+    '    also the calls in its own log',
+  ];
   return command(
     'npm run bench --',
-    'Measures the performance figures of the design on an offline runtime of its own (nothing else needed), prints them as a table and writes them to a JSON file.',
+    'Measures the performance figures of the design on an offline runtime of its own (nothing else needed), and the real Terraform deploy into it beside moto_server (section deploy), prints them as a table and writes them to a JSON file.',
     print,
   )
     .option('--out <file>', 'where to write the figures', path.join('reports', 'bench.json'))
     .option('--quick', 'a tenth of the samples per figure: noisier, for a smoke run, not for comparisons')
+    .addOption(new Option('--only <section>', 'measure only this section').choices(sections).conflicts('skip'))
+    .addOption(new Option('--skip <section>', 'leave this section out').choices(sections))
+    .option('--terraform-logs <dir>', "section deploy: keep terraform's debug logs (TF_LOG=DEBUG) of each apply and destroy in this folder")
     .addHelpText(
       'after',
       `
-Measures (timings in ms, as p50/p95/p99 over the requests):
+Section app (timings in ms, as p50/p95/p99 over the requests):
 ${listed.join('\n')}
 
-Takes about 5 minutes on 2 cores (the 3-minute outage, run beside the others),
---quick about 2 minutes: the outages, the 5 s latency requests and the
-1,000-write drain take most of it.
+Section deploy (needs terraform with the provider mirror, and moto_server for
+its column; without them it says why and measures what it can):
+${deployListed.join('\n')}
+
+Section app takes about 5 minutes on 2 cores (the 3-minute outage, run beside the
+others), --quick about 2 minutes: the outages, the 5 s latency requests and the
+1,000-write drain take most of it. Section deploy takes about 5 minutes more,
+with or without --quick (one deploy per target; the AWS provider's own waits,
+not the servers, set its pace): --skip deploy leaves it out, --only deploy runs
+it alone.
 
 Recovery: DynamoDB down (every call fails) for the outage, ${recoveryWrites} writes queued at its
 start, the deployed retry timings; the figure is the time from the end of the
@@ -92,7 +117,8 @@ outage to the last queued write in the table (target: within ${recoveryTargetSec
 what the retry path cost meanwhile: DynamoDB calls per minute, and SQS calls and
 retry Lambda invocations per queued write per minute.
 
-The JSON file holds the machine, the time, --quick, and one entry per figure:
+The JSON file holds the machine, the time, --quick, the sections measured, and
+one entry per figure:
 numbers with a unit, either a distribution or a single value, e.g.
   {"name": "POST, stored (200)", "unit": "ms", "n": 300, "p50": 5.2, "p95": 8.8, "p99": 11.8}
   {"name": "time to consistency, 100 queued writes", "unit": "s", "value": 1.48}
@@ -271,8 +297,14 @@ export async function recovery(outage: RecoveryOutage): Promise<Result[]> {
 async function run(argv: string[]): Promise<number> {
   const cmd = await parse(benchCommand(), argv);
   if (!cmd) return 0;
-  const { out, quick = false } = cmd.opts<{ out: string; quick?: boolean }>();
-  const n = (measure: { n: number }) => (quick ? quickSamples(measure.n) : measure.n);
+  const {
+    out,
+    quick = false,
+    only,
+    skip,
+    terraformLogs,
+  } = cmd.opts<{ out: string; quick?: boolean; only?: Section; skip?: Section; terraformLogs?: string }>();
+  const runs = (section: Section) => (only === undefined || only === section) && skip !== section;
   const results: Result[] = [];
   const record = (...figures: Result[]) => {
     for (const result of figures) {
@@ -285,6 +317,30 @@ async function run(argv: string[]): Promise<number> {
     `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${quick ? ' (--quick: fewer samples, noisier figures)' : ''}\n`,
   );
   const built = await buildAll();
+  if (runs('app')) await appSection(built, quick, record);
+  else console.log(`  section app: skipped (${only ? `--only ${only}` : `--skip app`})`);
+
+  let failed = false;
+  if (runs('deploy')) {
+    console.log(`${runs('app') ? '\n' : ''}Deploy:`);
+    const keep = (figure: Result, print = true) => {
+      results.push(figure);
+      if (print) console.log(show(figure));
+    };
+    failed = (await deploySection(keep, distribution, terraformLogs)).failed;
+  } else console.log(`  section deploy: skipped (${only ? `--only ${only}` : '--skip deploy'})`);
+
+  mkdirSync(path.dirname(out), { recursive: true });
+  const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+  const measured = sections.filter(runs);
+  writeFileSync(out, `${JSON.stringify({ machine, at: new Date().toISOString(), quick, sections: measured, results }, null, 2)}\n`);
+  console.log(`\nWritten to ${out}`);
+  return failed ? 1 : 0;
+}
+
+/** Section app: every figure of the application on the offline runtime, as bench measured before the deploy section. */
+async function appSection(built: Awaited<ReturnType<typeof buildAll>>, quick: boolean, record: (...figures: Result[]) => void): Promise<void> {
+  const n = (measure: { n: number }) => (quick ? quickSamples(measure.n) : measure.n);
   const quiet = () => undefined;
 
   const runtime = await startRuntime({ port: 0, log: quiet, build: false, timings: fastTimings });
@@ -377,12 +433,6 @@ async function run(argv: string[]): Promise<number> {
       distribution(`bundle ${name}: cold module load`, loads),
     );
   }
-
-  mkdirSync(path.dirname(out), { recursive: true });
-  const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
-  writeFileSync(out, `${JSON.stringify({ machine, at: new Date().toISOString(), quick, results }, null, 2)}\n`);
-  console.log(`\nWritten to ${out}`);
-  return 0;
 }
 
 if (require.main === module) main(() => run(process.argv.slice(2)));

@@ -4,6 +4,7 @@
  */
 import { build } from 'esbuild';
 import { statSync } from 'node:fs';
+import { utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { command, type Command, main, parse } from './lib/cli';
 
@@ -13,6 +14,13 @@ export const bundles = [
 ] as const;
 
 export const distDir = path.resolve(__dirname, '..', 'dist');
+
+/**
+ * The time stamp every bundle file gets. The stack's zip of dist/<function> records each file's
+ * modification time, so without this every build (npm run deploy bundles first) changed the zip's
+ * hash, and a deploy of unchanged code updated both functions.
+ */
+const BUNDLE_MTIME = new Date('2000-01-01T00:00:00Z');
 
 export async function buildAll(outDir = distDir): Promise<Array<{ name: string; file: string; bytes: number; ms: number }>> {
   return Promise.all(
@@ -35,6 +43,7 @@ export async function buildAll(outDir = distDir): Promise<Array<{ name: string; 
         mainFields: ['module', 'main'],
         logLevel: 'warning',
       });
+      await Promise.all([outfile, `${outfile}.map`].map((file) => utimes(file, BUNDLE_MTIME, BUNDLE_MTIME)));
       return { name, file: path.relative(process.cwd(), outfile), bytes: statSync(outfile).size, ms: performance.now() - started };
     }),
   );

@@ -6,7 +6,7 @@
  */
 import './lib/quiet-sdk';
 import { deadLetterQueues, localstack, names, region, tutorialFault } from '#spec';
-import { checkRules, formatPath, jsonEqual, type Problem } from '../local/chaos';
+import { checkRules, formatPath, jsonEqual, type Problem } from '../offline/edge/chaos';
 import { type Command, command, decimal, int, main, parse, UsageError } from './lib/cli';
 import { ChaosClient, type FaultRule, regionProblem, serviceProblem } from './lib/chaos-client';
 import { redrive } from './lib/redrive';

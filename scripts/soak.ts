@@ -7,7 +7,7 @@
 import './lib/quiet-sdk';
 import fc from 'fast-check';
 import { offline, timing } from '#spec';
-import { fastTimings, startRuntime } from '../local/runtime';
+import { fastTimings, startRuntime } from '../offline/runtime';
 import { beyondTimeoutMs, blamingCodes, runSchedule, scheduleArbitrary } from './lib/chaos-schedule';
 import { command, type Command, int, main, parse } from './lib/cli';
 import { progress } from './lib/progress';

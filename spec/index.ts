@@ -98,6 +98,12 @@ export const retryPath = {
   batchSize: 10,
   maximumConcurrency: 2,
   receiveWaitTimeSeconds: 20,
+  /**
+   * Both queues' largest message, body plus attributes, in bytes: 256 KiB, the most the Terraform
+   * AWS provider 5.100 accepts for max_message_size (SQS itself allows 1 MiB since 2025). Stated,
+   * so every way of deploying sets it, and the retry Lambda cuts DLQ copies to fit it.
+   */
+  maxMessageBytes: 262_144,
 } as const;
 
 /**
@@ -137,8 +143,6 @@ export const awsLimits = {
   sqsMaxDelaySeconds: 900,
   /** SQS: the longest visibility timeout (12 hours). */
   sqsMaxVisibilitySeconds: 43_200,
-  /** SQS: the largest message, body plus attributes (names, data types and values), in bytes. */
-  sqsMaxMessageBytes: 1_048_576,
   /** DynamoDB: the largest partition key value, in bytes. */
   dynamoMaxKeyBytes: 2_048,
 } as const;
@@ -212,3 +216,84 @@ export function functionEnvironment(refs: ResourceRefs): { product: Record<strin
     },
   };
 }
+
+/** An identity-policy statement, as both the stack and the offline runtime's provisioning write it. */
+export interface PolicyStatement {
+  Effect: 'Allow';
+  Action: string[];
+  Resource: string[];
+}
+
+export const policyDocument = (statements: readonly object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
+
+/** Who may assume the functions' roles: Lambda. */
+export const lambdaTrustPolicy = policyDocument([{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+
+export interface PolicyRefs {
+  tableArn: string;
+  topicArn: string;
+  queueArn: string;
+  deadLetterQueueArn: string;
+}
+
+/** Each function's role: its name, its inline policy's name and statements (least privilege), given its log group's ARN. */
+export function functionRoles(refs: PolicyRefs) {
+  const logs = (logGroupArn: string): PolicyStatement => ({
+    Effect: 'Allow',
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    // Log stream names are chosen by Lambda at run time, so the stream part must be a wildcard.
+    Resource: [`${logGroupArn}:log-stream:*`],
+  });
+  const role = (functionName: string, statements: (logGroupArn: string) => PolicyStatement[]) => ({
+    roleName: `${functionName}Role`,
+    policyName: `${functionName}Access`,
+    statements: (logGroupArn: string) => [...statements(logGroupArn), logs(logGroupArn)],
+  });
+  return {
+    product: role(names.productFunction, () => [
+      { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Scan'], Resource: [refs.tableArn] },
+      { Effect: 'Allow', Action: ['sns:Publish'], Resource: [refs.topicArn] },
+    ]),
+    retry: role(names.retryFunction, () => [
+      // GetItem: a failed write condition is confirmed by a consistent read when DynamoDB's error
+      // does not carry the stored item (lambdas/resilience/guarded-put.ts).
+      { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem'], Resource: [refs.tableArn] },
+      {
+        Effect: 'Allow',
+        Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+        Resource: [refs.queueArn],
+      },
+      // SendMessage on the queue itself: a write near the redrive threshold is re-queued, not dead-lettered.
+      { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [refs.queueArn, refs.deadLetterQueueArn] },
+    ]),
+  };
+}
+
+/** The queue policy of the queue and the DLQ: only the topic may send (the DLQ takes its subscription's dead letters). */
+export const topicMaySendPolicy = (queueArn: string, topicArn: string) =>
+  policyDocument([
+    {
+      Sid: 'AllowProductEventsTopic',
+      Effect: 'Allow',
+      Principal: { Service: 'sns.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+      Resource: queueArn,
+      Condition: { ArnEquals: { 'aws:SourceArn': topicArn } },
+    },
+  ]);
+
+/** The subscription's redrive policy: a delivery SNS gives up on lands in the DLQ (see infra/stack.ts). */
+export const subscriptionRedrivePolicy = (deadLetterQueueArn: string) => JSON.stringify({ deadLetterTargetArn: deadLetterQueueArn });
+
+/** The queue's redrive policy: SQS moves a message received maxReceiveCount times to the DLQ. */
+export const queueRedrivePolicy = (deadLetterQueueArn: string, maxReceiveCount: number = retryPath.maxReceiveCount) =>
+  JSON.stringify({ deadLetterTargetArn: deadLetterQueueArn, maxReceiveCount });
+
+/** The API's resource that API Gateway may invoke the product function for (AddPermission's SourceArn). */
+export const apiInvokeSourceArn = (executionArn: string) => `${executionArn}/*/*/${names.resource}`;
+
+/** The methods the product API serves, each an AWS_PROXY integration to the product function. */
+export const apiMethods = ['GET', 'POST'] as const;
+
+/** The permission that lets API Gateway invoke the product function. */
+export const apiPermissionStatementId = 'AllowProductApiInvoke';

@@ -6,7 +6,7 @@
 import { ChangeMessageVisibilityCommand, type MessageAttributeValue, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { createHash } from 'node:crypto';
-import { awsLimits } from '#spec';
+import { awsLimits, retryPath } from '#spec';
 
 /** Kept free under the size limit, in case SQS counts an attribute a few bytes differently. */
 const SIZE_MARGIN_BYTES = 512;
@@ -80,7 +80,7 @@ function utf8Prefix(text: string, maxBytes: number): string {
  * limit; then the body is cut to fit, with a marker, and the attributes say so. The reason and
  * the other attributes always survive.
  */
-export function deadLetterCopy(body: string, attributes: Record<string, MessageAttributeValue>, limit: number = awsLimits.sqsMaxMessageBytes) {
+export function deadLetterCopy(body: string, attributes: Record<string, MessageAttributeValue>, limit: number = retryPath.maxMessageBytes) {
   const bodyBytes = Buffer.byteLength(body);
   if (bodyBytes + attributeBytes(attributes) + SIZE_MARGIN_BYTES <= limit) return { body, attributes };
   const truncated: Record<string, MessageAttributeValue> = {

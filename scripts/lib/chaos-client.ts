@@ -4,7 +4,7 @@
  * before they are sent, since LocalStack refuses a list with two equal rules.
  */
 import { region } from '#spec';
-import { ChaosValidationError, checkRules, type FaultRule, formatProblem, uniqueRules } from '../../local/chaos';
+import { ChaosValidationError, checkRules, type FaultRule, formatProblem, uniqueRules } from '../../offline/edge/chaos';
 import awsNames from './aws-names.json';
 
 export type { FaultRule };

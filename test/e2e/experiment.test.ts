@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { env } from '#spec';
-import { fastTimings } from '../../local/runtime';
+import { fastTimings } from '../../offline/runtime';
 import type { Journal, RequestRecord } from '../../scripts/lib/experiment';
 import { tutorialRuleName } from '../support/faults';
 import { eventually, type OfflineRuntime, runtimeForSuite } from '../support/offline';

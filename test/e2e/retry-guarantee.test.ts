@@ -9,8 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { awsLimits, names, retryGuards } from '#spec';
-import { fastTimings } from '../../local/runtime';
+import { names, retryGuards, retryPath } from '#spec';
+import { fastTimings } from '../../offline/runtime';
 import { awsCli } from '../support/clients';
 import { dynamoRefusals } from '../support/faults';
 import { eventually, type OfflineRuntime, pause, runtimeForSuite } from '../support/offline';
@@ -208,9 +208,9 @@ describe('the retry Lambda with the deployed redrive threshold (timings scaled)'
     }, 40_000);
   });
 
-  describe('finding 9: a poison message near the 1 MiB limit', () => {
+  describe("finding 9: a poison message near the queues' size limit", () => {
     it('reaches the DLQ, truncated to fit, with its reason and its full size', async () => {
-      const size = awsLimits.sqsMaxMessageBytes - 64;
+      const size = retryPath.maxMessageBytes - 64;
       const body = `{"id":"huge-poison","pad":"${'x'.repeat(size - 30)}`;
       await cliSend(runtime, body, { throughFile: true });
 

@@ -9,7 +9,7 @@ import net from 'node:net';
 import readline from 'node:readline';
 import { promisify } from 'node:util';
 import { names, offline } from '#spec';
-import { STOP_GRACE_MS } from '../../local/runtime';
+import { STOP_GRACE_MS } from '../../offline/runtime';
 import { SIGNAL_REPEAT_MS } from '../../scripts/lib/cli';
 import { chaos, postProduct, queueUrlAt, targetAt } from '../support/clients';
 import { dynamoOutage, receivesBlocked } from '../support/faults';
@@ -17,9 +17,9 @@ import { pause } from '../support/offline';
 import { repoRoot } from '../support/processes';
 
 // --no-build: jest's global set-up has built the bundles; rebuilding here would race other suites.
-const main = ['--import', 'tsx', 'local/main.ts', '--no-build'];
+const main = ['--import', 'tsx', 'offline/main.ts', '--no-build'];
 const run = promisify(execFile);
-/** The environment of a plain `node local/main.ts`, without the npm variables jest may have been started with. */
+/** The environment of a plain `node offline/main.ts`, without the npm variables jest may have been started with. */
 const cleanEnv = Object.fromEntries(
   Object.entries(process.env).filter(([key]) => !key.startsWith('npm_') && key !== 'OFFLINE_PORT' && key !== 'EXTRA_CORS_ALLOWED_ORIGINS'),
 );
@@ -302,6 +302,17 @@ describe('a run', () => {
       expect(await runtime.stop()).toBe(0);
       expect(runtime.lines.find((line) => line.startsWith('Stopped.'))).toBe(
         `Stopped. No accepted write was pending (${names.queue} was empty, no SNS delivery was held back); nothing persists between runs.`,
+      );
+    });
+  }, 60_000);
+
+  it('stops an empty runtime nothing was deployed into without claiming a queue it never had', async () => {
+    await running(['--empty'], async (runtime) => {
+      // Answering first: under jest, a SIGTERM sent the instant the banner is read was seen to end the process unhandled.
+      expect((await fetch(`${runtime.url}/_localstack/health`)).status).toBe(200);
+      expect(await runtime.stop()).toBe(0);
+      expect(runtime.lines.find((line) => line.startsWith('Stopped.'))).toBe(
+        `Stopped. There was no ${names.queue}, so no accepted write was pending; nothing persists between runs.`,
       );
     });
   }, 60_000);

@@ -8,45 +8,14 @@ import { DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sd
 import { GetFunctionConfigurationCommand, GetPolicyCommand, LambdaClient, ListEventSourceMappingsCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import net from 'node:net';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { awsLimits, env, functions, localstack, names, region, retryPath, timing } from '#spec';
 import { testStack } from '../support/stack';
+import { freePort, motoSkipReason, waitForPort } from '../../scripts/lib/terraform';
 import { synthToDir, terraform, terraformSkipReason } from '../support/terraform';
 
-function motoSkipReason(): string | undefined {
-  try {
-    execFileSync('moto_server', ['--help'], { stdio: 'ignore' });
-  } catch {
-    return 'moto_server is not installed';
-  }
-  return terraformSkipReason();
-}
-
-const skip = motoSkipReason();
+const skip = motoSkipReason() ?? terraformSkipReason();
 if (skip) console.log(`Skipping the deploy test: ${skip}`);
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => resolve(socket.destroy() === socket));
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > until) throw new Error(`moto_server did not listen on ${port}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 (skip ? describe.skip : describe)('deploy to an AWS emulator', () => {
   let moto: ChildProcess;

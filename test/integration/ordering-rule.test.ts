@@ -12,7 +12,7 @@ import { names, region } from '#spec';
 import { isAtLeastAsNew } from '#domain/ordering';
 import type { ProductWrite } from '#domain/product';
 import { ProductStore } from '#adapters/dynamodb-store';
-import { createTable } from '../../local/resources';
+import { createTable } from '../../offline/provision';
 
 let database: Server;
 let dynamo: DynamoDBClient;

@@ -9,8 +9,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import dynalite from 'dynalite';
 import { names, region, retryPath } from '#spec';
-import { pollOnce } from '../../local/event-source';
-import { createTable, type Messaging } from '../../local/resources';
+import { pollOnce } from '../../offline/services/event-source-mappings/poll';
+import { createTable, type Messaging } from '../../offline/provision';
 import { createHandler as createProductHandler } from '../../lambdas/product/handler';
 import { QUEUED_MESSAGE, STORED_MESSAGE } from '../../lambdas/product/http';
 import { createHandler as createRetryHandler } from '../../lambdas/retry/handler';
@@ -46,7 +46,8 @@ beforeAll(async () => {
   dynamo = new DynamoDBClient({ region, endpoint: databaseUrl });
   sqs = new SQSClient({ region, endpoint: messagingUrl });
   await createTable(dynamo);
-  ({ queueUrl, queueArn, deadLetterQueueUrl } = started.ready);
+  ({ url: queueUrl, arn: queueArn } = started.ready.queue);
+  deadLetterQueueUrl = started.ready.deadLetterQueue.url;
 
   // The SDK reads endpoints from the environment on every call, as it does inside Lambda.
   Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: proxy.url, AWS_ENDPOINT_URL_SNS: messagingUrl, AWS_ENDPOINT_URL_SQS: messagingUrl });
@@ -75,7 +76,7 @@ beforeEach(() => {
 const productHandler = (overrides: Record<string, string> = {}) => createProductHandler(loadConfig({ ...env, ...overrides }, ['tableName', 'topicArn']));
 const retryHandler = () => createRetryHandler(loadConfig(env, ['tableName', 'queueUrl', 'deadLetterQueueUrl']));
 
-const eventSource = () => ({ queueUrl, queueArn, region, batchSize: retryPath.batchSize, waitTimeSeconds: 1 });
+const eventSource = () => ({ queueUrl, queueArn, region, batchSize: retryPath.batchSize, waitTimeSeconds: 1, reportBatchItemFailures: true });
 
 const queueDepth = (url: string) => messagesIn(sqs, url);
 

@@ -4,7 +4,7 @@ import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import type { ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
 import { names, offline } from '#spec';
-import { fastTimings, type RuntimeOptions, type Timings } from '../../local/runtime';
+import { fastTimings, type RuntimeOptions, type Timings } from '../../offline/runtime';
 import type { Target } from '../../scripts/lib/target';
 import { type ApiAnswer, type ApiCall, type ChaosAnswer, chaos, postProduct, request, resetChaos, targetAt } from './clients';
 import { receivesBlocked } from './faults';
@@ -17,6 +17,10 @@ export interface StartOptions {
   environmentOverrides?: RuntimeOptions['environmentOverrides'];
   /** The runtime process's environment (this process's by default). */
   env?: NodeJS.ProcessEnv;
+  /** Start with no resources (`npm start -- --empty`), for a deploy into it. */
+  empty?: boolean;
+  /** The port to listen on; a free one by default. */
+  port?: number;
 }
 
 export class OfflineRuntime {
@@ -42,10 +46,10 @@ export class OfflineRuntime {
     child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
   }
 
-  static async start({ timings = fastTimings, environmentOverrides, env }: StartOptions = {}): Promise<OfflineRuntime> {
+  static async start({ timings = fastTimings, environmentOverrides, env, empty, port = 0 }: StartOptions = {}): Promise<OfflineRuntime> {
     const { child, ready } = await startTsChild<{ url: string }>(
       'test/support/runtime-child.ts',
-      [JSON.stringify({ port: 0, timings, environmentOverrides })],
+      [JSON.stringify({ port, timings, environmentOverrides, empty })],
       env,
     );
     return new OfflineRuntime(ready.url, child, timings);

@@ -2,15 +2,16 @@
  * Starts the offline runtime for the end-to-end tests: port and timings from argv (JSON), one
  * JSON line {"url","port"} on stdout once it is ready, then its log lines. Stops on SIGTERM.
  */
-import { startRuntime, type RuntimeOptions } from '../../local/runtime';
+import { startRuntime, type RuntimeOptions } from '../../offline/runtime';
 
 async function main(): Promise<void> {
-  const options = JSON.parse(process.argv[2] ?? '{}') as Pick<RuntimeOptions, 'port' | 'timings' | 'environmentOverrides'>;
+  const options = JSON.parse(process.argv[2] ?? '{}') as Pick<RuntimeOptions, 'port' | 'timings' | 'environmentOverrides' | 'empty'>;
   // jest's global set-up has built the bundles; rebuilding them here would race the other suites.
   const runtime = await startRuntime({
     port: options.port ?? 0,
     timings: options.timings,
     environmentOverrides: options.environmentOverrides,
+    empty: options.empty,
     build: false,
     log: (line) => process.stdout.write(`${line}\n`),
   });

@@ -1,6 +1,6 @@
-/** The queue URL forms LocalStack accepts, mapped to the one the SQS emulator knows. */
+/** The queue URL forms LocalStack accepts, mapped to the one the SQS emulator knows; each service's answer to a call IAM refuses. */
 import { localstack, names, region } from '#spec';
-import { canonicalQueueUrl } from '../../local/aws-protocol';
+import { accessDenied, canonicalQueueUrl, faultResponse } from '../../offline/edge/aws-protocol';
 
 const { accountId: account, port } = localstack;
 
@@ -33,3 +33,28 @@ it.each([names.queue, `http://localhost:${port}/`, `http://localhost:${port}/123
     expect(canonicalQueueUrl(url, region, port)).toBeUndefined();
   },
 );
+
+describe('accessDenied', () => {
+  it.each([
+    ['dynamodb', 400, 'AccessDeniedException'],
+    ['logs', 400, 'AccessDeniedException'],
+    ['lambda', 403, 'AccessDeniedException'],
+    ['apigateway', 403, 'AccessDeniedException'],
+    ['sns', 403, 'AuthorizationError'],
+    ['sqs', 403, 'AccessDenied'],
+    ['iam', 403, 'AccessDenied'],
+    ['sts', 403, 'AccessDenied'],
+  ])('answers %s with %d %s', (service, statusCode, code) => {
+    expect(accessDenied(service)).toEqual({ statusCode, code });
+  });
+
+  it('renders an SQS denial with the query-compatible code for the JSON protocol, and as XML for the query protocol', () => {
+    const call = { service: 'sqs', region, operation: 'SendMessage' };
+    const json = faultResponse({ ...call, protocol: 'json' }, accessDenied('sqs'), 'not allowed');
+    expect(json).toMatchObject({ statusCode: 403, headers: { 'x-amzn-query-error': 'AccessDenied;Sender' } });
+    expect(JSON.parse(json.body)).toEqual({ __type: 'AccessDenied', message: 'not allowed' });
+    const query = faultResponse({ ...call, protocol: 'query' }, accessDenied('sqs'), 'not allowed');
+    expect(query.statusCode).toBe(403);
+    expect(query.body).toMatch(/<Type>Sender<\/Type><Code>AccessDenied<\/Code><Message>not allowed<\/Message>/);
+  });
+});

@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { localstack, region, tutorialFault } from '#spec';
-import { Chaos, ChaosValidationError } from '../../local/chaos';
+import { Chaos, ChaosValidationError } from '../../offline/edge/chaos';
 import { runChaosCli, UsageError } from '../../scripts/chaos';
 import { nearest } from '../../scripts/lib/chaos-client';
 import { describeMessage, unwrapSnsEnvelope } from '../../scripts/lib/redrive';

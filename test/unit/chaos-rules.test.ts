@@ -1,8 +1,8 @@
 /**
- * The Chaos API contract of local/chaos.ts: LocalStack's schema (FaultRule, NetworkEffectsConfig,
+ * The Chaos API contract of offline/edge/chaos.ts: LocalStack's schema (FaultRule, NetworkEffectsConfig,
  * uniqueItems) checked exactly, and what the edge cases mean: `{}`, probability 0, `DELETE []`.
  */
-import { Chaos, ChaosValidationError, checkEffects, checkRules, formatProblem, jsonEqual, uniqueRules } from '../../local/chaos';
+import { Chaos, ChaosValidationError, checkEffects, checkRules, formatProblem, jsonEqual, uniqueRules } from '../../offline/edge/chaos';
 
 const call = { service: 'dynamodb', region: 'us-east-1', operation: 'PutItem' };
 const problems = (rules: unknown) => checkRules(rules).map(formatProblem);

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { names, timing } from '#spec';
 import { logMessages } from '../../lambdas/log-messages';
 import { NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE } from '../../lambdas/product/http';
-import { checkRules } from '../../local/chaos';
+import { checkRules } from '../../offline/edge/chaos';
 import { beyondTimeoutMs, blamingCodes, checkLoggedWrites, classifyAnswer, faultPool, logEntries, scheduleArbitrary } from '../../scripts/lib/chaos-schedule';
 
 describe('classifyAnswer tells accepted, refused and unknown apart', () => {

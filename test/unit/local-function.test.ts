@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { region } from '#spec';
-import { isThrottled, LocalFunction } from '../../local/lambda';
-import { harnessPath } from '../../local/runtime';
+import { isThrottled, LocalFunction } from '../../offline/services/lambda/function';
+import { harnessPath } from '../../offline/runtime';
 
 let dir: string;
 const harness = harnessPath; // built by jest's global set-up
@@ -50,6 +50,7 @@ const fn = (maxConcurrency = 1, timeoutSeconds = 1) =>
   new LocalFunction({
     name: 'Test',
     bundle: path.join(dir, 'index.js'),
+    exportName: 'handler',
     harness,
     environment: { GREETING: 'hello' },
     timeoutSeconds,
@@ -164,6 +165,7 @@ it('sets AWS_LAMBDA_INITIALIZATION_TYPE as Lambda does, so Powertools logs cold_
   const f = new LocalFunction({
     name: 'Cold',
     bundle: writePowertoolsBundle(),
+    exportName: 'handler',
     harness,
     environment: {},
     timeoutSeconds: 5,

@@ -1,6 +1,6 @@
 /** Which pages may change the runtime: origins parsed as users write them, and the decision per request. */
 import { localstack } from '#spec';
-import { normalizeOrigin, OriginPolicy, parseOrigins } from '../../local/origin';
+import { normalizeOrigin, OriginPolicy, parseOrigins } from '../../offline/edge/origin';
 
 describe('origins as users write them', () => {
   it('normalizes to scheme, host and port', () => {

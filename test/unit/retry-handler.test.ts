@@ -11,7 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../lambdas/config';
-import { awsLimits } from '#spec';
+import { retryPath } from '#spec';
 import { deadLetterCopy } from '#adapters/retry-queue';
 import { backoffSeconds, requeueHoldSeconds } from '../../lambdas/retry/backoff';
 import { outOfBounds } from '../../lambdas/retry/bounds';
@@ -388,8 +388,8 @@ describe('finding 8: each record logs with its own requestId', () => {
   });
 });
 
-describe('finding 9: a poison message near the 1 MiB limit', () => {
-  const huge = `{"id":"huge","pad":"${'x'.repeat(awsLimits.sqsMaxMessageBytes - 40)}`;
+describe("finding 9: a poison message near the queues' size limit", () => {
+  const huge = `{"id":"huge","pad":"${'x'.repeat(retryPath.maxMessageBytes - 40)}`;
 
   it('leaves a body that fits untouched', () => {
     const reason = { reason: { DataType: 'String', StringValue: 'bad' } };
@@ -405,7 +405,7 @@ describe('finding 9: a poison message near the 1 MiB limit', () => {
         (sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value.DataType!) + Buffer.byteLength(value.StringValue!),
         0,
       );
-    expect(size).toBeLessThanOrEqual(awsLimits.sqsMaxMessageBytes);
+    expect(size).toBeLessThanOrEqual(retryPath.maxMessageBytes);
     expect(copy.body).toMatch(/…\[cut by the retry Lambda to fit the DLQ: \d+ bytes in all\]$/);
     expect(huge.startsWith(copy.body.slice(0, copy.body.indexOf('…')))).toBe(true);
     expect(copy.attributes).toMatchObject({
@@ -430,7 +430,7 @@ describe('finding 9: a poison message near the 1 MiB limit', () => {
       (sum, [name, value]) => sum + name.length + value.DataType!.length + Buffer.byteLength(value.StringValue!),
       0,
     );
-    expect(Buffer.byteLength(sent.MessageBody!) + attributes).toBeLessThanOrEqual(awsLimits.sqsMaxMessageBytes);
+    expect(Buffer.byteLength(sent.MessageBody!) + attributes).toBeLessThanOrEqual(retryPath.maxMessageBytes);
     expect(sent.MessageAttributes?.bodyTruncated?.StringValue).toBe('true');
     expect(sent.MessageAttributes?.reason?.StringValue).toMatch(/JSON/);
   });

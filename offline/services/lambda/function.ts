@@ -14,9 +14,11 @@ import readline from 'node:readline';
 
 export interface FunctionSettings {
   name: string;
-  /** The bundled handler (dist/<function>/index.js). */
+  /** The handler's file (dist/<function>/index.js, or the file of the deployed handler setting). */
   bundle: string;
-  /** The bundled worker harness (lambda-worker.ts). */
+  /** The export of `bundle` that handles events (`handler` for `index.handler`). */
+  exportName: string;
+  /** The bundled worker harness (services/lambda/worker.ts). */
   harness: string;
   environment: Record<string, string>;
   timeoutSeconds: number;
@@ -34,6 +36,8 @@ export const THROTTLED = {
   errorMessage: 'Rate Exceeded.',
   reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
 } as const;
+/** What Invoke answers for a function that does not exist (HTTP 404). */
+export const FUNCTION_NOT_FOUND = 'ResourceNotFoundException';
 /** What an invocation gets once the function is stopping (the runtime is shutting down): it never runs. */
 export const STOPPING_ERROR = 'Runtime.Stopping';
 
@@ -165,9 +169,9 @@ export class LocalFunction {
   }
 
   private create(): Environment {
-    const { name, bundle, harness, environment: variables, memoryMb, region, log } = this.settings;
+    const { name, bundle, exportName, harness, environment: variables, memoryMb, region, log } = this.settings;
     const worker = new Worker(harness, {
-      workerData: { bundle, functionName: name, memoryMb, region },
+      workerData: { bundle, exportName, functionName: name, memoryMb, region },
       // What Lambda sets in every environment. AWS_LAMBDA_INITIALIZATION_TYPE=on-demand is how
       // Powertools knows it runs in Lambda: its Logger then reports cold_start true on the first
       // invocation of each environment (without it, always false).
@@ -197,7 +201,7 @@ export class LocalFunction {
       );
     });
     worker.on('error', (error) => {
-      // An init error or an uncaught exception ends the environment, failing what it was running.
+      // An uncaught exception ends the environment, failing what it was running.
       log(`Environment failed: ${error.message}`);
       this.environments.delete(environment);
       this.notifyIfIdle();

@@ -2,20 +2,28 @@
  * The edge on port 4566, as LocalStack's: one HTTP port for the AWS APIs (routed to the
  * in-process emulators), the REST API, the Chaos API and the health check. Faults and latency
  * from the Chaos API apply here, to every AWS call, whoever makes it. Web pages of other origins
- * may not change anything through the control endpoints or the AWS APIs (local/origin.ts); the
+ * may not change anything through the control endpoints or the AWS APIs (offline/edge/origin.ts); the
  * product API is left open, as API Gateway leaves it. SQS queue URLs in any form LocalStack
- * accepts are mapped to the one the emulator knows.
+ * accepts are mapped to the one the emulator knows. A call an emulator lacks, or answers in a
+ * shape the Terraform AWS provider cannot use, goes through that service's shim
+ * (offline/services/shims/dynamodb.ts, sns.ts). IAM is enforced here too, for every call signed with a
+ * role session's credentials (see `refusal`).
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { awsLimits } from '#spec';
-import { type ApiRequest, type HttpAnswer, matchApiRequest, newRequestId, stoppingAnswer } from './apigateway';
-import { type AwsCall, canonicalQueueUrl, EVENT_SOURCE_HEADER, faultResponse, identify } from './aws-protocol';
-import { Chaos, ChaosValidationError } from './chaos';
+import { type ApiRequest, type HttpAnswer, matchApiRequest, newRequestId, stoppingAnswer } from '../services/apigateway/serve';
+import { accessDenied, type AwsCall, canonicalQueueUrl, EVENT_SOURCE_HEADER, FAULT_MESSAGE, faultResponse, identify } from './aws-protocol';
+import { type Call, Chaos, ChaosValidationError, type Fault } from './chaos';
 import { OriginPolicy } from './origin';
+import type { EmulatorShim } from '../services/shims/emulator-shim';
+import type { IamService } from '../services/iam/iam';
+import type { AuthorizedCall } from '../services/iam/actions';
+import { AwsError, type AwsResponse, type AwsService, type Principal, signingScope, toAwsRequest } from '../services/protocol/service';
+import type { StsService } from '../services/sts';
 
 /** `info` lines are the default view; `debug` lines (the event source's empty polls) only with --verbose. */
 export type LogLevel = 'info' | 'debug';
@@ -26,6 +34,18 @@ export interface EdgeOptions {
   chaos: Chaos;
   /** Where each service's calls go: a loopback port of its emulator. */
   backends: Record<string, number>;
+  /** Shims in front of the emulators, by service: what they lack or answer in a shape the Terraform provider cannot use. */
+  shims?: Record<string, EmulatorShim>;
+  /** The services the runtime answers itself (the control plane), by signing name. */
+  services?: readonly AwsService[];
+  /** The account the runtime's resources live in. */
+  accountId: string;
+  /**
+   * IAM enforcement, as LocalStack's ENFORCE_IAM: STS's role sessions and the roles' policies. A
+   * call signed with a role session's key is served only as its role allows; the user's keys (any
+   * key STS did not issue) are not restricted. Without it every call is the user's.
+   */
+  enforceIam?: { sessions: Pick<StsService, 'principalOf'>; roles: Pick<IamService, 'authorize'> };
   /** Answers a product API request; `requestId` is API Gateway's id for it. */
   api: (request: ApiRequest, req: IncomingMessage, body: string, requestId: string) => Promise<HttpAnswer>;
   health: () => Record<string, unknown>;
@@ -38,6 +58,14 @@ const MAX_BODY_BYTES = awsLimits.apiGatewayMaxPayloadBytes;
 const HELD_RETRY_MS = 250;
 
 class PayloadTooLarge extends Error {}
+
+/** Why a call is answered with an error instead of being served: IAM refused it, or a fault. */
+interface Refusal {
+  fault: Fault;
+  message: string;
+  /** The log line's outcome: status and code, and for a denial the role and what it may not do. */
+  outcome: string;
+}
 
 const STOPPING_MESSAGE = 'The offline runtime is stopping: this call was not run';
 const CUT_SHORT_MESSAGE = 'The offline runtime stopped before this call finished: its outcome is unknown';
@@ -180,11 +208,14 @@ export class Edge {
     return { ...this.stopCounts };
   }
 
-  /** Whether a request is refused because the runtime is stopping; if so it is answered. */
-  private refuseIfStopping(res: ServerResponse): boolean {
+  /**
+   * Whether a request is refused because the runtime is stopping; if so it is answered. Only
+   * callers' requests are counted: the event source's own polls are the runtime's, not anyone's work.
+   */
+  private refuseIfStopping(req: IncomingMessage, res: ServerResponse): boolean {
     if (!this.stopping) return false;
     const entry = this.open.get(res);
-    this.stopCounts.refused += 1;
+    if (req.headers[EVENT_SOURCE_HEADER] === undefined) this.stopCounts.refused += 1;
     send(res, entry ? entry.fallback(false) : json(503, { message: STOPPING_MESSAGE }));
     return true;
   }
@@ -215,18 +246,21 @@ export class Edge {
     if (api) {
       const requestId = newRequestId();
       this.setFallback(res, (started) => stoppingAnswer(requestId, started));
-      if (this.refuseIfStopping(res)) return;
+      if (this.refuseIfStopping(req, res)) return;
       this.markStarted(res);
       return send(res, await this.options.api(api, req, body, requestId));
     }
-    if (!control) {
+    const service = control ? undefined : this.serviceFor(req.headers.authorization);
+    if (service) {
+      this.setFallback(res, (started) => fromAws(service.errorResponse(stoppingError(started), randomUUID())));
+    } else if (!control) {
       const call = identify(req.headers, body);
       if (call)
         this.setFallback(res, (started) =>
           faultResponse(call, { statusCode: 503, code: 'ServiceUnavailable' }, started ? CUT_SHORT_MESSAGE : STOPPING_MESSAGE),
         );
     }
-    if (this.refuseIfStopping(res)) return;
+    if (this.refuseIfStopping(req, res)) return;
 
     // The control endpoints and the AWS APIs change only for the runtime's own pages (and non-browser clients).
     const method = req.method ?? 'GET';
@@ -240,16 +274,91 @@ export class Edge {
     const cors = decision.kind === 'allowed' ? decision.headers : {};
 
     if (!control) this.markStarted(res);
-    const answer = control ? this.localstackApi(method, url.pathname, body) : await this.awsCall(req, url, body);
+    const answer = control
+      ? this.localstackApi(method, url.pathname, body)
+      : service
+        ? await this.serviceCall(service, req, body)
+        : await this.awsCall(req, url, body);
     send(res, withCors(answer, cors));
+  }
+
+  private serviceFor(authorization: string | string[] | undefined): AwsService | undefined {
+    const scope = signingScope(authorization);
+    return scope && this.options.services?.find((service) => service.names.includes(scope.service));
+  }
+
+  /** A call to one of the runtime's own services: latency, IAM and faults first, as for every AWS call. */
+  private async serviceCall(service: AwsService, req: IncomingMessage, body: string): Promise<HttpAnswer> {
+    const { log, accountId } = this.options;
+    const scope = signingScope(req.headers.authorization);
+    if (!scope) throw new Error('serviceCall without a signing scope');
+    const call = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body };
+    const principal = this.principalOf(scope.accessKeyId);
+    const request = toAwsRequest(service, call, { region: scope.region, service: scope.service, accountId, requestId: randomUUID(), principal });
+    const name = `${scope.service}.${request.operation || `${request.method} ${request.path}`}`;
+    if (await this.waitOutLatency()) {
+      log(`AWS ${name} => 503 (not run: the runtime is stopping)`);
+      return fromAws(service.errorResponse(stoppingError(false), request.requestId));
+    }
+    const refused = this.refusal({ service: scope.service, region: scope.region, operation: request.operation }, principal, () => ({
+      ...request,
+      protocol: protocolOf(req.headers),
+    }));
+    if (refused) {
+      log(`AWS ${name} => ${refused.outcome}`);
+      return fromAws(service.errorResponse(new AwsError(refused.fault.code, refused.message, refused.fault.statusCode), request.requestId));
+    }
+    let response: AwsResponse;
+    try {
+      response = await service.handle(request);
+    } catch (error) {
+      if (!(error instanceof AwsError)) throw error;
+      response = service.errorResponse(error, request.requestId);
+    }
+    // The error's code: REST and JSON protocols carry it in a header, the query protocol (IAM, STS) in its XML body.
+    log(`AWS ${name} => ${response.status}${response.status >= 400 ? ` (${response.headers['x-amzn-ErrorType'] ?? errorCode(fromAws(response))})` : ''}`);
+    return fromAws(response);
+  }
+
+  /** Who signed a call: the user, unless the key is a role session's. A map look-up, so the user's calls cost nothing more. */
+  private principalOf(accessKeyId = ''): Principal {
+    return this.options.enforceIam?.sessions.principalOf(accessKeyId) ?? { kind: 'user', accessKeyId };
+  }
+
+  /**
+   * Why a call is not served: IAM first, then the Chaos API's faults. A role session's call its
+   * role's policies do not allow is refused as AWS refuses it (the service's AccessDenied, with
+   * IAM's message) and never reaches the service; only a call IAM lets through can meet a fault,
+   * as on AWS, where authorization happens at the front door, before the service does anything.
+   * LocalStack does not document the order of its IAM enforcement and Chaos API (both are
+   * request handlers of its Pro image); the latency, a network effect, comes first for every call.
+   * `authorized` builds what IAM needs only for a role session's call.
+   */
+  private refusal(call: Call, principal: Principal, authorized: () => AuthorizedCall): Refusal | undefined {
+    const denial = principal.kind === 'role' && this.options.enforceIam?.roles.authorize(principal, authorized());
+    if (denial) {
+      const fault = accessDenied(call.service);
+      return { fault, message: denial.message, outcome: `${fault.statusCode} (${fault.code}): AccessDenied for role ${principal.roleName}, ${denial.summary}` };
+    }
+    const fault = this.options.chaos.faultFor(call);
+    return fault && { fault, message: FAULT_MESSAGE, outcome: `${fault.statusCode} (${fault.code})` };
+  }
+
+  /** Waits out the latency effect; true when the runtime began to stop meanwhile (the call is then not run). */
+  private async waitOutLatency(): Promise<boolean> {
+    const { latency } = this.options.chaos;
+    if (latency > 0) await sleep(latency, undefined, { signal: this.stopSignal.signal }).catch(() => undefined);
+    if (this.stopping) this.stopCounts.refused += 1;
+    return this.stopping;
   }
 
   private async awsCall(req: IncomingMessage, url: URL, originalBody: string): Promise<HttpAnswer> {
     const call = identify(req.headers, originalBody);
     if (!call || this.options.backends[call.service] === undefined) {
-      return json(400, { message: `Not an AWS call this runtime serves (DynamoDB, SNS, SQS, STS): ${req.method} ${url.pathname}` });
+      const served = [...Object.keys(this.options.backends), ...(this.options.services ?? []).flatMap((service) => service.names)].sort();
+      return json(400, { message: `Not an AWS call this runtime serves (${served.join(', ')}): ${req.method} ${url.pathname}` });
     }
-    const { chaos, log } = this.options;
+    const { chaos, log, accountId } = this.options;
     const poll = call.service === 'sqs' && call.operation === 'ReceiveMessage' && req.headers[EVENT_SOURCE_HEADER] !== undefined;
     const sentAt = performance.now();
     let request = { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers };
@@ -259,19 +368,18 @@ export class Edge {
       request = { ...request, url: '/' };
       body = this.canonicalQueueUrls(body, call.region);
     }
-    if (chaos.latency > 0) await sleep(chaos.latency, undefined, { signal: this.stopSignal.signal }).catch(() => undefined);
     // A call still waiting out the latency when the runtime began to stop is not run.
-    if (this.stopping) {
-      this.stopCounts.refused += 1;
+    if (await this.waitOutLatency()) {
       log(`AWS ${call.service}.${call.operation} => 503 (not run: the runtime is stopping)`);
       return faultResponse(call, { statusCode: 503, code: 'ServiceUnavailable' }, STOPPING_MESSAGE);
     }
-    const fault = chaos.faultFor(call);
-    if (fault) {
-      const outcome = `${fault.statusCode} (${fault.code})`;
-      if (poll) this.logPoll(sentAt, outcome, 0);
-      else log(`AWS ${call.service}.${call.operation} => ${outcome}`);
-      return faultResponse(call, fault);
+    const principal = this.principalOf(signingScope(req.headers.authorization)?.accessKeyId);
+    // An SQS query call may name its queue by the path it is posted to (iam-actions.ts).
+    const refused = this.refusal(call, principal, () => ({ ...call, body, path: url.pathname, accountId, method: request.method }));
+    if (refused) {
+      if (poll) this.logPoll(sentAt, refused.outcome, 0);
+      else log(`AWS ${call.service}.${call.operation} => ${refused.outcome}`);
+      return faultResponse(call, refused.fault, refused.message);
     }
     if (call.service === 'sns' && call.operation === 'Publish' && chaos.faultFor({ service: 'sqs', region: call.region, operation: 'SendMessage' })) {
       // The topic accepts the message, but its delivery to the queue is faulted: hold it back and retry.
@@ -279,7 +387,10 @@ export class Edge {
       log(`AWS sns.Publish => 200 (delivery to SQS held back by a fault; ${this.held.length} pending)`);
       return publishAccepted();
     }
-    const answer = await this.forward(call.service, request, body);
+    const shim = this.options.shims?.[call.service];
+    const answer = shim
+      ? await shim(call, body, (shimBody, operation) => this.forward(call.service, withOperation(request, operation), shimBody))
+      : await this.forward(call.service, request, body);
     const outcome = `${answer.statusCode}${answer.statusCode >= 400 ? ` (${errorCode(answer)})` : ''}`;
     if (poll) this.logPoll(sentAt, answer.statusCode >= 400 ? outcome : undefined, answer.statusCode >= 400 ? 0 : receivedCount(answer));
     else log(`AWS ${call.service}.${call.operation} => ${outcome}${req.headers[EVENT_SOURCE_HEADER] === undefined ? '' : ' (event source)'}`);
@@ -388,6 +499,23 @@ export class Edge {
     }
   }
 }
+
+/** The request with another operation named in its X-Amz-Target (JSON protocol; a query call names it in its body). */
+function withOperation<T extends { headers: http.IncomingHttpHeaders }>(request: T, operation: string | undefined): T {
+  const target = request.headers['x-amz-target'];
+  if (operation === undefined || typeof target !== 'string') return request;
+  return { ...request, headers: { ...request.headers, 'x-amz-target': `${target.split('.')[0]}.${operation}` } };
+}
+
+const fromAws = ({ status, headers, body }: AwsResponse): HttpAnswer => ({ statusCode: status, headers, body });
+
+/** The protocol of a call to one of the runtime's own services, which is how IAM reads its input. */
+function protocolOf(headers: IncomingHttpHeaders): AuthorizedCall['protocol'] {
+  if (headers['x-amz-target'] !== undefined) return 'json';
+  return String(headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded') ? 'query' : 'rest-json';
+}
+
+const stoppingError = (started: boolean) => new AwsError('ServiceUnavailable', started ? CUT_SHORT_MESSAGE : STOPPING_MESSAGE, 503);
 
 function publishAccepted(): HttpAnswer {
   return {

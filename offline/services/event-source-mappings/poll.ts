@@ -1,12 +1,13 @@
 /**
  * An SQS event source mapping, as Lambda runs it: long-poll the queue, hand a batch to the
- * function, delete only the records it did not report in batchItemFailures. A record the
- * function fails (or a whole batch, if the invocation throws) stays in the queue; SQS makes it
- * visible again after its visibility timeout and redrives it to the DLQ after maxReceiveCount.
+ * function, delete the batch when the invocation succeeds, except (with ReportBatchItemFailures)
+ * the records it reported in batchItemFailures. A record the function fails (or a whole batch,
+ * if the invocation throws) stays in the queue; SQS makes it visible again after its visibility
+ * timeout and redrives it to the DLQ after maxReceiveCount.
  */
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { EVENT_SOURCE_HEADER } from './aws-protocol';
+import { EVENT_SOURCE_HEADER } from '../../edge/aws-protocol';
 
 export interface EventSourceSettings {
   queueUrl: string;
@@ -14,6 +15,8 @@ export interface EventSourceSettings {
   region: string;
   batchSize: number;
   waitTimeSeconds: number;
+  /** The mapping's FunctionResponseTypes include ReportBatchItemFailures; without it Lambda ignores what the function returns. */
+  reportBatchItemFailures?: boolean;
 }
 
 /**
@@ -86,11 +89,13 @@ export async function pollOnce(
   let failed: Set<string>;
   try {
     const response = await invoke({ Records: records });
-    failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+    failed = new Set(settings.reportBatchItemFailures ? (response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier) : []);
   } catch {
     // A failed invocation fails the whole batch: every record returns after its visibility timeout.
     return { received: records.length, deleted: 0 };
   }
+  // Lambda fails the whole batch when a reported identifier is not one of its records.
+  if ([...failed].some((id) => !records.some((record) => record.messageId === id))) return { received: records.length, deleted: 0 };
   const done = records.filter((record) => !failed.has(record.messageId));
   if (done.length > 0) {
     await sqs.send(

@@ -71,6 +71,23 @@ export function faultResponse(call: AwsCall, fault: Fault, message = FAULT_MESSA
 }
 
 /**
+ * How each service answers a call IAM refuses, as AWS answers it: SNS with its modelled
+ * AuthorizationError, SQS, IAM and STS with the query protocol's AccessDenied, the others with
+ * AccessDeniedException, at the status each service gives it.
+ */
+const ACCESS_DENIED: Record<string, Fault> = {
+  dynamodb: { statusCode: 400, code: 'AccessDeniedException' },
+  logs: { statusCode: 400, code: 'AccessDeniedException' },
+  lambda: { statusCode: 403, code: 'AccessDeniedException' },
+  apigateway: { statusCode: 403, code: 'AccessDeniedException' },
+  sns: { statusCode: 403, code: 'AuthorizationError' },
+};
+
+/** The error a service answers an unauthorised call with. */
+export const accessDenied = (service: string): Fault =>
+  (Object.hasOwn(ACCESS_DENIED, service) ? ACCESS_DENIED[service] : undefined) ?? { statusCode: 403, code: 'AccessDenied' };
+
+/**
  * Marks the calls of the runtime's own event source mapping (its long polls of the queue), so
  * the edge can keep their empty polls out of the log. The header only affects logging.
  */

@@ -4,9 +4,12 @@
  * and integration timeouts.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { localstack, names } from '#spec';
+import { localstack } from '#spec';
+import { FUNCTION_NOT_FOUND, type InvokeResult, isThrottled, STOPPING_ERROR } from '../lambda/function';
+import type { DeployedRoute, RouteLookup } from './control';
 
 export interface ApiRequest {
   apiId: string;
@@ -79,16 +82,30 @@ export function stoppingAnswer(requestId: string, started: boolean): HttpAnswer 
   };
 }
 
-/** The route this API defines, or API Gateway's answer when there is none. */
-export function routeError(request: ApiRequest, method: string, requestId: string): HttpAnswer | undefined {
-  if (request.apiId !== names.restApiId) return json(404, `Not Found: no REST API with id ${request.apiId}`, requestId);
-  if (request.stage !== names.stage) return json(403, 'Forbidden', requestId);
+/** API Gateway's answer when the stage serves nothing for the request: no such API, stage, or resource and method. */
+export function missingAnswer(missing: 'api' | 'stage' | 'route', request: ApiRequest, requestId: string): HttpAnswer {
+  if (missing === 'api') return json(404, `Not Found: no REST API with id ${request.apiId}`, requestId);
+  if (missing === 'stage') return json(403, 'Forbidden', requestId);
   // Like API Gateway, an undefined resource or method is "Missing Authentication Token".
-  if (request.path !== `/${names.resource}` || !['GET', 'POST'].includes(method)) return json(403, 'Missing Authentication Token', requestId);
-  return undefined;
+  return json(403, 'Missing Authentication Token', requestId);
 }
 
+/**
+ * API Gateway's answer when the integration cannot be run (it names no function that exists, or
+ * a type the offline runtime does not serve): a 500 with AWS's `message`, as its execution log
+ * says "Execution failed due to configuration error"; `reason` (ours) says which.
+ */
+export function integrationErrorAnswer(reason: string, requestId: string): HttpAnswer {
+  return {
+    statusCode: 500,
+    headers: { 'Content-Type': 'application/json', 'x-amzn-RequestId': requestId, 'x-amzn-ErrorType': 'InternalServerErrorException' },
+    body: JSON.stringify({ message: 'Internal server error', reason }),
+  };
+}
+
+/** The v1 proxy event for a request the deployed `route` serves. */
 export function proxyEvent(
+  route: DeployedRoute,
   request: ApiRequest,
   method: string,
   headers: IncomingHttpHeaders,
@@ -110,16 +127,15 @@ export function proxyEvent(
     query[key] = value;
     (multiQuery[key] ??= []).push(value);
   }
-  const resource = `/${names.resource}`;
   return {
-    resource,
+    resource: route.resourcePath,
     path: request.path,
     httpMethod: method,
     headers: single,
     multiValueHeaders: multi,
     queryStringParameters: Object.keys(query).length > 0 ? query : null,
     multiValueQueryStringParameters: Object.keys(multiQuery).length > 0 ? multiQuery : null,
-    pathParameters: null,
+    pathParameters: route.pathParameters,
     stageVariables: null,
     body: body === '' ? null : body,
     isBase64Encoded: false,
@@ -134,8 +150,8 @@ export function proxyEvent(
       stage: request.stage,
       requestId,
       requestTimeEpoch: Date.now(),
-      resourceId: 'offline',
-      resourcePath: resource,
+      resourceId: route.resourceId,
+      resourcePath: route.resourcePath,
     },
   };
 }
@@ -153,3 +169,42 @@ export function proxyAnswer(outcome: { ok: true; result: unknown } | { ok: false
 }
 
 export const newRequestId = () => randomUUID();
+
+/** What API Gateway serves requests from: the deployed stages, and the functions they invoke. */
+export interface ApiBackend {
+  route(apiId: string, stage: string, method: string, path: string): RouteLookup;
+  invoke(functionArn: string, event: unknown): Promise<InvokeResult>;
+  concurrencyLimit(functionArn: string): number;
+  log(line: string): void;
+}
+
+/** Answers an API request as the deployed stage does: its route's Lambda proxy integration, or API Gateway's own answer. */
+export async function serveApi(backend: ApiBackend, request: ApiRequest, req: IncomingMessage, body: string, requestId: string): Promise<HttpAnswer> {
+  const method = req.method ?? 'GET';
+  const lookup = backend.route(request.apiId, request.stage, method, request.path);
+  if ('missing' in lookup) return missingAnswer(lookup.missing, request, requestId);
+  const { route } = lookup;
+  const { functionArn, type, timeoutInMillis } = route.integration;
+  if (type !== 'AWS_PROXY' || functionArn === undefined) {
+    return integrationErrorAnswer(
+      `The offline runtime serves Lambda proxy integrations (AWS_PROXY to a function) only; ${route.httpMethod} ${route.resourcePath} has ${type} to ${route.integration.uri ?? 'nothing'}.`,
+      requestId,
+    );
+  }
+  const event = proxyEvent(route, request, method, req.headers, body, req.socket.remoteAddress ?? '127.0.0.1', requestId);
+  // API Gateway stops waiting after the integration's timeout; the invocation runs on until its own ends it.
+  const integrationTimeout = new AbortController();
+  const outcome = await Promise.race([backend.invoke(functionArn, event), sleep(timeoutInMillis, 'timeout' as const, { signal: integrationTimeout.signal })]);
+  integrationTimeout.abort();
+  if (outcome === 'timeout') return proxyAnswer({ ok: false, timedOut: true }, requestId);
+  if (!outcome.ok && outcome.errorType === STOPPING_ERROR) return stoppingAnswer(requestId, false);
+  if (!outcome.ok && outcome.errorType === FUNCTION_NOT_FOUND) {
+    return integrationErrorAnswer(`The integration of ${route.httpMethod} ${route.resourcePath} invokes ${functionArn}, which does not exist.`, requestId);
+  }
+  if (isThrottled(outcome)) {
+    const name = functionArn.split(':').pop() ?? functionArn;
+    backend.log(`API Gateway ${method} /${request.stage}${request.path} => 500 (Lambda throttled ${name}: 429 TooManyRequestsException, Rate Exceeded.)`);
+    return throttledAnswer(name, backend.concurrencyLimit(functionArn), requestId);
+  }
+  return proxyAnswer(outcome.ok ? outcome : { ok: false, timedOut: false }, requestId);
+}

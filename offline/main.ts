@@ -5,7 +5,7 @@
 import '../scripts/lib/quiet-sdk';
 import { localstack, names } from '#spec';
 import { command, int, InvalidArgumentError, main, npmHint, onStopSignal, Option, parse, UsageError } from '../scripts/lib/cli';
-import { EXTRA_ORIGINS_ENV, normalizeOrigin, parseOrigins } from './origin';
+import { EXTRA_ORIGINS_ENV, normalizeOrigin, parseOrigins } from './edge/origin';
 import { type LogLevel, STOP_GRACE_MS, type StopReport, startRuntime } from './runtime';
 
 interface StartOptions {
@@ -13,13 +13,14 @@ interface StartOptions {
   quiet?: boolean;
   verbose?: boolean;
   build: boolean;
+  empty?: boolean;
   allowOrigin?: string[];
 }
 
 function startCommand() {
   return command(
     'npm start --',
-    'Runs the product API, DynamoDB, SNS, SQS, both Lambdas and the LocalStack Chaos API in one process on 127.0.0.1, with no Docker and no AWS account.',
+    'Runs the AWS services the stack uses (DynamoDB, SNS, SQS, Lambda, API Gateway, IAM, STS, CloudWatch Logs) and the LocalStack Chaos API in one process on 127.0.0.1, with no Docker and no AWS account. By default the app is deployed into it at start; with --empty, `npm run deploy` deploys it.',
   )
     .addOption(new Option('--port <N>', 'port to listen on').env('OFFLINE_PORT').default(localstack.port).argParser(int(0, 65535)))
     .addOption(new Option('--quiet', 'do not print a line per AWS call').conflicts('verbose'))
@@ -37,6 +38,7 @@ function startCommand() {
       }),
     )
     .option('--no-build', 'run the Lambda bundles already in dist/ instead of bundling them first')
+    .option('--empty', 'start with no resources, like a fresh LocalStack, for `npm run deploy` to deploy the stack into')
     .addHelpText(
       'after',
       `
@@ -64,10 +66,13 @@ function stopMessage(report: StopReport): string {
 
 const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
-function discardMessage({ queued, deadLettered, heldDeliveries }: StopReport): string {
+function discardMessage({ queued, noQueue, deadLettered, heldDeliveries }: StopReport): string {
   const gone = 'discarded with the runtime (nothing persists between runs)';
   let message: string;
-  if (queued === undefined) {
+  if (noQueue && heldDeliveries === 0) {
+    // An empty runtime nothing was deployed into (or whose stack was destroyed): there was nothing to count.
+    message = `Stopped. There was no ${names.queue}, so no accepted write was pending; nothing persists between runs.`;
+  } else if (queued === undefined) {
     message = `Stopped. ${names.queue} could not be counted; what it held is ${gone}.`;
   } else if (queued + heldDeliveries === 0) {
     message = `Stopped. No accepted write was pending (${names.queue} was empty, no SNS delivery was held back); nothing persists between runs.`;
@@ -105,7 +110,7 @@ async function run(argv: string[]): Promise<number> {
   };
   let runtime;
   try {
-    runtime = await startRuntime({ port: options.port, log, build: options.build, allowedOrigins: [...new Set(extraOrigins)] });
+    runtime = await startRuntime({ port: options.port, log, build: options.build, empty: options.empty, allowedOrigins: [...new Set(extraOrigins)] });
   } catch (error) {
     throw new Error(`Could not start the offline runtime: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -1,0 +1,335 @@
+/**
+ * The offline runtime: the whole application in one Node process, no Docker, no account.
+ * DynamoDB (dynalite) and SNS + SQS (fauxqs) run in-process behind the edge, beside the control
+ * plane the runtime answers itself (IAM, STS, Logs, Lambda, API Gateway); what was deployed
+ * through it runs here: functions from their zips in worker threads (function-host.ts), event
+ * source mappings' pollers (mapping-host.ts), the stages' routes (apigateway.ts). The Chaos API
+ * acts on every AWS call at the edge. This module only composes them.
+ */
+import { GetQueueUrlCommand, QueueDoesNotExist, SQSClient } from '@aws-sdk/client-sqs';
+import { build } from 'esbuild';
+import dynalite from 'dynalite';
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { awsLimits, env, localstack, names, offline, region, retryPath, timing } from '#spec';
+import { buildAll, distDir } from '../scripts/build';
+import { messagesIn } from '../scripts/lib/target';
+import { missingAnswer, serveApi } from './services/apigateway/serve';
+import { ApiGatewayControlService } from './services/apigateway/control';
+import { IamService } from './services/iam/iam';
+import { LambdaService } from './services/lambda/control';
+import { lambdaLogStreamName, LogsService } from './services/logs';
+import type { AwsService } from './services/protocol/service';
+import { dynamodbShim } from './services/shims/dynamodb';
+import { snsShim } from './services/shims/sns';
+import { StsService } from './services/sts';
+import { Chaos } from './edge/chaos';
+import { Edge, type LogLevel } from './edge/edge';
+import { FunctionHost, ROLE_SESSION_SECONDS } from './services/lambda/host';
+import { MappingHost } from './services/event-source-mappings/host';
+import { EXTRA_ORIGINS_ENV, parseOrigins } from './edge/origin';
+import { provisionApp } from './provision';
+
+export type { LogLevel } from './edge/edge';
+
+/** Settings a test (or a curious user) may scale down; each defaults to the deployed value from the spec. */
+export interface Timings {
+  visibilityTimeoutSeconds: number;
+  maxReceiveCount: number;
+  pollWaitSeconds: number;
+  backoffBaseSeconds: number;
+  backoffCapSeconds: number;
+  breakerCooldownMs: number;
+}
+
+/** Timings scaled from minutes to seconds, for the tests and the soak: a retry every second, a 300 ms breaker. */
+export const fastTimings: Partial<Timings> = {
+  visibilityTimeoutSeconds: 5,
+  pollWaitSeconds: 1,
+  backoffBaseSeconds: 1,
+  backoffCapSeconds: 1,
+  breakerCooldownMs: 300,
+};
+
+export interface RuntimeOptions {
+  port: number;
+  host?: string;
+  timings?: Partial<Timings>;
+  /** Extra environment per function, over what the stack gives it: how a test breaks one on purpose. */
+  environmentOverrides?: { product?: Record<string, string>; retry?: Record<string, string> };
+  /** Bundle the Lambdas (and the worker harness) first; true unless the caller has just done it. */
+  build?: boolean;
+  /** Start with no resources, as a fresh LocalStack does: the stack is deployed into it (npm run deploy). */
+  empty?: boolean;
+  /** Draws for fault probabilities; Math.random unless a test wants them reproducible. */
+  random?: () => number;
+  /**
+   * Origins besides the runtime's own whose web pages may change faults and data (see
+   * offline/edge/origin.ts); by default those in EXTRA_CORS_ALLOWED_ORIGINS, as LocalStack reads them.
+   */
+  allowedOrigins?: string[];
+  /** Each log line; `debug` ones (the event source's empty polls) are for a verbose view. */
+  log?: (line: string, level?: LogLevel) => void;
+}
+
+/**
+ * How long a stop waits for requests and invocations already under way (new ones are refused
+ * at once). Calls they make are refused too, so they end quickly; whatever is still open then is
+ * answered 503 and its environment is stopped.
+ */
+export const STOP_GRACE_MS = 3_000;
+
+/** What a stop discarded: nothing persists between runs. */
+export interface StopReport {
+  /** Requests (API and AWS calls) refused with 503 because the runtime was stopping. */
+  refused: number;
+  /** Requests still under way when the grace period ran out, answered 503 (outcome unknown). */
+  cutShort: number;
+  /** Lambda invocations still running when the grace period ran out, stopped with their environments. */
+  stoppedInvocations: number;
+  /** Messages in ProductEventsQueue (visible, in flight and delayed); undefined if they could not be counted. */
+  queued: number | undefined;
+  /** The runtime held no ProductEventsQueue: started empty and nothing deployed, or destroyed again. */
+  noQueue: boolean;
+  /** Messages in ProductEventsDLQ; undefined if they could not be counted. */
+  deadLettered: number | undefined;
+  /** SNS deliveries to the queue that a fault was holding back. */
+  heldDeliveries: number;
+}
+
+export interface Runtime {
+  url: string;
+  port: number;
+  chaos: Chaos;
+  /** The origins whose pages may change faults and data: the runtime's own and the extra ones. */
+  allowedOrigins: string[];
+  /**
+   * Stops everything: refuses new work at once (503), waits up to STOP_GRACE_MS for what is under
+   * way, answers what is still open (503), and resolves with what was refused, cut short and discarded.
+   */
+  stop(): Promise<StopReport>;
+  /** For an exit that will not wait for stop(): answers every open request 503 now, so none is closed without an answer. */
+  abandon(): void;
+}
+
+const defaults: Timings = {
+  visibilityTimeoutSeconds: retryPath.visibilityTimeoutSeconds,
+  maxReceiveCount: retryPath.maxReceiveCount,
+  pollWaitSeconds: offline.pollWaitSeconds,
+  backoffBaseSeconds: timing.backoffBaseSeconds,
+  backoffCapSeconds: timing.backoffCapSeconds,
+  breakerCooldownMs: timing.breakerCooldownMs,
+};
+
+const credentials = { accessKeyId: localstack.accessKey, secretAccessKey: localstack.secretKey };
+
+export const harnessPath = path.join(distDir, 'offline', 'lambda-worker.js');
+
+export async function buildHarness(): Promise<string> {
+  const outfile = harnessPath;
+  await build({
+    entryPoints: [path.join(__dirname, 'services', 'lambda', 'worker.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+async function listenLoopback(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+function extraOriginsFromEnv(): string[] {
+  try {
+    return parseOrigins(process.env[EXTRA_ORIGINS_ENV]);
+  } catch (error) {
+    throw new Error(`${EXTRA_ORIGINS_ENV}: ${(error as Error).message}`);
+  }
+}
+
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const timings = { ...defaults, ...options.timings };
+  const host = options.host ?? '127.0.0.1';
+  const chaos = new Chaos(options.random);
+  const cleanup: Array<() => Promise<unknown>> = [];
+  const report: StopReport = { refused: 0, cutShort: 0, stoppedInvocations: 0, queued: undefined, noQueue: false, deadLettered: undefined, heldDeliveries: 0 };
+  // Stopping: refuse new work at once (beginStop), wait a bounded time for what is under way (drain), then clean up.
+  const beginStop: Array<() => void> = [];
+  const drain: Array<(timeoutMs: number) => Promise<unknown>> = [];
+  const drained: Array<() => void> = [];
+  let abandon: () => void = () => undefined;
+  let stopped: Promise<StopReport> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      for (const step of beginStop) step();
+      const until = Date.now() + STOP_GRACE_MS;
+      for (const step of drain) await step(Math.max(0, until - Date.now())).catch(() => undefined);
+      for (const step of drained) step();
+      for (const step of cleanup.reverse()) await step().catch(() => undefined);
+      return report;
+    })());
+
+  try {
+    const database = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    const databasePort = await listenLoopback(database);
+    cleanup.push(() => new Promise((resolve) => database.close(resolve)));
+
+    // fauxqs is an ES module; its queue URLs take LocalStack's form, with the edge's port.
+    const { buildApp } = await import('fauxqs');
+    const messaging = buildApp({ logger: false, host: 'localhost.localstack.cloud', defaultRegion: region });
+    await messaging.listen({ port: 0, host: '127.0.0.1' });
+    const messagingPort = (messaging.server.address() as AddressInfo).port;
+    cleanup.push(() => messaging.close());
+    // Just before fauxqs closes (the pollers, functions and edge are stopped by then): what it still holds.
+    cleanup.push(async () => {
+      const direct = new SQSClient({ region, endpoint: `http://127.0.0.1:${messagingPort}`, credentials, useQueueUrlAsEndpoint: false, maxAttempts: 1 });
+      // The queues are found by name; null when there is no such queue (nothing deployed, or destroyed).
+      const urlOf = (name: string) =>
+        direct.send(new GetQueueUrlCommand({ QueueName: name })).then(
+          ({ QueueUrl }) => QueueUrl,
+          (error: unknown) => (error instanceof QueueDoesNotExist ? null : undefined),
+        );
+      const count = async (queueUrl: string | null | undefined) => (queueUrl ? messagesIn(direct, queueUrl) : undefined);
+      const queueUrl = await urlOf(names.queue);
+      report.noQueue = queueUrl === null;
+      report.queued = await count(queueUrl).catch(() => undefined);
+      report.deadLettered = await count(await urlOf(names.deadLetterQueue)).catch(() => undefined);
+      direct.destroy();
+    });
+
+    // The services the runtime answers itself: what the Terraform AWS provider drives besides the data stores.
+    const iam = new IamService();
+    const sts = new StsService(iam);
+    const logs = new LogsService();
+    const lambda = new LambdaService();
+    const apigateway = new ApiGatewayControlService();
+    const controlPlane: AwsService[] = [iam, sts, logs, lambda, apigateway];
+
+    // What was deployed runs (see hosts below); the edge's port is known once it listens.
+    const hosts: { functions?: FunctionHost } = {};
+    const edge: Edge = new Edge({
+      host,
+      port: options.port,
+      chaos,
+      allowedOrigins: options.allowedOrigins ?? extraOriginsFromEnv(),
+      backends: { dynamodb: databasePort, sns: messagingPort, sqs: messagingPort },
+      shims: { dynamodb: dynamodbShim, sns: snsShim },
+      services: controlPlane,
+      enforceIam: { sessions: sts, roles: iam },
+      accountId: localstack.accountId,
+      log,
+      health: () => ({
+        services: Object.fromEntries(['dynamodb', 'sns', 'sqs', ...controlPlane.flatMap((service) => service.names)].sort().map((s) => [s, 'running'])),
+        edition: 'offline',
+        pendingDeliveries: edge.pendingDeliveries,
+        functions: hosts.functions?.health() ?? {},
+      }),
+      api: (request, req, body, requestId) => {
+        const functions = hosts.functions;
+        // Only in the moment before the hosts start, when nothing can have been deployed yet.
+        if (!functions) return Promise.resolve(missingAnswer('api', request, requestId));
+        const backend = {
+          route: apigateway.route.bind(apigateway),
+          invoke: functions.invoke.bind(functions),
+          concurrencyLimit: functions.concurrencyLimit.bind(functions),
+          log,
+        };
+        return serveApi(backend, request, req, body, requestId);
+      },
+    });
+    const port = await edge.listen();
+    beginStop.push(() => edge.beginStop());
+    drain.push((timeoutMs) => edge.drain(timeoutMs));
+    // What is still open when the wait runs out is answered 503 before the functions stop.
+    drained.push(() => edge.answerOpen());
+    abandon = () => edge.answerOpen();
+    cleanup.push(async () => {
+      const { refused, cutShort } = await edge.close();
+      Object.assign(report, { refused, cutShort, heldDeliveries: edge.pendingDeliveries });
+    });
+    const url = `http://127.0.0.1:${port}`;
+    const runtime = { url, port, chaos, allowedOrigins: edge.allowedOrigins, stop, abandon: () => abandon() };
+
+    // Bundled after the port is ours, so a taken port fails fast and leaves dist/ alone.
+    if (options.build !== false) await Promise.all([buildHarness(), ...(options.empty ? [] : [buildAll()])]);
+    if (!existsSync(harnessPath)) throw new Error(`${path.relative(process.cwd(), harnessPath)} is missing: run npm run build, or start without --no-build`);
+
+    // Each function's lines go to the log, and to its log group when the stack created it (a
+    // group made here would be left behind by a destroy, or refused to Terraform's create).
+    const streams = new Map<string, string>();
+    const functions = new FunctionHost({
+      source: lambda,
+      harness: harnessPath,
+      codeDir: path.join(distDir, 'offline', 'functions'),
+      endpointUrl: url,
+      defaultConcurrency: offline.productConcurrency,
+      credentialsFor: (roleArn, functionName) => sts.assumeRole(roleArn, functionName, ROLE_SESSION_SECONDS),
+      onLog: (functionName, line) => {
+        log(`[${functionName}] ${line}`);
+        const group = `/aws/lambda/${functionName}`;
+        if (!logs.hasGroup(group)) return;
+        const stream = streams.get(functionName) ?? lambdaLogStreamName();
+        streams.set(functionName, stream);
+        logs.append(group, stream, [{ timestamp: Date.now(), message: line }]);
+      },
+    });
+    hosts.functions = functions;
+    const mappings = new MappingHost({ source: lambda, functions, endpointUrl: url, pollWaitSeconds: timings.pollWaitSeconds, log });
+    // A stop ends the polls at once, so no new batch is received or invoked.
+    beginStop.push(
+      () => mappings.beginStop(),
+      () => functions.beginStop(),
+    );
+    drain.push((timeoutMs) => functions.idle(timeoutMs));
+    cleanup.push(
+      () => mappings.stop(),
+      async () => {
+        report.stoppedInvocations = functions.running;
+        await functions.stop();
+      },
+    );
+    if (options.empty) return runtime;
+
+    // The app, ready at start as the tutorial's init hook has it: created through the control plane, as a deploy does.
+    if (timing.productTimeoutSeconds * 1000 >= awsLimits.apiGatewayIntegrationTimeoutMs) {
+      // Then an invocation API Gateway gave up on could still store its write unseen.
+      throw new Error(
+        `${names.productFunction}'s timeout (${timing.productTimeoutSeconds} s) must be shorter than API Gateway's ${awsLimits.apiGatewayIntegrationTimeoutMs / 1000} s`,
+      );
+    }
+    // Only the timings a caller scaled become variables: the defaults are the stack's own, so the
+    // functions get exactly what a deploy gives them.
+    const variables = {
+      backoffBaseSeconds: env.backoffBaseSeconds,
+      backoffCapSeconds: env.backoffCapSeconds,
+      breakerCooldownMs: env.breakerCooldownMs,
+      maxReceiveCount: env.maxReceiveCount,
+    };
+    const scaled = Object.fromEntries(
+      Object.entries(variables).flatMap(([key, name]) => {
+        const value = options.timings?.[key as keyof typeof variables];
+        return value === undefined ? [] : [[name, String(value)]];
+      }),
+    );
+    const overrides = options.environmentOverrides ?? {};
+    await provisionApp({
+      endpoint: url,
+      distDir,
+      visibilityTimeoutSeconds: timings.visibilityTimeoutSeconds,
+      maxReceiveCount: timings.maxReceiveCount,
+      environment: { product: { ...scaled, ...overrides.product }, retry: { ...scaled, ...overrides.retry } },
+    });
+    return runtime;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,109 @@
+/** API Gateway's data plane: a request served from the deployed stage's route and its Lambda proxy integration. */
+import type { IncomingMessage } from 'node:http';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { type ApiBackend, type ApiRequest, serveApi } from '../../offline/services/apigateway/serve';
+import type { InvokeResult } from '../../offline/services/lambda/function';
+import type { DeployedIntegration, RouteLookup } from '../../offline/services/apigateway/control';
+
+const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:Items';
+const proxy: DeployedIntegration = {
+  type: 'AWS_PROXY',
+  uri: `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${FUNCTION_ARN}/invocations`,
+  functionArn: FUNCTION_ARN,
+  timeoutInMillis: 29_000,
+};
+
+const request = (path: string): ApiRequest => ({ apiId: 'abc123', stage: 'prod', path, query: new URLSearchParams('q=1') });
+const req = (method: string) =>
+  ({ method, headers: { 'content-type': 'application/json' }, socket: { remoteAddress: '10.0.0.1' } }) as unknown as IncomingMessage;
+
+/** A stage with one route, /items/{id}, whose integration is `integration`; the function answers with `outcome`. */
+function backend(integration: DeployedIntegration, outcome: (event: APIGatewayProxyEvent) => Promise<InvokeResult>) {
+  const calls: { arn: string; event: APIGatewayProxyEvent }[] = [];
+  const lines: string[] = [];
+  const api: ApiBackend = {
+    route: (apiId, stage, method, path): RouteLookup => {
+      if (apiId !== 'abc123') return { missing: 'api' };
+      if (stage !== 'prod') return { missing: 'stage' };
+      const id = /^\/items\/([^/]+)$/.exec(path)?.[1];
+      if (!id || method !== 'GET') return { missing: 'route' };
+      return { route: { apiId, stage, resourceId: 'r1', resourcePath: '/items/{id}', httpMethod: 'GET', pathParameters: { id }, integration } };
+    },
+    invoke: (arn, event) => {
+      calls.push({ arn, event: event as APIGatewayProxyEvent });
+      return outcome(event as APIGatewayProxyEvent);
+    },
+    concurrencyLimit: () => 4,
+    log: (line) => lines.push(line),
+  };
+  return { api, calls, lines };
+}
+
+const answered = (result: unknown): Promise<InvokeResult> => Promise.resolve({ ok: true, result, requestId: 'r' });
+const json = (body: string | Buffer) => JSON.parse(String(body)) as Record<string, unknown>;
+
+it('invokes the function the route’s AWS_PROXY integration names, with the proxy event of the route', async () => {
+  const { api, calls } = backend(proxy, () => answered({ statusCode: 201, headers: { 'x-item': 'yes' }, body: 'made' }));
+  const answer = await serveApi(api, request('/items/42'), req('GET'), '', 'req-1');
+  expect(answer).toMatchObject({ statusCode: 201, body: 'made', headers: { 'x-item': 'yes', 'x-amzn-RequestId': 'req-1' } });
+  expect(calls).toHaveLength(1);
+  expect(calls[0]!.arn).toBe(FUNCTION_ARN);
+  expect(calls[0]!.event).toMatchObject({
+    resource: '/items/{id}',
+    path: '/items/42',
+    httpMethod: 'GET',
+    pathParameters: { id: '42' },
+    queryStringParameters: { q: '1' },
+    body: null,
+    requestContext: { apiId: 'abc123', stage: 'prod', resourceId: 'r1', resourcePath: '/items/{id}', path: '/prod/items/42', requestId: 'req-1' },
+  });
+});
+
+it('answers as API Gateway when the stage serves nothing: no API 404, no stage 403 Forbidden, no route 403 Missing Authentication Token', async () => {
+  const { api, calls } = backend(proxy, () => answered({ statusCode: 200 }));
+  const answer = (apiId: string, stage: string, path: string, method = 'GET') => serveApi(api, { ...request(path), apiId, stage }, req(method), '', 'id');
+  expect(await answer('nope', 'prod', '/items/1')).toMatchObject({ statusCode: 404 });
+  expect(json((await answer('abc123', 'test', '/items/1')).body)).toEqual({ message: 'Forbidden' });
+  expect((await answer('abc123', 'test', '/items/1')).statusCode).toBe(403);
+  const missing = await answer('abc123', 'prod', '/items/1', 'DELETE');
+  expect(missing.statusCode).toBe(403);
+  expect(json(missing.body)).toEqual({ message: 'Missing Authentication Token' });
+  expect(calls).toEqual([]);
+});
+
+it('answers 500 with a clear reason for an unknown function or an integration it does not serve', async () => {
+  const unknown = backend(proxy, (): Promise<InvokeResult> =>
+    Promise.resolve({ ok: false, errorType: 'ResourceNotFoundException', errorMessage: 'Function not found', requestId: 'r' }),
+  );
+  const missing = await serveApi(unknown.api, request('/items/1'), req('GET'), '', 'id');
+  expect(missing.statusCode).toBe(500);
+  expect(json(missing.body)).toEqual({
+    message: 'Internal server error',
+    reason: expect.stringContaining(`invokes ${FUNCTION_ARN}, which does not exist`) as unknown,
+  });
+
+  const mock = backend({ type: 'MOCK', timeoutInMillis: 29_000 }, () => answered({ statusCode: 200 }));
+  const answer = await serveApi(mock.api, request('/items/1'), req('GET'), '', 'id');
+  expect(answer.statusCode).toBe(500);
+  expect(json(answer.body).reason).toContain('has MOCK');
+  expect(mock.calls).toEqual([]);
+});
+
+it('gives up after the integration’s deployed timeout (504), and answers a throttle as API Gateway does', async () => {
+  const slow = backend(
+    { ...proxy, timeoutInMillis: 100 },
+    () => new Promise((resolve) => setTimeout(() => resolve({ ok: true, result: {}, requestId: 'r' }), 1_000)),
+  );
+  const started = Date.now();
+  const late = await serveApi(slow.api, request('/items/1'), req('GET'), '', 'id');
+  expect(late.statusCode).toBe(504);
+  expect(Date.now() - started).toBeLessThan(900);
+
+  const busy = backend(proxy, (): Promise<InvokeResult> =>
+    Promise.resolve({ ok: false, errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.', requestId: 'r' }),
+  );
+  const throttled = await serveApi(busy.api, request('/items/1'), req('GET'), '', 'id');
+  expect(throttled.statusCode).toBe(500);
+  expect(json(throttled.body).reason).toContain('all 4 of its concurrent executions were busy');
+  expect(busy.lines).toEqual(['API Gateway GET /prod/items/1 => 500 (Lambda throttled Items: 429 TooManyRequestsException, Rate Exceeded.)']);
+});
