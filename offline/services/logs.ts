@@ -2,8 +2,9 @@
  * CloudWatch Logs, in memory: the log groups, retention and tags the Terraform provider manages,
  * and the streams where the runtime appends each function's log lines, read back as AWS users
  * read them (GetLogEvents, and FilterLogEvents, which `aws logs tail` polls). Groups live per
- * account and region, as on AWS. Not emulated: retention expiring events, metric and
- * subscription filters, queries, KMS, StartLiveTail (an HTTP/2 event stream).
+ * account and region, as on AWS. A stream keeps its newest MAX_EVENTS_PER_STREAM events, so a
+ * long run (a soak) does not grow the runtime's memory without bound. Not emulated: retention
+ * expiring events, metric and subscription filters, queries, KMS, StartLiveTail (an HTTP/2 event stream).
  */
 import { randomBytes } from 'node:crypto';
 import { localstack, region as defaultRegion } from '#spec';
@@ -11,6 +12,9 @@ import { jsonErrorResponse, jsonHandler, type JsonInput, targetOperation } from 
 import { AwsError, type AwsRequest, type AwsService, type CallShape } from './protocol/service';
 
 const INVALID = 'InvalidParameterException';
+
+/** The events a stream keeps (the oldest go first): about 5 MB of function log lines. */
+export const MAX_EVENTS_PER_STREAM = 10_000;
 
 /** The values PutRetentionPolicy accepts. */
 export const RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -368,6 +372,8 @@ export class LogsService implements AwsService {
       }
       stream.events.splice(low, 0, event);
     }
+    // Trimmed in chunks, so the copy this costs happens once per thousand events, not on each.
+    if (stream.events.length > MAX_EVENTS_PER_STREAM + 1_000) stream.events.splice(0, stream.events.length - MAX_EVENTS_PER_STREAM);
     stream.lastIngestionTime = ingestionTime;
     stream.ingested += lines.length;
   }

@@ -19,7 +19,7 @@ import {
   UntagResourceCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { localstack, names, region } from '#spec';
-import { filterPatternMatcher, lambdaLogStreamName, LogsService } from '../../offline/services/logs';
+import { filterPatternMatcher, lambdaLogStreamName, LogsService, MAX_EVENTS_PER_STREAM } from '../../offline/services/logs';
 import { awsCli, hasAwsCli, sdkConfig } from '../support/clients';
 import { serveServices, type ServiceServer } from '../support/service-server';
 import { refusal } from '../support/sdk-calls';
@@ -106,6 +106,16 @@ it('tags through both APIs: by group name and by ARN (with or without the :*)', 
 
   const missing = await refusal(client.send(new ListTagsForResourceCommand({ resourceArn: `${groupArn}-gone` })));
   expect(missing).toMatchObject({ name: 'ResourceNotFoundException', status: 400 });
+});
+
+it('keeps the newest events of a stream, so a long run does not grow without bound', async () => {
+  // One over the trim threshold: the last append trims the stream back to the cap.
+  const lines = MAX_EVENTS_PER_STREAM + 1_001;
+  for (let n = 1; n <= lines; n += 1) logs.append(group, 'long', [{ timestamp: n, message: `line ${n}` }]);
+  const head = await client.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: 'long', startFromHead: true, limit: 1 }));
+  const tail = await client.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: 'long', limit: 1 }));
+  expect(Number(head.events![0]!.message!.split(' ')[1])).toBe(lines - MAX_EVENTS_PER_STREAM + 1);
+  expect(tail.events![0]!.message).toBe(`line ${lines}`);
 });
 
 it('reads appended lines with GetLogEvents, forward and backward', async () => {
