@@ -6,13 +6,14 @@
  * whether Terraform or this module created it.
  */
 import { APIGatewayClient, CreateDeploymentCommand, CreateResourceCommand, CreateRestApiCommand, CreateStageCommand } from '@aws-sdk/client-api-gateway';
-import { GetResourcesCommand, PutIntegrationCommand, PutMethodCommand } from '@aws-sdk/client-api-gateway';
+import { PutIntegrationCommand, PutMethodCommand } from '@aws-sdk/client-api-gateway';
 import { CloudWatchLogsClient, CreateLogGroupCommand, PutRetentionPolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { AddPermissionCommand, CreateEventSourceMappingCommand, CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { lambdaInvocationUri } from './services/apigateway/control';
 import { zipSync } from 'fflate';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -190,7 +191,7 @@ export async function provisionApp(settings: ProvisionSettings): Promise<void> {
     // The REST API with the id from its _custom_id_ tag, as LocalStack gives it.
     const api = await apigateway.send(new CreateRestApiCommand({ name: names.restApi, tags: { _custom_id_: names.restApiId } }));
     const restApiId = must(api.id, 'id');
-    const root = must((await apigateway.send(new GetResourcesCommand({ restApiId }))).items?.find((item) => item.path === '/')?.id, 'root resource');
+    const root = must(api.rootResourceId, 'rootResourceId');
     const resourceId = must((await apigateway.send(new CreateResourceCommand({ restApiId, parentId: root, pathPart: names.resource }))).id, 'resource id');
     for (const httpMethod of apiMethods) {
       await apigateway.send(new PutMethodCommand({ restApiId, resourceId, httpMethod, authorizationType: 'NONE' }));
@@ -201,7 +202,7 @@ export async function provisionApp(settings: ProvisionSettings): Promise<void> {
           httpMethod,
           type: 'AWS_PROXY',
           integrationHttpMethod: 'POST',
-          uri: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${productArn}/invocations`,
+          uri: lambdaInvocationUri(region, productArn),
           timeoutInMillis: awsLimits.apiGatewayIntegrationTimeoutMs,
         }),
       );

@@ -3,12 +3,12 @@ import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { type ApiBackend, type ApiRequest, serveApi } from '../../offline/services/apigateway/serve';
 import type { InvokeResult } from '../../offline/services/lambda/function';
-import type { DeployedIntegration, RouteLookup } from '../../offline/services/apigateway/control';
+import { type DeployedIntegration, lambdaInvocationUri, type RouteLookup } from '../../offline/services/apigateway/control';
 
 const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:Items';
 const proxy: DeployedIntegration = {
   type: 'AWS_PROXY',
-  uri: `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${FUNCTION_ARN}/invocations`,
+  uri: lambdaInvocationUri('us-east-1', FUNCTION_ARN),
   functionArn: FUNCTION_ARN,
   timeoutInMillis: 29_000,
 };

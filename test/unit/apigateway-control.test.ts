@@ -32,7 +32,7 @@ import {
   UpdateStageCommand,
 } from '@aws-sdk/client-api-gateway';
 import { awsLimits, localstack, names, region } from '#spec';
-import { ApiGatewayControlService, lambdaFunctionArn } from '../../offline/services/apigateway/control';
+import { ApiGatewayControlService, lambdaFunctionArn, lambdaInvocationUri } from '../../offline/services/apigateway/control';
 import { arn, awsCli, hasAwsCli, sdkConfig } from '../support/clients';
 import { serveServices, type ServiceServer } from '../support/service-server';
 import { refusal } from '../support/sdk-calls';
@@ -375,6 +375,7 @@ it('speaks REST-JSON on the wire: errors as {"message"} with x-amzn-ErrorType', 
 });
 
 it('reads the function ARN from a Lambda integration URI', () => {
+  expect(lambdaInvocationUri(region, productArn)).toBe(invokeUri(productArn));
   expect(lambdaFunctionArn(invokeUri(productArn))).toBe(productArn);
   expect(lambdaFunctionArn(`${invokeUri(productArn)}x`)).toBeUndefined();
   expect(lambdaFunctionArn(undefined)).toBeUndefined();

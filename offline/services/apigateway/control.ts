@@ -166,6 +166,10 @@ const now = () => Math.floor(Date.now() / 1000);
 
 const LAMBDA_URI = /^arn:aws[a-z-]*:apigateway:[a-z0-9-]+:lambda:path\/2015-03-31\/functions\/(arn:[^/]+)\/invocations$/;
 
+/** The URI of an integration that invokes a Lambda function in `region`, as Terraform's `invoke_arn` gives it. */
+export const lambdaInvocationUri = (region: string, functionArn: string) =>
+  `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`;
+
 /** The function a Lambda integration URI invokes (`arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<arn>/invocations`). */
 export const lambdaFunctionArn = (uri: string | undefined): string | undefined => (uri === undefined ? undefined : LAMBDA_URI.exec(uri)?.[1]);
 
