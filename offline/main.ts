@@ -4,7 +4,7 @@
  */
 import '../scripts/lib/quiet-sdk';
 import { localstack, names } from '#spec';
-import { command, int, InvalidArgumentError, main, npmHint, onStopSignal, Option, parse, UsageError } from '../scripts/lib/cli';
+import { command, int, InvalidArgumentError, main, onStopSignal, Option, parse, UsageError } from '../scripts/lib/cli';
 import { EXTRA_ORIGINS_ENV, normalizeOrigin, parseOrigins } from './edge/origin';
 import { type LogLevel, STOP_GRACE_MS, type StopReport, startRuntime } from './runtime';
 
@@ -92,9 +92,6 @@ async function run(argv: string[]): Promise<number> {
   const cmd = startCommand();
   if (!(await parse(cmd, argv))) return 0;
   const options = cmd.opts<StartOptions>();
-  // `npm start --port=5000` (no `--`) leaves no stray argument, so nothing failed: still say where --port went.
-  const hint = npmHint(cmd);
-  if (hint) console.warn(`Warning: ${hint}`);
   let extraOrigins: string[];
   try {
     extraOrigins = [...parseOrigins(process.env[EXTRA_ORIGINS_ENV]), ...(options.allowOrigin ?? [])];

@@ -30,6 +30,7 @@ import { Edge, type LogLevel } from './edge/edge';
 import { FunctionHost, ROLE_SESSION_SECONDS } from './services/lambda/host';
 import { MappingHost } from './services/event-source-mappings/host';
 import { EXTRA_ORIGINS_ENV, parseOrigins } from './edge/origin';
+import { BACKEND_KEY_HEADER, BACKEND_REFUSAL, fromEdge, newBackendKey, serveOnlyWithKey } from './edge/backend-key';
 import { provisionApp } from './provision';
 
 export type { LogLevel } from './edge/edge';
@@ -105,6 +106,8 @@ export interface Runtime {
   chaos: Chaos;
   /** The origins whose pages may change faults and data: the runtime's own and the extra ones. */
   allowedOrigins: string[];
+  /** The emulators' own loopback ports (DynamoDB, then SNS and SQS): they answer only the edge. */
+  emulatorPorts: number[];
   /**
    * Stops everything: refuses new work at once (503), waits up to STOP_GRACE_MS for what is under
    * way, answers what is still open (503), and resolves with what was refused, cut short and discarded.
@@ -178,19 +181,31 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     })());
 
   try {
+    const backendKey = newBackendKey();
     const database = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    serveOnlyWithKey(database, backendKey);
     const databasePort = await listenLoopback(database);
     cleanup.push(() => new Promise((resolve) => database.close(resolve)));
 
     // fauxqs is an ES module; its queue URLs take LocalStack's form, with the edge's port.
     const { buildApp } = await import('fauxqs');
     const messaging = buildApp({ logger: false, host: 'localhost.localstack.cloud', defaultRegion: region });
+    messaging.addHook('onRequest', async (request, reply) => {
+      if (!fromEdge(request.headers, backendKey)) await reply.code(403).send(BACKEND_REFUSAL);
+    });
     await messaging.listen({ port: 0, host: '127.0.0.1' });
     const messagingPort = (messaging.server.address() as AddressInfo).port;
     cleanup.push(() => messaging.close());
     // Just before fauxqs closes (the pollers, functions and edge are stopped by then): what it still holds.
     cleanup.push(async () => {
       const direct = new SQSClient({ region, endpoint: `http://127.0.0.1:${messagingPort}`, credentials, useQueueUrlAsEndpoint: false, maxAttempts: 1 });
+      direct.middlewareStack.add(
+        (next) => (args) => {
+          (args.request as { headers: Record<string, string> }).headers[BACKEND_KEY_HEADER] = backendKey;
+          return next(args);
+        },
+        { step: 'build' },
+      );
       // The queues are found by name; null when there is no such queue (nothing deployed, or destroyed).
       const urlOf = (name: string) =>
         direct.send(new GetQueueUrlCommand({ QueueName: name })).then(
@@ -221,6 +236,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       chaos,
       allowedOrigins: options.allowedOrigins ?? extraOriginsFromEnv(),
       backends: { dynamodb: databasePort, sns: messagingPort, sqs: messagingPort },
+      backendKey,
       shims: { dynamodb: dynamodbShim, sns: snsShim },
       services: controlPlane,
       enforceIam: { sessions: sts, roles: iam },
@@ -256,7 +272,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       Object.assign(report, { refused, cutShort, heldDeliveries: edge.pendingDeliveries });
     });
     const url = `http://127.0.0.1:${port}`;
-    const runtime = { url, port, chaos, allowedOrigins: edge.allowedOrigins, stop, abandon: () => abandon() };
+    const runtime = { url, port, chaos, allowedOrigins: edge.allowedOrigins, emulatorPorts: [databasePort, messagingPort], stop, abandon: () => abandon() };
 
     // Bundled after the port is ours, so a taken port fails fast and leaves dist/ alone.
     if (options.build !== false) await Promise.all([buildHarness(), ...(options.empty ? [] : [buildAll()])]);

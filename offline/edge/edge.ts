@@ -24,6 +24,7 @@ import type { IamService } from '../services/iam/iam';
 import type { AuthorizedCall } from '../services/iam/actions';
 import { AwsError, type AwsResponse, type AwsService, type Principal, signingScope, toAwsRequest } from '../services/protocol/service';
 import type { StsService } from '../services/sts';
+import { BACKEND_KEY_HEADER } from './backend-key';
 
 /** `info` lines are the default view; `debug` lines (the event source's empty polls) only with --verbose. */
 export type LogLevel = 'info' | 'debug';
@@ -34,6 +35,8 @@ export interface EdgeOptions {
   chaos: Chaos;
   /** Where each service's calls go: a loopback port of its emulator. */
   backends: Record<string, number>;
+  /** The key the emulators require (backend-key.ts): only the edge may call them. */
+  backendKey: string;
   /** Shims in front of the emulators, by service: what they lack or answer in a shape the Terraform provider cannot use. */
   shims?: Record<string, EmulatorShim>;
   /** The services the runtime answers itself (the control plane), by signing name. */
@@ -68,6 +71,8 @@ interface Refusal {
 }
 
 const STOPPING_MESSAGE = 'The offline runtime is stopping: this call was not run';
+const SQS_QUERY_REFUSAL =
+  "The offline runtime serves SQS's JSON protocol only (the AWS SDKs and CLIs of 2023 and later use it); this form-encoded query-protocol call was not run";
 const CUT_SHORT_MESSAGE = 'The offline runtime stopped before this call finished: its outcome is unknown';
 
 /** What a request gets if the runtime stops before it is answered: `started` once it is under way. */
@@ -359,6 +364,11 @@ export class Edge {
       return json(400, { message: `Not an AWS call this runtime serves (${served.join(', ')}): ${req.method} ${url.pathname}` });
     }
     const { chaos, log, accountId } = this.options;
+    if (call.service === 'sqs' && call.protocol === 'query') {
+      // fauxqs speaks SQS's JSON protocol only, and would answer a form-encoded call as another service.
+      log(`AWS sqs.${call.operation} => 400 (query protocol, not served)`);
+      return faultResponse(call, { statusCode: 400, code: 'InvalidAction' }, SQS_QUERY_REFUSAL);
+    }
     const poll = call.service === 'sqs' && call.operation === 'ReceiveMessage' && req.headers[EVENT_SOURCE_HEADER] !== undefined;
     const sentAt = performance.now();
     let request = { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers };
@@ -433,7 +443,7 @@ export class Edge {
   private async forward(service: string, req: { method: string; url: string; headers: http.IncomingHttpHeaders }, body: string): Promise<HttpAnswer> {
     return new Promise((resolve, reject) => {
       // The body may have been rewritten (a queue URL), so it is sent with its own length.
-      const headers: http.OutgoingHttpHeaders = { ...req.headers, 'content-length': Buffer.byteLength(body) };
+      const headers: http.OutgoingHttpHeaders = { ...req.headers, 'content-length': Buffer.byteLength(body), [BACKEND_KEY_HEADER]: this.options.backendKey };
       delete headers['transfer-encoding'];
       const upstream = http.request({ host: '127.0.0.1', port: this.options.backends[service], method: req.method, path: req.url, headers }, (answer) => {
         const chunks: Buffer[] = [];

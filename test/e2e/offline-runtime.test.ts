@@ -239,6 +239,22 @@ describe('ordering and poison', () => {
     }
   }, 60_000);
 
+  it("answers SQS's older query protocol with a 400 that says so, and drops nothing silently", async () => {
+    // What SDKs older than 2023 send: a form-encoded Action posted to the queue's URL.
+    const before = await runtime.target.queueDepth(names.deadLetterQueue);
+    const response = await fetch(`${runtime.url}/${localstack.accountId}/${names.deadLetterQueue}`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Authorization: `AWS4-HMAC-SHA256 Credential=${localstack.accessKey}/20260101/${region}/sqs/aws4_request, SignedHeaders=host, Signature=00`,
+      },
+      body: 'Action=SendMessage&MessageBody=query-protocol',
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(/<Code>InvalidAction<\/Code>.*JSON protocol only/s);
+    expect(await runtime.target.queueDepth(names.deadLetterQueue)).toBe(before);
+  });
+
   it('uses the queue URL form LocalStack uses', async () => {
     const { Attributes = {} } = await runtime.sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: await runtime.queueUrl(names.queue), AttributeNames: ['RedrivePolicy'] }),

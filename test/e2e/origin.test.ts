@@ -18,10 +18,11 @@ const ATTACKER = 'http://attacker.example';
 
 let url: string;
 let port: number;
+let emulatorPorts: number[];
 
 runtimeForSuite(
   (runtime) => {
-    ({ url, port } = runtime);
+    ({ url, port, emulatorPorts } = runtime);
   },
   { env: { ...process.env, EXTRA_CORS_ALLOWED_ORIGINS: DASHBOARD }, reset: 'chaos' },
 );
@@ -33,10 +34,10 @@ interface Answer {
 }
 
 /** One request with exactly these headers, as a browser would send it (fetch cannot set Origin). */
-function raw(method: string, path: string, body = '', headers: Record<string, string> = {}): Promise<Answer> {
+function raw(method: string, path: string, body = '', headers: Record<string, string> = {}, to = port): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const request = http.request(
-      { host: '127.0.0.1', port, method, path, headers: { 'Content-Length': String(Buffer.byteLength(body)), ...headers } },
+      { host: '127.0.0.1', port: to, method, path, headers: { 'Content-Length': String(Buffer.byteLength(body)), ...headers } },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -155,9 +156,9 @@ describe('the Chaos API', () => {
   });
 });
 
-describe('the AWS APIs', () => {
-  const item = (id: string) => ({ TableName: names.table, Item: { id: { S: id }, name: { S: 'From a page' } } });
+const item = (id: string) => ({ TableName: names.table, Item: { id: { S: id }, name: { S: 'From a page' } } });
 
+describe('the AWS APIs', () => {
   it('refuses a DynamoDB write from a foreign page, in a form the SDK reads, and writes nothing', async () => {
     await expect(dynamo(ATTACKER).send(new PutItemCommand(item('origin-attacker')))).rejects.toMatchObject({
       name: 'AccessDeniedException',
@@ -193,6 +194,50 @@ describe('the AWS APIs', () => {
     });
     expect(answer.status).toBe(200);
     expect(answer.headers['access-control-allow-origin']).toBe(DASHBOARD);
+  });
+});
+
+describe("the emulators' own loopback ports", () => {
+  // A page can reach any loopback port; these would otherwise take its writes past every check.
+  it('refuse every request that does not come through the edge, preflights and foreign pages included', async () => {
+    expect(emulatorPorts).toHaveLength(2);
+    const [databasePort, messagingPort] = emulatorPorts as [number, number];
+    const put = await raw(
+      'POST',
+      '/',
+      JSON.stringify(item('origin-emulator')),
+      {
+        'Content-Type': 'application/x-amz-json-1.0',
+        'X-Amz-Target': 'DynamoDB_20120810.PutItem',
+        Authorization: `AWS4-HMAC-SHA256 Credential=${localstack.accessKey}/20260101/${region}/dynamodb/aws4_request, SignedHeaders=host, Signature=00`,
+        Origin: ATTACKER,
+      },
+      databasePort,
+    );
+    expect(put.status).toBe(403);
+    expect(put.body).toContain("call the runtime's edge port");
+    const preflight = await raw('OPTIONS', '/', '', { Origin: ATTACKER, 'Access-Control-Request-Method': 'POST' }, databasePort);
+    expect(preflight.status).toBe(403);
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+    const publish = await raw(
+      'POST',
+      '/',
+      `Action=Publish&TopicArn=${encodeURIComponent(arn('sns', names.topic))}&Message=hi`,
+      {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Origin: ATTACKER,
+      },
+      messagingPort,
+    );
+    expect(publish.status).toBe(403);
+    // Without an Origin too: nothing but the edge is served.
+    expect((await raw('POST', '/', '{}', { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': 'AmazonSQS.ListQueues' }, messagingPort)).status).toBe(
+      403,
+    );
+    expect(await read('origin-emulator')).toBeUndefined();
+    // Through the edge, the same stores still answer.
+    await dynamo().send(new PutItemCommand(item('origin-through-edge')));
+    expect(await read('origin-through-edge')).toBeDefined();
   });
 });
 

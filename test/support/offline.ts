@@ -37,6 +37,8 @@ export class OfflineRuntime {
     readonly url: string,
     private readonly child: ChildProcess,
     readonly timings: Partial<Timings>,
+    /** The emulators' own loopback ports, which answer only the edge. */
+    readonly emulatorPorts: number[],
   ) {
     this.port = Number(new URL(url).port);
     this.target = targetAt(url);
@@ -47,12 +49,12 @@ export class OfflineRuntime {
   }
 
   static async start({ timings = fastTimings, environmentOverrides, env, empty, port = 0 }: StartOptions = {}): Promise<OfflineRuntime> {
-    const { child, ready } = await startTsChild<{ url: string }>(
+    const { child, ready } = await startTsChild<{ url: string; emulatorPorts: number[] }>(
       'test/support/runtime-child.ts',
       [JSON.stringify({ port, timings, environmentOverrides, empty })],
       env,
     );
-    return new OfflineRuntime(ready.url, child, timings);
+    return new OfflineRuntime(ready.url, child, timings, ready.emulatorPorts);
   }
 
   stop(): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * Starts the offline runtime for the end-to-end tests: port and timings from argv (JSON), one
- * JSON line {"url","port"} on stdout once it is ready, then its log lines. Stops on SIGTERM.
+ * JSON line {"url","port","emulatorPorts"} on stdout once it is ready, then its log lines. Stops on SIGTERM.
  */
 import { startRuntime, type RuntimeOptions } from '../../offline/runtime';
 
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     build: false,
     log: (line) => process.stdout.write(`${line}\n`),
   });
-  process.stdout.write(`${JSON.stringify({ url: runtime.url, port: runtime.port })}\n`);
+  process.stdout.write(`${JSON.stringify({ url: runtime.url, port: runtime.port, emulatorPorts: runtime.emulatorPorts })}\n`);
   process.on('SIGTERM', () => void runtime.stop().then(() => process.exit(0)));
 }
 

@@ -65,6 +65,7 @@ beforeAll(async () => {
     port: 0,
     chaos,
     backends: { dynamodb: backendPort, sns: backendPort, sqs: backendPort },
+    backendKey: 'unit-test',
     services: [iam, sts, new LogsService(), new LambdaService(), new ApiGatewayControlService()],
     enforceIam: { sessions: sts, roles: iam },
     accountId,
