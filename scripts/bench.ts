@@ -281,10 +281,10 @@ export async function recovery(outage: RecoveryOutage): Promise<Result[]> {
       { name: name('end of outage to last queued write in the table'), unit: 's', value: round(seconds), n: recoveryWrites },
       { name: name('DynamoDB calls during the outage'), unit: 'calls', value: count(/AWS dynamodb\.\w+ => /) },
       { name: name('DynamoDB calls per minute once the breakers are open'), unit: 'calls/min', value: round(steady / steadyMinutes) },
-      { name: name('SQS calls per queued write per minute'), unit: 'calls', value: perWriteMinute(sqsCalls) },
+      { name: name('SQS calls per queued write per minute'), unit: 'calls/write/min', value: perWriteMinute(sqsCalls) },
       {
         name: name('retry Lambda invocations per queued write per minute'),
-        unit: 'invocations',
+        unit: 'invocations/write/min',
         value: perWriteMinute(count(new RegExp(`\\[${names.retryFunction}\\] START RequestId`))),
       },
       { name: name('writes re-queued near the redrive threshold'), unit: 'messages', value: count(/Write re-queued/) },

@@ -13,7 +13,7 @@ export function demoCommand(print?: (text: string) => void): Command {
   return experimentOptions(
     command(
       'npm run demo --',
-      'Starts the offline runtime in this process (DynamoDB, SNS, SQS, both Lambdas, API Gateway and the Chaos API, with nothing but Node), runs the chaos experiment against it, prints the verdicts and a summary, writes a report and stops the runtime. About 25 s.',
+      'Starts the offline runtime in this process (DynamoDB, SNS, SQS, both Lambdas, API Gateway and the Chaos API, with nothing but Node), runs the chaos experiment against it, prints the verdicts and a summary, writes a report and stops the runtime. About 20 s.',
       print,
     ),
   )

@@ -57,17 +57,25 @@ export function npmHint(cmd: Command, env: NodeJS.ProcessEnv = process.env): str
   const script = env.npm_lifecycle_event;
   if (!script) return undefined;
   // npm files `--no-build` under npm_config_build, so a negated option is looked up without its `no-`.
-  const taken = cmd.options
-    .map((option) => option.long)
-    .filter((long): long is string => long !== undefined && env[`npm_config_${long.replace(/^--(no-)?/, '').replace(/-/g, '_')}`] !== undefined);
+  // A subcommand's options count too (`npm run chaos outage --service dynamodb`).
+  const options = [...cmd.options, ...cmd.commands.flatMap((sub) => sub.options)];
+  const taken = [...new Set(options.map((option) => option.long))].filter(
+    (long): long is string => long !== undefined && env[`npm_config_${long.replace(/^--(no-)?/, '').replace(/-/g, '_')}`] !== undefined,
+  );
   if (taken.length === 0) return undefined;
   const run = script === 'start' || script === 'test' ? `npm ${script}` : `npm run ${script}`;
   return `npm kept ${taken.join(', ')} for itself: options for the script go after --, as in \`${run} -- ${taken[0]} …\``;
 }
 
-/** The message of a parse error, without commander's "error: " prefix, with the npm hint if it applies. */
+/**
+ * The message of a parse error, without commander's "error: " prefix, with the npm hint if it
+ * applies. A bad value from an environment variable names the variable the user set, not the option.
+ */
 export function usageMessage(error: CommanderError, cmd: Command): string {
-  const message = error.message.replace(/^error: /, '').replace(/\n/g, ' ');
+  const message = error.message
+    .replace(/^error: /, '')
+    .replace(/\n/g, ' ')
+    .replace(/^option '[^']+' value '(.*)' from env '([^']+)' is invalid\./, "$2='$1' is invalid.");
   const hint = npmHint(cmd);
   return `${message[0]?.toUpperCase() ?? ''}${message.slice(1)}${hint ? `\n${hint}` : ''} (see --help)`;
 }
@@ -79,7 +87,6 @@ export function usageMessage(error: CommanderError, cmd: Command): string {
 export async function parse(cmd: Command, argv: string[]): Promise<Command | undefined> {
   try {
     await cmd.parseAsync(argv, { from: 'user' });
-    return cmd;
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version') return undefined;
@@ -87,6 +94,10 @@ export async function parse(cmd: Command, argv: string[]): Promise<Command | und
     }
     throw error;
   }
+  // `npm run soak --writes=20` (no `--`) parses fine without the option: refuse rather than run without it.
+  const hint = npmHint(cmd);
+  if (hint) throw new UsageError(`${hint} (see --help)`);
+  return cmd;
 }
 
 /**

@@ -4,6 +4,6 @@
  * imports are evaluated before the body of the module that imports them (ES module semantics,
  * whatever tsx compiles to): a line in the script's body could come too late.
  */
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+export const SDK_NOTICE_OFF = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
 
-export {};
+process.env[SDK_NOTICE_OFF] ??= 'true';

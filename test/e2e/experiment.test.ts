@@ -7,6 +7,7 @@ import readline from 'node:readline';
 import { env } from '#spec';
 import { fastTimings } from '../../offline/runtime';
 import type { Journal, RequestRecord } from '../../scripts/lib/experiment';
+import { SDK_NOTICE_OFF } from '../../scripts/lib/quiet-sdk';
 import { tutorialRuleName } from '../support/faults';
 import { eventually, type OfflineRuntime, runtimeForSuite } from '../support/offline';
 import { repoRoot } from '../support/processes';
@@ -20,9 +21,7 @@ afterAll(() => rmSync(reports, { recursive: true, force: true }));
 
 /** The environment of a user's shell: without the test set-up's silencing of the SDK's Node version warning. */
 function userEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
-  return env;
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== SDK_NOTICE_OFF));
 }
 
 interface Started {

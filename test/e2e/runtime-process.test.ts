@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { names, offline } from '#spec';
 import { STOP_GRACE_MS } from '../../offline/runtime';
 import { SIGNAL_REPEAT_MS } from '../../scripts/lib/cli';
+import { SDK_NOTICE_OFF } from '../../scripts/lib/quiet-sdk';
 import { chaos, postProduct, queueUrlAt, targetAt } from '../support/clients';
 import { dynamoOutage, receivesBlocked } from '../support/faults';
 import { pause } from '../support/offline';
@@ -21,7 +22,7 @@ const main = ['--import', 'tsx', 'offline/main.ts', '--no-build'];
 const run = promisify(execFile);
 /** The environment of a plain `node offline/main.ts`, without the npm variables jest may have been started with. */
 const cleanEnv = Object.fromEntries(
-  Object.entries(process.env).filter(([key]) => !key.startsWith('npm_') && key !== 'OFFLINE_PORT' && key !== 'EXTRA_CORS_ALLOWED_ORIGINS'),
+  Object.entries(process.env).filter(([key]) => !key.startsWith('npm_') && !['OFFLINE_PORT', 'EXTRA_CORS_ALLOWED_ORIGINS', SDK_NOTICE_OFF].includes(key)),
 );
 
 describe('the command line', () => {
@@ -35,13 +36,21 @@ describe('the command line', () => {
 
   it.each([
     ['--port', [...main, '--port', 'http'], {}, "Option '--port <N>' argument 'http' is invalid. Expected a whole number from 0 to 65535."],
-    ['OFFLINE_PORT', main, { OFFLINE_PORT: 'abc' }, "Option '--port <N>' value 'abc' from env 'OFFLINE_PORT' is invalid."],
+    ['OFFLINE_PORT', main, { OFFLINE_PORT: 'abc' }, "Error: OFFLINE_PORT='abc' is invalid. Expected a whole number from 0 to 65535."],
     ['--allow-origin', [...main, '--allow-origin', 'attacker'], {}, "Option '--allow-origin <URL>' argument 'attacker' is invalid."],
     ['EXTRA_CORS_ALLOWED_ORIGINS', main, { EXTRA_CORS_ALLOWED_ORIGINS: '*' }, 'EXTRA_CORS_ALLOWED_ORIGINS: "*" would let every web page change'],
   ])('rejects a bad %s before starting anything, naming it, with exit code 2', async (_source, args, env, message) => {
     await expect(run(process.execPath, args, { cwd: repoRoot, env: { ...cleanEnv, ...env } })).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringContaining(message),
+    });
+  });
+
+  it('refuses to start without an option npm kept (`npm start --port=5000`, without --, leaves no stray argument)', async () => {
+    const env = { ...cleanEnv, npm_lifecycle_event: 'start', npm_config_port: '5000' };
+    await expect(run(process.execPath, main, { cwd: repoRoot, env })).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('npm kept --port for itself'),
     });
   });
 
@@ -73,6 +82,8 @@ interface Started {
   child: ChildProcess;
   url: string;
   lines: string[];
+  /** What it wrote to stderr so far. */
+  stderr: () => string;
   waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<string>;
   exited: Promise<number | null>;
   stop: () => Promise<number | null>;
@@ -80,8 +91,10 @@ interface Started {
 
 /** `npm start -- <args>` in the background: its output lines as they come, and its URL once ready. */
 async function start(args: string[]): Promise<Started> {
-  const child = spawn(process.execPath, [...main, '--port', '0', ...args], { cwd: repoRoot, env: cleanEnv, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...main, '--port', '0', ...args], { cwd: repoRoot, env: cleanEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const listeners = new Set<() => void>();
   readline.createInterface({ input: child.stdout! }).on('line', (line) => {
     lines.push(line);
@@ -116,7 +129,7 @@ async function start(args: string[]): Promise<Started> {
     if (child.exitCode === null) child.kill('SIGTERM');
     return exited;
   };
-  return { child, url, lines, waitFor, exited, stop };
+  return { child, url, lines, stderr: () => stderr, waitFor, exited, stop };
 }
 
 /** A runtime started with `args` for `test`, stopped after it whatever happens. */
@@ -169,6 +182,8 @@ describe('a run', () => {
       );
       await expect(fetch(`${runtime.url}/_localstack/health`)).rejects.toThrow();
       expect(runtime.lines.join('\n')).not.toMatch(/refused with 503|answered 503 \(outcome unknown\)/);
+      // Its SDK calls (and the functions') printed no notice about this machine's Node version.
+      expect(runtime.stderr()).toBe('');
     });
   }, 90_000);
 

@@ -1,8 +1,8 @@
 // Every test starts from the environment a deployed Lambda would see, with logs silenced unless asked for.
+// Lambdas run on nodejs22.x; this machine's Node 20 only hosts the tests, so the SDK's Node 20 notice is noise here.
+import '../../scripts/lib/quiet-sdk';
 import { env, localstack, names, region } from '#spec';
 
-// Lambdas run on nodejs22.x; this machine's Node 20 only hosts the tests, so the SDK's Node 20 notice is noise here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.AWS_REGION ??= region;
 process.env.AWS_ACCESS_KEY_ID ??= localstack.accessKey;

@@ -1,6 +1,7 @@
 /** Runs a TypeScript command line of ours as a process (tsx), as `npm run` would, and collects what it printed and its exit code. */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { SDK_NOTICE_OFF } from '../../scripts/lib/quiet-sdk';
 import { repoRoot } from './processes';
 
 export interface TsRun {
@@ -12,12 +13,13 @@ export interface TsRun {
 }
 
 /**
- * Runs `script` with `args` under tsx, without npm's npm_* settings. In a process group of its
+ * Runs `script` with `args` under tsx, in a user's environment: without npm's npm_* settings and
+ * without the test set-up's silencing of the SDK's Node version notice. In a process group of its
  * own, so a program that ignored its arguments and went on is stopped whole after `timeoutMs`
  * (said at the end of stderr).
  */
 export async function runTs(script: string, args: string[], timeoutMs = 30_000): Promise<TsRun> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('npm_')));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('npm_') && name !== SDK_NOTICE_OFF));
   const started = Date.now();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, script), ...args], {
     cwd: repoRoot,

@@ -1,6 +1,6 @@
 /** The shared command-line helpers: number parsers, the hint for options npm kept, parse errors, progress lines. */
 import { PassThrough } from 'node:stream';
-import { command, decimal, int, npmHint, parse, UsageError } from '../../scripts/lib/cli';
+import { command, decimal, int, npmHint, Option, parse, UsageError } from '../../scripts/lib/cli';
 import { progress } from '../../scripts/lib/progress';
 
 describe('int', () => {
@@ -60,6 +60,12 @@ describe('npmHint', () => {
     expect(hint).toContain('npm run demo -- --no-build');
   });
 
+  it("counts a subcommand's options (`npm run chaos outage --service dynamodb`)", () => {
+    const chaos = command('npm run chaos --', 'test', () => undefined);
+    chaos.command('outage').option('--service <name>', 'service');
+    expect(npmHint(chaos, { npm_lifecycle_event: 'chaos', npm_config_service: 'dynamodb' })).toContain('npm run chaos -- --service');
+  });
+
   it('says nothing outside npm, or when npm kept none of the options', () => {
     expect(npmHint(withPort(), { npm_config_port: 'true' })).toBeUndefined();
     expect(npmHint(withPort(), { npm_lifecycle_event: 'start', npm_config_cache: '/root/.npm' })).toBeUndefined();
@@ -91,6 +97,29 @@ describe('parse', () => {
     const error = await parse(cmd(), ['--writs', '20']).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);
     expect((error as Error).message).toBe("Unknown option '--writs' (Did you mean --writes?) (see --help)");
+  });
+
+  it('refuses a command line that parsed only because npm kept an option (`npm run soak --writes=20`)', async () => {
+    const script = process.env.npm_lifecycle_event;
+    process.env.npm_lifecycle_event = 'soak';
+    process.env.npm_config_writes = '20';
+    try {
+      await expect(parse(cmd(), [])).rejects.toThrow(/^npm kept --writes for itself: .*`npm run soak -- --writes …` \(see --help\)$/);
+    } finally {
+      delete process.env.npm_config_writes;
+      if (script === undefined) delete process.env.npm_lifecycle_event;
+      else process.env.npm_lifecycle_event = script;
+    }
+  });
+
+  it('names the environment variable a bad value came from, not the option', async () => {
+    const withEnv = command('npm start --', 'test', () => undefined).addOption(new Option('--port <n>', 'port').env('TEST_PORT').argParser(int(0, 65535)));
+    process.env.TEST_PORT = 'abc';
+    try {
+      await expect(parse(withEnv, [])).rejects.toThrow("TEST_PORT='abc' is invalid. Expected a whole number from 0 to 65535. (see --help)");
+    } finally {
+      delete process.env.TEST_PORT;
+    }
   });
 
   it('reports a bad number with the option and what was expected', async () => {
