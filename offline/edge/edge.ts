@@ -364,11 +364,6 @@ export class Edge {
       return json(400, { message: `Not an AWS call this runtime serves (${served.join(', ')}): ${req.method} ${url.pathname}` });
     }
     const { chaos, log, accountId } = this.options;
-    if (call.service === 'sqs' && call.protocol === 'query') {
-      // fauxqs speaks SQS's JSON protocol only, and would answer a form-encoded call as another service.
-      log(`AWS sqs.${call.operation} => 400 (query protocol, not served)`);
-      return faultResponse(call, { statusCode: 400, code: 'InvalidAction' }, SQS_QUERY_REFUSAL);
-    }
     const poll = call.service === 'sqs' && call.operation === 'ReceiveMessage' && req.headers[EVENT_SOURCE_HEADER] !== undefined;
     const sentAt = performance.now();
     let request = { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers };
@@ -396,6 +391,11 @@ export class Edge {
       this.held.push({ req: request, body, call });
       log(`AWS sns.Publish => 200 (delivery to SQS held back by a fault; ${this.held.length} pending)`);
       return publishAccepted();
+    }
+    if (call.service === 'sqs' && call.protocol === 'query') {
+      // After IAM and faults, as any call: fauxqs speaks SQS's JSON protocol only, and would answer a form-encoded call as another service.
+      log(`AWS sqs.${call.operation} => 400 (query protocol, not served)`);
+      return faultResponse(call, { statusCode: 400, code: 'InvalidAction' }, SQS_QUERY_REFUSAL);
     }
     const shim = this.options.shims?.[call.service];
     const answer = shim
