@@ -8,7 +8,7 @@ export type Configuration = Record<string, unknown>;
 
 /**
  * The configuration's values: plain ones as they are, `env` ones from the environment or their
- * default; `vars` override both (chaos run's `--var`; as there, only declared names). As in
+ * default (converted by `env_var_type`); `vars` override both (chaos run's `--var`; as there, only declared names). As in
  * chaoslib, an `env` key that is unset and has no default is an error, and values are not
  * substituted into each other.
  */
@@ -25,11 +25,48 @@ export function resolveConfiguration(experiment: Experiment, env: NodeJS.Process
       continue;
     }
     const { key } = fromEnv.data;
-    if (env[key] !== undefined) resolved[name] = env[key];
-    else if ('default' in fromEnv.data) resolved[name] = fromEnv.data.default;
+    let found: unknown;
+    if (env[key] !== undefined) found = env[key];
+    else if ('default' in fromEnv.data) found = fromEnv.data.default;
     else throw new ExperimentError(`configuration.${name}: the environment variable ${key} is not set and has no default`);
+    resolved[name] = converted(name, key, found, (value as { env_var_type?: unknown }).env_var_type);
   }
   return resolved;
+}
+
+/**
+ * chaoslib's `env_var_type`: a value read from the environment is text, so "int", "float",
+ * "bool" or "json" converts it ("str", or none, keeps it). A value that is not text (a default
+ * written as a number) is kept as it is.
+ */
+function converted(name: string, key: string, value: unknown, type: unknown): unknown {
+  if (type === undefined || type === 'str' || typeof value !== 'string') return value;
+  const wrong = (what: string) => new ExperimentError(`configuration.${name}: ${key}=${JSON.stringify(value)} is not ${what}`);
+  switch (type) {
+    case 'int': {
+      if (!/^\s*[+-]?\d+\s*$/.test(value)) throw wrong('an integer');
+      return Number(value);
+    }
+    case 'float': {
+      const number = Number(value);
+      if (value.trim() === '' || !Number.isFinite(number)) throw wrong('a number');
+      return number;
+    }
+    case 'bool': {
+      const text = value.trim().toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(text)) return true;
+      if (['false', '0', 'no', 'off', ''].includes(text)) return false;
+      throw wrong('a boolean');
+    }
+    case 'json':
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        throw wrong('JSON');
+      }
+    default:
+      throw new ExperimentError(`configuration.${name}: env_var_type must be "str", "int", "float", "bool" or "json"`);
+  }
 }
 
 // Python's string.Template, as chaoslib uses it: `$$` is a `$`, `${name}` and `$name` are looked up.

@@ -4,6 +4,7 @@
  * names itself under JOURNAL_EXTRAS instead, where the project's own additions go.
  */
 import os from 'node:os';
+import type { WriteRecord } from '../probes/records';
 
 export type RunStatus = 'completed' | 'failed' | 'aborted' | 'interrupted';
 
@@ -39,6 +40,40 @@ export interface JournalExtras {
   safeguard?: string;
   /** Every check of the safeguard probes, in the order they ended. */
   safeguards: ActivityRun[];
+  /** The experiment file, as given on the command line (set by the CLI, as are the fields below). */
+  file?: string;
+  target?: { endpoint: string; kind: 'offline' | 'localstack' };
+  /** The run's seed: `--seed` replays the seeded fault rules' decisions. */
+  seed?: number;
+  /** The outcome the experiment declares it expects (its `serverless-chaos` extension; "held" by default). */
+  expected?: { outcome: 'held' | 'deviated'; why?: string };
+  /** One reading every 500 ms through the whole run; null where a reading failed. */
+  series?: Sample[];
+  /** The writes the probe CLI recorded (writes.jsonl), as it wrote them. */
+  writes?: WriteRecord[];
+  /** Requests the runner sent itself: the DELETE ending a rule's `durationMs` on LocalStack. */
+  followUps?: FollowUpRun[];
+}
+
+/** One reading of the target: t is ms since the journal's start. */
+export interface Sample {
+  t: number;
+  queue: number | null;
+  dlq: number | null;
+  items: number | null;
+}
+
+export interface FollowUpRun {
+  method: string;
+  url: string;
+  body: unknown;
+  /** Ms since the journal's start. */
+  t: number;
+  /** The HTTP status, or 0 when no answer came. */
+  status: number;
+  error?: string;
+  /** Sent at the end of the run, before its duration was over, so the rule would not outlive the run. */
+  early?: boolean;
 }
 
 export interface Journal {

@@ -31,9 +31,33 @@ export class ActivityFailed extends Error {
   }
 }
 
+/** An http request about to be sent, its body the provider's arguments after substitution. */
+export interface HttpRequest {
+  method: string;
+  url: string;
+  body: unknown;
+}
+
+/** What a RequestHook wants sent, and to be told once the request was answered (its status). */
+export interface PreparedRequest {
+  body: unknown;
+  answered?: (status: number) => void;
+}
+
+/**
+ * Called before an http provider sends its request: returns the body to send instead (the
+ * runner's offline extensions; see offline-extensions.ts). Throwing fails the activity.
+ */
+export type RequestHook = (request: HttpRequest) => PreparedRequest;
+
 /** `signal` interrupts the run: the activity stops and the promise rejects with the signal's reason. */
-export function runProvider(provider: Provider, configuration: Configuration, signal?: AbortSignal): Promise<HttpOutput | ProcessOutput> {
-  return provider.type === 'http' ? runHttp(provider, configuration, signal) : runProcess(provider, configuration, signal);
+export function runProvider(
+  provider: Provider,
+  configuration: Configuration,
+  signal?: AbortSignal,
+  onRequest?: RequestHook,
+): Promise<HttpOutput | ProcessOutput> {
+  return provider.type === 'http' ? runHttp(provider, configuration, signal, onRequest) : runProcess(provider, configuration, signal);
 }
 
 function timeoutMs(timeout: HttpProvider['timeout']): number | undefined {
@@ -52,11 +76,18 @@ function requestBody(method: string, headers: Record<string, string>, args: unkn
   return { body: form.toString(), contentType: 'application/x-www-form-urlencoded' };
 }
 
-async function runHttp(provider: HttpProvider, configuration: Configuration, signal?: AbortSignal): Promise<HttpOutput> {
+async function runHttp(provider: HttpProvider, configuration: Configuration, signal?: AbortSignal, onRequest?: RequestHook): Promise<HttpOutput> {
   const url = new URL(String(substitute(provider.url, configuration)));
   const method = (provider.method ?? 'GET').toUpperCase();
   const headers = substitute(provider.headers ?? {}, configuration);
-  const args = substitute(provider.arguments, configuration);
+  const given = substitute(provider.arguments, configuration);
+  let prepared: PreparedRequest = { body: given };
+  try {
+    if (onRequest) prepared = onRequest({ method, url: url.href, body: given });
+  } catch (error) {
+    throw new ActivityFailed(`the request could not be prepared: ${(error as Error).message}`);
+  }
+  const args = prepared.body;
   if (method === 'GET' && args !== null && typeof args === 'object' && !Array.isArray(args)) {
     for (const [key, value] of Object.entries(args)) url.searchParams.append(key, String(value));
   }
@@ -89,6 +120,7 @@ async function runHttp(provider: HttpProvider, configuration: Configuration, sig
       // Not JSON after all: kept as text.
     }
   }
+  prepared.answered?.(response.status);
   // fetch gives header names in lower case (requests keeps the server's case).
   const output: HttpOutput = { status: response.status, headers: Object.fromEntries(response.headers), body };
   if (provider.expected_status !== undefined && response.status !== provider.expected_status) {

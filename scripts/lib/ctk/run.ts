@@ -20,7 +20,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Configuration, resolveConfiguration, substitute } from './configuration';
 import { type ActivityRun, JOURNAL_EXTRAS, type Journal, newJournal, type RunStatus, type SteadyState } from './journal';
-import { ActivityFailed, runProvider } from './providers';
+import { ActivityFailed, type RequestHook, runProvider } from './providers';
 import { type Activity, type HypothesisProbe, parseExperiment, type SafeguardProbe, safeguardProbes } from './schema';
 import { withinTolerance } from './tolerance';
 
@@ -31,6 +31,26 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Configuration values that override the experiment's, like `chaos run --var`. */
   vars?: Configuration;
+  /** Configuration values the runner always provides, declared by the experiment or not (vars still win). */
+  provided?: Configuration;
+  /** Sees (and may change) each http provider's request body before it is sent. */
+  onRequest?: RequestHook;
+  /** Called once the journal's start time is set, before anything runs. */
+  onStart?: (start: Date) => void;
+  /** Told when each activity starts and ends, for progress lines. */
+  progress?: (event: RunEvent) => void;
+}
+
+/** Where an activity runs: the hypothesis before or after the method, the method, a safeguard check, a rollback. */
+export type Phase = 'before' | 'method' | 'after' | 'safeguard' | 'rollback';
+
+export type RunEvent = { kind: 'start'; phase: Phase; name: string; activity: Activity } | { kind: 'end'; phase: Phase; name: string; run: ActivityRun };
+
+/** What every activity of one run shares. */
+interface Context {
+  configuration: Configuration;
+  onRequest?: RequestHook;
+  progress?: (event: RunEvent) => void;
 }
 
 /** Waits, but no longer than until `signal` aborts. */
@@ -48,16 +68,18 @@ function describe(error: unknown, signal?: AbortSignal): string {
 }
 
 /** Runs one activity with its pauses; never throws: a failure is in the result. */
-async function execute(activity: Activity, configuration: Configuration, signal?: AbortSignal): Promise<ActivityRun> {
+async function execute(activity: Activity, context: Context, phase: Phase, signal?: AbortSignal, judge?: (run: ActivityRun) => void): Promise<ActivityRun> {
+  const { configuration } = context;
   const pauses = substitute(activity.pauses ?? {}, configuration);
   await pause(pauses.before, signal);
+  context.progress?.({ kind: 'start', phase, name: activity.name, activity });
   const start = new Date();
   let output: unknown = null;
   let exception: string | undefined;
   if (signal?.aborted) exception = describe(signal.reason, signal);
   else {
     try {
-      output = await runProvider(activity.provider, configuration, signal);
+      output = await runProvider(activity.provider, configuration, signal, context.onRequest);
     } catch (error) {
       exception = describe(error, signal);
       if (error instanceof ActivityFailed) output = error.output;
@@ -73,22 +95,24 @@ async function execute(activity: Activity, configuration: Configuration, signal?
     output,
     ...(exception === undefined ? {} : { exception }),
   };
+  judge?.(run);
+  context.progress?.({ kind: 'end', phase, name: activity.name, run });
   await pause(pauses.after, signal);
   return run;
 }
 
 /** Runs a probe and judges its output against its tolerance. */
-async function check(probe: HypothesisProbe, configuration: Configuration, signal?: AbortSignal): Promise<ActivityRun> {
-  const run = await execute(probe, configuration, signal);
-  run.tolerance_met = run.status === 'succeeded' && withinTolerance(probe.tolerance, run.output, configuration);
-  return run;
+async function check(probe: HypothesisProbe, context: Context, phase: Phase, signal?: AbortSignal): Promise<ActivityRun> {
+  return execute(probe, context, phase, signal, (run) => {
+    run.tolerance_met = run.status === 'succeeded' && withinTolerance(probe.tolerance, run.output, context.configuration);
+  });
 }
 
 /** The probes in order, stopping at the first that misses (chaoslib's run_steady_state_hypothesis). */
-async function hypothesis(probes: HypothesisProbe[], configuration: Configuration, signal?: AbortSignal): Promise<SteadyState> {
+async function hypothesis(probes: HypothesisProbe[], context: Context, phase: Phase, signal?: AbortSignal): Promise<SteadyState> {
   const state: SteadyState = { steady_state_met: true, probes: [] };
   for (const probe of probes) {
-    const run = await check(probe, configuration, signal);
+    const run = await check(probe, context, phase, signal);
     state.probes.push(run);
     if (!run.tolerance_met) {
       state.steady_state_met = false;
@@ -110,7 +134,7 @@ const miss = (run: ActivityRun, kind = 'probe') =>
  */
 function watch(
   probes: SafeguardProbe[],
-  configuration: Configuration,
+  context: Context,
   signal: AbortSignal | undefined,
   record: (run: ActivityRun) => void,
   trip: (run: ActivityRun) => void,
@@ -118,7 +142,7 @@ function watch(
   const done = new AbortController();
   const during = signal ? AbortSignal.any([signal, done.signal]) : done.signal;
   const once = async (probe: SafeguardProbe) => {
-    const run = await check(probe, configuration, during);
+    const run = await check(probe, context, 'safeguard', during);
     // A check cut short by the end of the method or an interruption says nothing.
     if (during.aborted) return;
     record(run);
@@ -153,9 +177,15 @@ function watch(
  */
 export async function runExperiment(json: unknown, options: RunOptions = {}): Promise<Journal> {
   const experiment = parseExperiment(json);
-  const configuration = resolveConfiguration(experiment, options.env, options.vars);
+  const configuration = { ...options.provided, ...resolveConfiguration(experiment, options.env, { ...options.provided, ...options.vars }) };
+  const context: Context = {
+    configuration,
+    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+    ...(options.progress ? { progress: options.progress } : {}),
+  };
   const started = new Date();
   const journal = newJournal(json, started);
+  options.onStart?.(started);
   const extras = journal[JOURNAL_EXTRAS];
   const { signal } = options;
   let ended: RunStatus | undefined;
@@ -167,7 +197,7 @@ export async function runExperiment(json: unknown, options: RunOptions = {}): Pr
   const probes = experiment['steady-state-hypothesis']?.probes ?? [];
 
   if (probes.length > 0 && !interrupted()) {
-    const before = await hypothesis(probes, configuration, signal);
+    const before = await hypothesis(probes, context, 'before', signal);
     journal.steady_states.before = before;
     const last = before.probes.at(-1);
     if (!interrupted() && !before.steady_state_met && last) {
@@ -185,7 +215,7 @@ export async function runExperiment(json: unknown, options: RunOptions = {}): Pr
       stopMethod.abort(new Error(`the safeguard "${nameOf(run)}" stopped the method`));
     };
     const safeguards = safeguardProbes(experiment);
-    const guard = safeguards.length > 0 ? watch(safeguards, configuration, signal, (run) => extras.safeguards.push(run), trip) : undefined;
+    const guard = safeguards.length > 0 ? watch(safeguards, context, signal, (run) => extras.safeguards.push(run), trip) : undefined;
     await guard?.first;
     const background: Array<Promise<void>> = [];
     const record = (activity: Activity, run: ActivityRun) => {
@@ -198,7 +228,7 @@ export async function runExperiment(json: unknown, options: RunOptions = {}): Pr
     };
     for (const activity of experiment.method) {
       if (methodSignal.aborted) break;
-      const running = execute(activity, configuration, methodSignal).then((run) => record(activity, run));
+      const running = execute(activity, context, 'method', methodSignal).then((run) => record(activity, run));
       if (activity.background) background.push(running);
       else await running;
     }
@@ -208,7 +238,7 @@ export async function runExperiment(json: unknown, options: RunOptions = {}): Pr
   }
 
   if (ended === undefined && probes.length > 0) {
-    const after = await hypothesis(probes, configuration, signal);
+    const after = await hypothesis(probes, context, 'after', signal);
     journal.steady_states.after = after;
     const last = after.probes.at(-1);
     if (!interrupted() && !after.steady_state_met && last) {
@@ -221,7 +251,7 @@ export async function runExperiment(json: unknown, options: RunOptions = {}): Pr
   }
 
   // Not under `signal`: an interrupted run must still undo what it did.
-  for (const rollback of experiment.rollbacks ?? []) journal.rollbacks.push(await execute(rollback, configuration));
+  for (const rollback of experiment.rollbacks ?? []) journal.rollbacks.push(await execute(rollback, context, 'rollback'));
 
   const finished = new Date();
   journal.status = ended ?? 'completed';

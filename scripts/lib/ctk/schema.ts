@@ -6,7 +6,7 @@
  * every field the runner reads is checked, and a problem is reported with the field's path.
  *
  * Left out: `python` providers, `secrets`, `ref` activities, tolerances of type `probe`, other
- * controls than the safeguards (accepted, not applied), and `env_var_type` casting.
+ * controls than the safeguards (accepted, not applied). (`env_var_type` casting is in configuration.ts.)
  */
 import { z } from 'zod';
 import { parseJsonPath } from './jsonpath';
