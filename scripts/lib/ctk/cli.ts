@@ -398,7 +398,7 @@ export async function runFiles(files: string[], library: boolean, settings: CtkS
   );
   for (const entry of entries)
     print(
-      `  ${entry.asExpected ? '✔' : '✘'} ${entry.file}: ${entry.outcome}${entry.outcome === 'skipped' ? ` (${entry.reason})` : entry.asExpected ? '' : ` (expected ${entry.expected})`}`,
+      `  ${entry.asExpected ? '✔' : '✘'} ${entry.file}: ${entry.outcome}${entry.outcome === 'skipped' ? ` (${entry.reason})` : entry.asExpected ? (entry.outcome === 'deviated' ? ', as expected' : '') : ` (expected ${entry.expected})`}`,
     );
   print(`Summary: ${path.join(libraryDir, 'summary.md')} (junit.xml beside it)`);
   if (interrupted) return 130;
