@@ -29,7 +29,11 @@ export interface Config {
   clockSkewSeconds: number;
   /** How old a queued write's updatedAt may be. */
   maxWriteAgeDays: number;
+  /** The product Lambda's fallback to the queue when DynamoDB fails: 'off' loses the write with a failed invocation, as before the fix. */
+  writeFallback: WriteFallback;
 }
+
+export type WriteFallback = 'on' | 'off';
 
 type Env = Record<string, string | undefined>;
 
@@ -45,6 +49,14 @@ function positiveNumber(source: Env, name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`Environment variable ${name} must be a positive number, got "${raw}"`);
   return value;
+}
+
+/** "on" when unset (the fixed application), "off" to behave as the tutorial's app before the fix; nothing else. */
+function writeFallback(source: Env): WriteFallback {
+  const raw = source[env.writeFallback];
+  if (raw === undefined || raw === '') return 'on';
+  if (raw === 'on' || raw === 'off') return raw;
+  throw new Error(`Environment variable ${env.writeFallback} must be "on" or "off" (or unset, meaning "on"), got "${raw}"`);
 }
 
 /** Reads the resource names a function needs (`needs`) and every timing setting. */
@@ -71,5 +83,6 @@ export function loadConfig(source: Env, needs: ReadonlyArray<'tableName' | 'topi
     maxRefusals: positiveNumber(source, env.maxRefusals, retryGuards.maxRefusals),
     clockSkewSeconds: positiveNumber(source, env.clockSkewSeconds, retryGuards.clockSkewSeconds),
     maxWriteAgeDays: positiveNumber(source, env.maxWriteAgeDays, retryGuards.maxWriteAgeDays),
+    writeFallback: writeFallback(source),
   };
 }

@@ -6,7 +6,7 @@ import '../scripts/lib/quiet-sdk';
 import { localstack, names } from '#spec';
 import { command, int, InvalidArgumentError, main, onStopSignal, Option, parse, UsageError } from '../scripts/lib/cli';
 import { EXTRA_ORIGINS_ENV, normalizeOrigin, parseOrigins } from './edge/origin';
-import { type LogLevel, STOP_GRACE_MS, type StopReport, startRuntime } from './runtime';
+import { fastTimings, type LogLevel, STOP_GRACE_MS, type StopReport, startRuntime, type Timings } from './runtime';
 
 interface StartOptions {
   port: number;
@@ -15,7 +15,16 @@ interface StartOptions {
   build: boolean;
   empty?: boolean;
   allowOrigin?: string[];
+  fastTimings?: boolean;
 }
+
+/**
+ * `--fast-timings`: the tests' scaled timings, and a redrive threshold of 20 receives (the
+ * retry function re-queues a waiting write from the 4th, as it does 16 receives before any
+ * threshold), so an outage past the queue's redrive threshold
+ * (experiments/07-outage-past-redrive.json) takes seconds instead of the deployed half hour.
+ */
+const fastStartTimings: Partial<Timings> = { ...fastTimings, maxReceiveCount: 20 };
 
 function startCommand() {
   return command(
@@ -39,6 +48,14 @@ function startCommand() {
     )
     .option('--no-build', 'run the Lambda bundles already in dist/ instead of bundling them first')
     .option('--empty', 'start with no resources, like a fresh LocalStack, for `npm run deploy` to deploy the stack into')
+    .addOption(
+      new Option(
+        '--fast-timings',
+        `scale the retry path from minutes to seconds, as the tests do: a retry every ${fastStartTimings.backoffCapSeconds} s, a ${fastStartTimings.breakerCooldownMs} ms breaker, ` +
+          `${fastStartTimings.visibilityTimeoutSeconds} s visibility timeout, ${fastStartTimings.pollWaitSeconds} s polls and maxReceiveCount ${fastStartTimings.maxReceiveCount} ` +
+          '(the redrive threshold after about 20 to 30 s of failed retries instead of about 33 minutes); not what a deploy gives the functions',
+      ).conflicts('empty'),
+    )
     .addHelpText(
       'after',
       `
@@ -107,7 +124,14 @@ async function run(argv: string[]): Promise<number> {
   };
   let runtime;
   try {
-    runtime = await startRuntime({ port: options.port, log, build: options.build, empty: options.empty, allowedOrigins: [...new Set(extraOrigins)] });
+    runtime = await startRuntime({
+      port: options.port,
+      log,
+      build: options.build,
+      empty: options.empty,
+      allowedOrigins: [...new Set(extraOrigins)],
+      ...(options.fastTimings ? { timings: fastStartTimings } : {}),
+    });
   } catch (error) {
     throw new Error(`Could not start the offline runtime: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -125,7 +149,7 @@ Offline runtime ready in ${Math.round(performance.now() - started)} ms on ${runt
                 ${base}/_aws/execute-api/${names.restApiId}/${names.stage}/${names.resource}   (no DNS needed)
   Chaos API     ${base}/_localstack/chaos/faults   and   /_localstack/chaos/effects
   AWS CLI       aws --endpoint-url ${base} dynamodb scan --table-name ${names.table}
-  Log           ${view}
+  Log           ${view}${options.fastTimings ? `\n  Timings       scaled down (--fast-timings): a retry every ${fastStartTimings.backoffCapSeconds} s, maxReceiveCount ${fastStartTimings.maxReceiveCount}` : ''}
   Web pages     only this runtime's own origins may change faults or data${extra.length > 0 ? `, and ${extra.join(', ')}` : ` (more: --allow-origin URL or ${EXTRA_ORIGINS_ENV})`}
 
 Nothing persists between runs. Press Ctrl-C to stop.

@@ -288,6 +288,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       endpointUrl: url,
       defaultConcurrency: offline.productConcurrency,
       credentialsFor: (roleArn, functionName) => sts.assumeRole(roleArn, functionName, ROLE_SESSION_SECONDS),
+      invocationFault: (functionName) => chaos.invocationFault(functionName),
       onLog: (functionName, line) => {
         log(`[${functionName}] ${line}`);
         const group = `/aws/lambda/${functionName}`;

@@ -1,17 +1,21 @@
 /**
  * `npm run experiment -- --endpoint URL`: the tutorial as an automated game day against a running
  * target (the offline runtime or LocalStack). Exit code 0 only if every hypothesis held.
+ *
+ * `npm run experiment -- <files...> | --all`: Chaos Toolkit experiment files instead (see
+ * lib/ctk/cli.ts); the built-in game day's own options are refused with them.
  */
 import './lib/quiet-sdk';
 import path from 'node:path';
 import { awsLimits, localstack, timing, tutorialFault } from '#spec';
-import { command, type Command, int, main, onStopSignal, parse } from './lib/cli';
+import { command, type Command, int, main, onStopSignal, parse, UsageError } from './lib/cli';
+import { type Configuration } from './lib/ctk/configuration';
+import { EXPERIMENTS_DIR, libraryFiles, parseVar, REPORTS_ROOT, runFiles } from './lib/ctk/cli';
 import { Experiment, type Journal, type ProgressEvent } from './lib/experiment';
 import { progress, type Progress } from './lib/progress';
 import { linkLatest, summaryText, writeReport } from './lib/report';
 
-/** Where reports go unless --report-dir says otherwise; `latest` inside points at the newest. */
-export const REPORTS_ROOT = 'reports';
+export { REPORTS_ROOT };
 
 export interface ExperimentSettings {
   endpoint: string;
@@ -26,7 +30,7 @@ export interface ExperimentSettings {
 export interface RunOutcome {
   journal: Journal;
   reportDir: string;
-  /** 0 every hypothesis held; 1 one failed, or the run aborted; 130 interrupted. */
+  /** 0 every hypothesis held; 1 one failed; 2 a target or tool error aborted the run; 130 interrupted. */
   code: number;
 }
 
@@ -53,15 +57,43 @@ export const stepsHelp = `Steps, each with a hypothesis checked by the experimen
 The experiment removes every fault and latency it added, even on failure or Ctrl-C, and leaves
 other rules alone. The report folder holds report.md, chart.svg and journal.json.
 
-Exit codes: 0 every hypothesis held; 1 one failed, or a target or tool error aborted the run;
-2 a wrong command line; 130 interrupted (Ctrl-C; the partial report is still written).`;
+Exit codes: 0 every hypothesis held; 1 one failed; 2 a target or tool error aborted the run, or
+a wrong command line; 130 interrupted (Ctrl-C; the partial report is still written).`;
+
+/** The built-in game day's own options: refused with experiment files. */
+export const BUILT_IN_OPTIONS = ['products', 'versions', 'latencyMs', 'recoveryTimeout', 'breakerCooldownMs'] as const;
+/** Options only experiment files take. */
+export const FILE_OPTIONS = ['var', 'seed'] as const;
+
+export const filesHelp = `Experiment files (Chaos Toolkit format; the library is in ${EXPERIMENTS_DIR}/):
+  npm run experiment -- ${EXPERIMENTS_DIR}/01-tutorial.json [more files]   run these, in order
+  npm run experiment -- --all                                  run every ${EXPERIMENTS_DIR}/*.json, in name order
+  Each run writes ${REPORTS_ROOT}/<time>-<file>/ (journal.json, writes.jsonl, report.md, report.html,
+  junit.xml); several files or --all write ${REPORTS_ROOT}/<time>-library/ with a folder per run and
+  summary.md; --report-dir names that folder instead. ${REPORTS_ROOT}/latest points at the newest,
+  ${REPORTS_ROOT}/index.html lists them all.
+  The runner sets the configuration values endpoint, state_file (the run's writes.jsonl) and seed.
+  On the offline runtime, a fault rule with a probability below 1 gets a seed derived from the
+  run's seed (--seed replays it); on LocalStack durationMs and seed are stripped and the runner
+  deletes the rule when its duration is over. An experiment that needs the offline runtime
+  (extensions: requires ["offline"], /_offline/ endpoints, jitterMs or services effects) is
+  skipped elsewhere, with the reason.
+  Exit codes: 0 held (or skipped); 1 deviated, or the hypothesis failed before the method;
+  2 aborted (a tool or target error, a safeguard), a wrong command line or an invalid file;
+  130 interrupted (Ctrl-C: rollbacks run, the partial journal and report are written).
+  With --all: 0 every experiment ended as expected (skipped ones count), 1 one did not,
+  2 one aborted, 130 interrupted (the rest are not started).`;
+
+const collectVar = (raw: string, previous: Configuration | undefined) => parseVar(raw, previous);
 
 export function experimentCommand(print?: (text: string) => void): Command {
   const cmd = command(
     'npm run experiment --',
-    'Runs the tutorial as a chaos experiment against a running target (the offline runtime started with npm start, or LocalStack) and writes a report.',
+    'Runs the tutorial as a chaos experiment against a running target (the offline runtime started with npm start, or LocalStack) and writes a report; given experiment files (or --all), runs those instead.',
     print,
-  ).option('--endpoint <url>', `the target (default $CHAOS_ENDPOINT or ${localstack.endpoint})`);
+  )
+    .argument('[files...]', 'Chaos Toolkit experiment files to run, in order (without them: the built-in game day)')
+    .option('--endpoint <url>', `the target (default $CHAOS_ENDPOINT or ${localstack.endpoint})`);
   return experimentOptions(cmd)
     .option(
       '--breaker-cooldown-ms <ms>',
@@ -69,7 +101,40 @@ export function experimentCommand(print?: (text: string) => void): Command {
       int(0, 600_000),
       timing.breakerCooldownMs,
     )
-    .addHelpText('after', `\n${stepsHelp}\n\nExample: npm run experiment -- --endpoint ${localstack.endpoint} --products 5`);
+    .option('--all', `run every ${EXPERIMENTS_DIR}/*.json, in name order (experiment files only)`)
+    .option(
+      '--var <key=value>',
+      'set a configuration value of the experiments; a number or true/false is typed (repeatable; experiment files only)',
+      collectVar,
+    )
+    .option('--seed <n>', "the run's seed, to replay a run's seeded fault decisions (experiment files only; default random)", int(0, 2 ** 32 - 1))
+    .addHelpText(
+      'after',
+      `\nThe built-in game day (no file):\n${stepsHelp}\n\n${filesHelp}\n\nExamples:\n  npm run experiment -- --endpoint ${localstack.endpoint} --products 5\n  npm run experiment -- ${EXPERIMENTS_DIR}/01-tutorial.json --seed 42\n  npm run experiment -- --all --endpoint ${localstack.endpoint}`,
+    );
+}
+
+/** The options of the CTK runner, after checking the command line fits it; undefined: the built-in game day. */
+export function filesRequest(cmd: Command): { files: string[]; all: boolean; seed?: number; vars: Configuration; reportDir?: string } | undefined {
+  const files = cmd.args;
+  const options = cmd.opts<{ all?: boolean; seed?: number; var?: Configuration; reportDir?: string }>();
+  const given = (name: string) => ['cli', 'env'].includes(cmd.getOptionValueSource(name) ?? '');
+  const flag = (name: string) => `--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+  if (files.length === 0 && !options.all) {
+    const only = FILE_OPTIONS.filter(given);
+    if (only.length > 0) throw new UsageError(`${only.map(flag).join(', ')} only apply to experiment files or --all (see --help)`);
+    return undefined;
+  }
+  if (files.length > 0 && options.all) throw new UsageError('give experiment files or --all, not both (see --help)');
+  const builtIn = BUILT_IN_OPTIONS.filter(given);
+  if (builtIn.length > 0) throw new UsageError(`${builtIn.map(flag).join(', ')} belong to the built-in game day, not to experiment files (see --help)`);
+  return {
+    files: options.all ? libraryFiles() : files,
+    all: options.all === true,
+    vars: options.var ?? {},
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(options.reportDir === undefined ? {} : { reportDir: options.reportDir }),
+  };
 }
 
 /**
@@ -129,7 +194,8 @@ export async function runExperiment(settings: ExperimentSettings, { print = cons
         : `${path.join(REPORTS_ROOT, 'latest')} is now a copy of it (symlinks cannot be made here).`,
     );
   }
-  const code = journal.status === 'interrupted' ? 130 : journal.summary.held ? 0 : 1;
+  // The same codes as a Chaos Toolkit run (ctk/journal.ts exitCode): a target or tool error is 2, not a verdict.
+  const code = journal.status === 'interrupted' ? 130 : journal.status === 'aborted' ? 2 : journal.summary.held ? 0 : 1;
   return { journal, reportDir, code };
 }
 
@@ -157,8 +223,31 @@ async function run(argv: string[]): Promise<number> {
   if (!cmd) return 0;
   const options = cmd.opts<Omit<ExperimentSettings, 'endpoint'> & { endpoint?: string }>();
   const endpoint = options.endpoint ?? process.env.CHAOS_ENDPOINT ?? localstack.endpoint;
+  const files = filesRequest(cmd);
+  if (files) {
+    const controller = new AbortController();
+    onStopSignal(
+      () => {
+        console.log('\nCtrl-C: stopping; running the rollbacks, then writing the partial journal and report (Ctrl-C again to quit at once)...');
+        controller.abort(new Error('Ctrl-C'));
+      },
+      () => {
+        console.error('Second Ctrl-C: exiting now. The rollbacks may not have run: npm run chaos -- --help shows how to end faults by hand.');
+        process.exit(130);
+      },
+    );
+    const { files: list, all, ...settings } = files;
+    return runFiles(list, all || list.length > 1, { endpoint, ...settings }, { signal: controller.signal });
+  }
+  // (--all, --var and --seed are refused without files: filesRequest.)
   const controller = interruptOnSigint();
-  return (await runExperiment({ ...options, endpoint }, { signal: controller.signal })).code;
+  try {
+    return (await runExperiment({ ...options, endpoint }, { signal: controller.signal })).code;
+  } catch (error) {
+    // A target that cannot be reached at all: aborted before any step, exit 2 as any aborted run.
+    console.error(`Error: ${error instanceof Error ? error.message : String(error)}`);
+    return 2;
+  }
 }
 
 if (require.main === module) main(() => run(process.argv.slice(2)));

@@ -48,6 +48,12 @@ export const env = {
   maxRefusals: 'RETRY_MAX_REFUSALS',
   clockSkewSeconds: 'RETRY_CLOCK_SKEW_SECONDS',
   maxWriteAgeDays: 'RETRY_MAX_WRITE_AGE_DAYS',
+  /**
+   * The product Lambda's fallback to the queue: "on" (the default, unset) or "off". Off, a write
+   * DynamoDB fails is lost with a failed invocation (API Gateway 502), as in the tutorial's app
+   * before the fix; `scripts/probe.ts fallback --off|--on` switches it for an experiment.
+   */
+  writeFallback: 'WRITE_FALLBACK',
 } as const;
 
 /**

@@ -30,6 +30,15 @@ import {
 } from './http';
 import { saveProduct } from './save';
 
+/**
+ * Thrown out of the handler when a write is lost because the fallback is off: the invocation
+ * fails, and API Gateway answers 502 {"message": "Internal server error"}, as the tutorial's
+ * application did before the fix.
+ */
+export class WriteLostError extends Error {
+  override name = 'WriteLostError';
+}
+
 const route = `/${names.resource}`;
 
 export function createHandler(config: Config) {
@@ -47,9 +56,17 @@ export function createHandler(config: Config) {
   async function post(event: APIGatewayProxyEvent, requestId: string, deadline: Deadline) {
     const product = parseProduct(readJsonBody(event));
     const write = { ...product, updatedAt: nextUpdatedAt(), requestId };
-    const outcome = await saveProduct(write, deadline, { store, publisher, breaker, logger, dynamoBudgetMs: config.dynamoBudgetMs });
+    const outcome = await saveProduct(write, deadline, {
+      store,
+      publisher,
+      breaker,
+      logger,
+      dynamoBudgetMs: config.dynamoBudgetMs,
+      fallback: config.writeFallback,
+    });
     if (outcome === 'stored') return text(200, STORED_MESSAGE);
     if (outcome === 'queued') return text(202, QUEUED_MESSAGE);
+    if (outcome === 'lost') throw new WriteLostError(`DynamoDB failed and the fallback is off: the write of product "${write.id}" is lost`);
     return errorResponse(503, outcome === 'unknown' ? OUTCOME_UNKNOWN_MESSAGE : NOT_SAVED_MESSAGE, retryAfter());
   }
 
@@ -80,6 +97,8 @@ export function createHandler(config: Config) {
       if (event.httpMethod === 'GET') return await get(event, deadline);
       return errorResponse(405, `Method ${event.httpMethod} is not allowed on ${route}: use GET or POST`, { Allow: 'GET, POST' });
     } catch (error) {
+      // Unhandled on purpose: the invocation fails (see WriteLostError).
+      if (error instanceof WriteLostError) throw error;
       const rejected = clientError(error);
       if (rejected) {
         logger.info('Request rejected', { statusCode: rejected.statusCode, reason: rejected.message });

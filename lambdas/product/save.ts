@@ -2,6 +2,8 @@
  * The write path: DynamoDB first, and when DynamoDB is unavailable, SNS so the retry path can
  * apply the write later. A write is only reported as accepted once one of the two has it, and a
  * write is only reported as not saved when no attempt to keep it can still take effect.
+ * With the fallback switched off (WRITE_FALLBACK=off, for experiments), a write DynamoDB fails is
+ * lost instead, as in the tutorial's application before the fix.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { AttemptLog, withAttemptLog } from '#resilience/attempts';
@@ -12,15 +14,21 @@ import { guardedPut } from '#resilience/guarded-put';
 import type { ProductWrite } from '#domain/product';
 import type { WritePublisher } from '#adapters/sns-publisher';
 import type { ProductStore } from '#adapters/dynamodb-store';
+import type { WriteFallback } from '../config';
 import { logMessages } from '../log-messages';
 
 /**
  * - stored: DynamoDB holds this write or a newer one;
  * - queued: SNS has it;
  * - refused: DynamoDB and SNS answered every attempt with a failure, so it will never appear;
- * - unknown: nothing confirmed it, but an attempt timed out or was aborted and may still land.
+ * - unknown: nothing confirmed it, but an attempt timed out or was aborted and may still land;
+ * - lost: DynamoDB failed and the fallback is off, so nothing was published (it may still land
+ *   if a DynamoDB attempt timed out, as with the tutorial's application before the fix).
  */
-export type SaveOutcome = 'stored' | 'queued' | 'refused' | 'unknown';
+export type SaveOutcome = 'stored' | 'queued' | 'refused' | 'unknown' | 'lost';
+
+/** The one line logged for a write lost because the fallback is off. Keys: productId, updatedAt, cause (unavailable, breaker-open, rejected), error or reason. */
+export const WRITE_LOST_MESSAGE = 'Write lost: DynamoDB failed and the fallback to the queue is off (WRITE_FALLBACK=off)';
 
 export interface SaveDeps {
   store: ProductStore;
@@ -29,6 +37,8 @@ export interface SaveDeps {
   breaker: CircuitBreaker;
   logger: Logger;
   dynamoBudgetMs: number;
+  /** 'off': a write DynamoDB fails is not published but lost (the outcome 'lost'). */
+  fallback: WriteFallback;
 }
 
 export async function saveProduct(write: ProductWrite, deadline: Deadline, deps: SaveDeps): Promise<SaveOutcome> {
@@ -43,6 +53,18 @@ export async function saveProduct(write: ProductWrite, deadline: Deadline, deps:
       // The table holds a newer write for this id (confirmed, not just claimed by an error).
       logger.info(logMessages.superseded, { productId: write.id, updatedAt: write.updatedAt });
       return 'stored';
+  }
+  if (deps.fallback === 'off') {
+    const cause =
+      put.kind === 'rejected'
+        ? { cause: 'rejected', reason: put.message }
+        : put.error === undefined
+          ? { cause: 'breaker-open' }
+          : { cause: 'unavailable', error: describeError(put.error), mayHaveLanded: put.mayHaveLanded };
+    logger.error(WRITE_LOST_MESSAGE, { productId: write.id, updatedAt: write.updatedAt, ...cause });
+    return 'lost';
+  }
+  switch (put.kind) {
     case 'rejected':
       // The product passed our validation, so DynamoDB's refusal is not the client's fault (and a
       // fault can inject it): keep the write on the retry path rather than answer a 400.

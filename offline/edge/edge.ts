@@ -1,13 +1,14 @@
 /**
  * The edge on port 4566, as LocalStack's: one HTTP port for the AWS APIs (routed to the
  * in-process emulators), the REST API, the Chaos API and the health check. Faults and latency
- * from the Chaos API apply here, to every AWS call, whoever makes it. Web pages of other origins
- * may not change anything through the control endpoints or the AWS APIs (offline/edge/origin.ts); the
- * product API is left open, as API Gateway leaves it. SQS queue URLs in any form LocalStack
- * accepts are mapped to the one the emulator knows. A call an emulator lacks, or answers in a
- * shape the Terraform AWS provider cannot use, goes through that service's shim
- * (offline/services/shims/dynamodb.ts, sns.ts). IAM is enforced here too, for every call signed with a
- * role session's credentials (see `refusal`).
+ * from the Chaos API apply here, to every AWS call, whoever makes it; the runtime's own control
+ * endpoints (/_offline/*: the Lambda faults the function host applies) are served here too. Web
+ * pages of other origins may not change anything through the control endpoints or the AWS APIs
+ * (offline/edge/origin.ts); the product API is left open, as API Gateway leaves it. SQS queue
+ * URLs in any form LocalStack accepts are mapped to the one the emulator knows. A call an
+ * emulator lacks, or answers in a shape the Terraform AWS provider cannot use, goes through that
+ * service's shim (offline/services/shims/dynamodb.ts, sns.ts). IAM is enforced here too, for
+ * every call signed with a role session's credentials (see `refusal`).
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
@@ -58,6 +59,10 @@ export interface EdgeOptions {
 }
 
 const MAX_BODY_BYTES = awsLimits.apiGatewayMaxPayloadBytes;
+/** The runtime's own control endpoints: a path LocalStack does not have, so no tool mistakes them for its API. */
+const OFFLINE_PREFIX = '/_offline/';
+/** Lambda-level faults (AWS FIS's aws:lambda:invocation-error and -add-delay), offline only. */
+export const LAMBDA_FAULTS_PATH = `${OFFLINE_PREFIX}chaos/lambda-faults`;
 const HELD_RETRY_MS = 250;
 
 class PayloadTooLarge extends Error {}
@@ -244,7 +249,7 @@ export class Edge {
       throw error;
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const control = url.pathname.startsWith('/_localstack/');
+    const control = url.pathname.startsWith('/_localstack/') || url.pathname.startsWith(OFFLINE_PREFIX);
 
     // The product API is the app's public API: answered as API Gateway would, whatever the origin.
     const api = control ? undefined : matchApiRequest(req.headers.host, req.url ?? '/');
@@ -280,7 +285,7 @@ export class Edge {
 
     if (!control) this.markStarted(res);
     const answer = control
-      ? this.localstackApi(method, url.pathname, body)
+      ? this.controlApi(method, url.pathname, body)
       : service
         ? await this.serviceCall(service, req, body)
         : await this.awsCall(req, url, body);
@@ -301,7 +306,7 @@ export class Edge {
     const principal = this.principalOf(scope.accessKeyId);
     const request = toAwsRequest(service, call, { region: scope.region, service: scope.service, accountId, requestId: randomUUID(), principal });
     const name = `${scope.service}.${request.operation || `${request.method} ${request.path}`}`;
-    if (await this.waitOutLatency()) {
+    if (await this.waitOutLatency(scope.service)) {
       log(`AWS ${name} => 503 (not run: the runtime is stopping)`);
       return fromAws(service.errorResponse(stoppingError(false), request.requestId));
     }
@@ -349,9 +354,9 @@ export class Edge {
     return fault && { fault, message: FAULT_MESSAGE, outcome: `${fault.statusCode} (${fault.code})` };
   }
 
-  /** Waits out the latency effect; true when the runtime began to stop meanwhile (the call is then not run). */
-  private async waitOutLatency(): Promise<boolean> {
-    const { latency } = this.options.chaos;
+  /** Waits out the latency effect for a call to `service`; true when the runtime began to stop meanwhile (the call is then not run). */
+  private async waitOutLatency(service: string): Promise<boolean> {
+    const latency = this.options.chaos.latencyFor(service);
     if (latency > 0) await sleep(latency, undefined, { signal: this.stopSignal.signal }).catch(() => undefined);
     if (this.stopping) this.stopCounts.refused += 1;
     return this.stopping;
@@ -374,7 +379,7 @@ export class Edge {
       body = this.canonicalQueueUrls(body, call.region);
     }
     // A call still waiting out the latency when the runtime began to stop is not run.
-    if (await this.waitOutLatency()) {
+    if (await this.waitOutLatency(call.service)) {
       log(`AWS ${call.service}.${call.operation} => 503 (not run: the runtime is stopping)`);
       return faultResponse(call, { statusCode: 503, code: 'ServiceUnavailable' }, STOPPING_MESSAGE);
     }
@@ -475,7 +480,8 @@ export class Edge {
     }
   }
 
-  private localstackApi(method: string, path: string, body: string): HttpAnswer {
+  /** LocalStack's endpoints, and the runtime's own under /_offline/. */
+  private controlApi(method: string, path: string, body: string): HttpAnswer {
     const { chaos } = this.options;
     if (path === '/_localstack/health' || path === '/_localstack/health/') return json(200, this.options.health());
     const handlers: Record<string, Record<string, (input: unknown) => unknown>> = {
@@ -486,9 +492,15 @@ export class Edge {
         DELETE: (input) => chaos.removeFaults(input),
       },
       '/_localstack/chaos/effects': { GET: () => chaos.getEffects(), POST: (input) => chaos.setEffects(input) },
+      [LAMBDA_FAULTS_PATH]: {
+        GET: () => chaos.getLambdaFaults(),
+        POST: (input) => chaos.setLambdaFaults(input),
+        PATCH: (input) => chaos.addLambdaFaults(input),
+        DELETE: (input) => chaos.removeLambdaFaults(input),
+      },
     };
     const routes = handlers[path.replace(/\/$/, '')];
-    if (!routes) return json(404, { message: `Unknown LocalStack endpoint ${path}` });
+    if (!routes) return json(404, { message: `Unknown ${path.startsWith(OFFLINE_PREFIX) ? 'offline runtime' : 'LocalStack'} endpoint ${path}` });
     const handler = routes[method];
     if (!handler) return json(405, { message: `${method} is not supported on ${path}; use ${Object.keys(routes).join(', ')}` });
     let input: unknown;

@@ -4,6 +4,7 @@
  * typo; here are the number checks, the hint for options npm kept for itself, and one way to end.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import path from 'node:path';
 
 export { Command, InvalidArgumentError, Option };
 
@@ -51,11 +52,13 @@ export function decimal(min: number, max: number): (raw: string) => number {
 
 /**
  * `npm start --port 5000` without `--`: npm keeps `--port` as its own setting (it reaches the
- * script only as `npm_config_port`) and passes `5000` on as a stray argument. Say so.
+ * script only as `npm_config_port`) and passes `5000` on as a stray argument. Say so. Only for
+ * the program npm started (`entry` is in npm_lifecycle_script): a process that program starts
+ * inherits npm's variables too, such as the npm_config_prefix npm always sets.
  */
-export function npmHint(cmd: Command, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function npmHint(cmd: Command, env: NodeJS.ProcessEnv = process.env, entry = process.argv[1] ?? ''): string | undefined {
   const script = env.npm_lifecycle_event;
-  if (!script) return undefined;
+  if (!script || !entry || !env.npm_lifecycle_script?.includes(path.basename(entry))) return undefined;
   // npm files `--no-build` under npm_config_build, so a negated option is looked up without its `no-`.
   // A subcommand's options count too (`npm run chaos outage --service dynamodb`).
   const options = [...cmd.options, ...cmd.commands.flatMap((sub) => sub.options)];

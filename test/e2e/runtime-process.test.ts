@@ -47,7 +47,7 @@ describe('the command line', () => {
   });
 
   it('refuses to start without an option npm kept (`npm start --port=5000`, without --, leaves no stray argument)', async () => {
-    const env = { ...cleanEnv, npm_lifecycle_event: 'start', npm_config_port: '5000' };
+    const env = { ...cleanEnv, npm_lifecycle_event: 'start', npm_lifecycle_script: 'node --import tsx offline/main.ts', npm_config_port: '5000' };
     await expect(run(process.execPath, main, { cwd: repoRoot, env })).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringContaining('npm kept --port for itself'),
@@ -56,7 +56,7 @@ describe('the command line', () => {
 
   it('says where --port went when npm kept it (`npm start --port 5000`, without --)', async () => {
     // What npm passes on: its own setting npm_config_port=true, and 5000 as a stray argument.
-    const env = { ...cleanEnv, npm_lifecycle_event: 'start', npm_config_port: 'true' };
+    const env = { ...cleanEnv, npm_lifecycle_event: 'start', npm_lifecycle_script: 'node --import tsx offline/main.ts', npm_config_port: 'true' };
     await expect(run(process.execPath, [...main, '5000'], { cwd: repoRoot, env })).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringContaining('npm kept --port for itself: options for the script go after --, as in `npm start -- --port …`'),

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { actionCommand, actions } from '../../scripts/cdktf';
 import { repoRoot } from '../support/processes';
@@ -73,6 +74,13 @@ it('soak --writes 10 into a pipe: sends exactly 10 writes, whole progress lines,
   expect(run.stdout).toMatch(/^ {2}10\/10 writes, \d+ schedules? checked, 0 violations/m);
   expect(run.stdout).toMatch(/^ {2}writes +10$/m);
 }, 120_000);
+
+it('experiment against a target that is not there: exit 2 (aborted, as a Chaos Toolkit run), one Error line naming it', async () => {
+  // Port 9 (discard) has no listener here: the connection is refused at once.
+  const run = await runScript('experiment', ['--endpoint', 'http://127.0.0.1:9', '--report-dir', path.join(os.tmpdir(), 'unreachable-experiment')]);
+  expect(run.code).toBe(2);
+  expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Error: Could not reach the Chaos API at http:\/\/127\.0\.0\.1:9\//)]);
+});
 
 // The wrapper checks options against its own list of cdktf's; this catches an upgrade of cdktf-cli that changed them.
 describe.each(Object.entries(actions))('npm run %s knows the options of its cdktf command', (name, action) => {

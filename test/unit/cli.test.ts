@@ -43,6 +43,9 @@ describe('decimal', () => {
   });
 });
 
+/** What npm sets for `npm run <script>` whose line runs `file`. */
+const npmRun = (script: string, file: string) => ({ npm_lifecycle_event: script, npm_lifecycle_script: `node --import tsx ${file}` });
+
 describe('npmHint', () => {
   const withPort = () =>
     command('npm start --', 'test', () => undefined)
@@ -50,25 +53,32 @@ describe('npmHint', () => {
       .option('--no-build', 'skip the build');
 
   it('explains an option npm kept for itself, for npm start', () => {
-    const hint = npmHint(withPort(), { npm_lifecycle_event: 'start', npm_config_port: 'true' });
+    const hint = npmHint(withPort(), { ...npmRun('start', 'offline/main.ts'), npm_config_port: 'true' }, '/repo/offline/main.ts');
     expect(hint).toContain('--port');
     expect(hint).toContain('npm start -- --port');
   });
 
   it('says npm run for other scripts, and finds negated options by their name', () => {
-    const hint = npmHint(withPort(), { npm_lifecycle_event: 'demo', npm_config_build: '' });
+    const hint = npmHint(withPort(), { ...npmRun('demo', 'scripts/demo.ts'), npm_config_build: '' }, '/repo/scripts/demo.ts');
     expect(hint).toContain('npm run demo -- --no-build');
   });
 
   it("counts a subcommand's options (`npm run chaos outage --service dynamodb`)", () => {
     const chaos = command('npm run chaos --', 'test', () => undefined);
     chaos.command('outage').option('--service <name>', 'service');
-    expect(npmHint(chaos, { npm_lifecycle_event: 'chaos', npm_config_service: 'dynamodb' })).toContain('npm run chaos -- --service');
+    expect(npmHint(chaos, { ...npmRun('chaos', 'scripts/chaos.ts'), npm_config_service: 'dynamodb' }, '/repo/scripts/chaos.ts')).toContain(
+      'npm run chaos -- --service',
+    );
   });
 
   it('says nothing outside npm, or when npm kept none of the options', () => {
     expect(npmHint(withPort(), { npm_config_port: 'true' })).toBeUndefined();
-    expect(npmHint(withPort(), { npm_lifecycle_event: 'start', npm_config_cache: '/root/.npm' })).toBeUndefined();
+    expect(npmHint(withPort(), { ...npmRun('start', 'offline/main.ts'), npm_config_cache: '/root/.npm' }, '/repo/offline/main.ts')).toBeUndefined();
+  });
+
+  it("says nothing to a program the npm script started, which inherits npm's variables (npm_config_prefix is always set)", () => {
+    const probe = command('probe', 'test', () => undefined).option('--prefix <p>', 'product id prefix');
+    expect(npmHint(probe, { ...npmRun('experiment', 'scripts/experiment.ts'), npm_config_prefix: '/usr' }, '/repo/scripts/probe.ts')).toBeUndefined();
   });
 });
 
@@ -100,15 +110,17 @@ describe('parse', () => {
   });
 
   it('refuses a command line that parsed only because npm kept an option (`npm run soak --writes=20`)', async () => {
-    const script = process.env.npm_lifecycle_event;
-    process.env.npm_lifecycle_event = 'soak';
-    process.env.npm_config_writes = '20';
+    // As npm runs the program that calls parse (this test's own process).
+    const npm = { npm_lifecycle_event: 'soak', npm_lifecycle_script: `node ${process.argv[1] ?? ''}`, npm_config_writes: '20' };
+    const saved = Object.keys(npm).map((name) => [name, process.env[name]] as const);
+    Object.assign(process.env, npm);
     try {
       await expect(parse(cmd(), [])).rejects.toThrow(/^npm kept --writes for itself: .*`npm run soak -- --writes …` \(see --help\)$/);
     } finally {
-      delete process.env.npm_config_writes;
-      if (script === undefined) delete process.env.npm_lifecycle_event;
-      else process.env.npm_lifecycle_event = script;
+      for (const [name, value] of saved) {
+        if (value === undefined) Reflect.deleteProperty(process.env, name);
+        else process.env[name] = value;
+      }
     }
   });
 

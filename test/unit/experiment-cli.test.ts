@@ -51,10 +51,20 @@ describe('npm run demo', () => {
 });
 
 describe('npm run experiment', () => {
-  it('--help describes the experiment, its target, steps and exit codes', () => {
+  it('--help describes the experiment, its target, steps and exit codes, and experiment files', () => {
     const text = help(experimentCommand);
     expect(text).toMatch(/^Usage: npm run experiment -- \[options\]/);
-    for (const part of ['--endpoint <url>', '--breaker-cooldown-ms <ms>', 'preflight', 'outage', 'recovery', 'latency', '130 interrupted'])
+    for (const part of [
+      '--endpoint <url>',
+      '--breaker-cooldown-ms <ms>',
+      'preflight',
+      'outage',
+      'recovery',
+      'latency',
+      '130 interrupted',
+      '[files...]',
+      '--all',
+    ])
       expect(text).toContain(part);
   });
 
@@ -63,7 +73,8 @@ describe('npm run experiment', () => {
     [['--versions', 'three'], "Option '--versions <n>' argument 'three' is invalid. Expected a whole number from 1 to 100. (see --help)"],
     [['--latency-ms', '-5'], "Option '--latency-ms <ms>' argument '-5' is invalid. Expected a whole number from 0 to 600000. (see --help)"],
     [['--recovery-timeout'], "Option '--recovery-timeout <s>' argument missing (see --help)"],
-    [['stray'], 'Too many arguments. Expected 0 arguments but got 1. (see --help)'],
+    [['--seed', 'x'], "Option '--seed <n>' argument 'x' is invalid. Expected a whole number from 0 to 4294967295. (see --help)"],
+    [['a.json', '--var', 'oops'], "Option '--var <key=value>' argument 'oops' is invalid. Expected key=value, the key a configuration name. (see --help)"],
   ])('%j is a usage error that says what was wrong', async (argv, message) => {
     expect(await usageError(() => experimentCommand(() => undefined), argv)).toBe(message);
   });

@@ -17,6 +17,7 @@ import { backoffSeconds, requeueHoldSeconds } from '../../lambdas/retry/backoff'
 import { outOfBounds } from '../../lambdas/retry/bounds';
 import { createHandler } from '../../lambdas/retry/handler';
 import { lambdaContext, sampleWrite as supportWrite, sqsEvent, sqsRecord } from '../support/events';
+import { captureLogs, restoreLogs } from '../support/log-capture';
 
 /** A write as the product Lambda produces it: accepted just now, stamped with a request id (a UUID). */
 const sampleWrite = (overrides: Record<string, unknown> = {}) => supportWrite({ updatedAt: Date.now(), requestId: randomUUID(), ...overrides });
@@ -27,35 +28,7 @@ const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
 const newHandler = (overrides: Record<string, string> = {}) =>
   createHandler(loadConfig({ ...process.env, ...overrides }, ['tableName', 'queueUrl', 'deadLetterQueueUrl']));
 
-/** The handler's log lines (logs are silent in tests unless a test captures them). */
-function captureLogs() {
-  const previous = process.env.POWERTOOLS_LOG_LEVEL;
-  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
-  const written: string[] = [];
-  const capture = (chunk: unknown) => {
-    written.push(String(chunk));
-    return true;
-  };
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation(capture);
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation(capture);
-  restoreLogs = () => {
-    out.mockRestore();
-    err.mockRestore();
-    process.env.POWERTOOLS_LOG_LEVEL = previous;
-  };
-  return {
-    lines: (): Array<Record<string, unknown>> =>
-      written
-        .flatMap((chunk) => chunk.split('\n'))
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-  };
-}
-let restoreLogs: () => void = () => undefined;
-afterEach(() => {
-  restoreLogs();
-  restoreLogs = () => undefined;
-});
+afterEach(restoreLogs);
 
 beforeEach(() => {
   dynamo.reset();

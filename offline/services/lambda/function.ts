@@ -7,10 +7,16 @@
  * Beyond the concurrency limit an invocation is throttled at once, as Lambda throttles a
  * function at its reserved concurrency: `429 TooManyRequestsException` ("Rate Exceeded."), the
  * handler never runs. Nothing waits in a queue for an environment to free up.
+ *
+ * An invocation may carry an injected fault (the Chaos API's Lambda faults, offline only): a
+ * startup delay inside the invocation's time, as AWS FIS's aws:lambda:invocation-add-delay adds
+ * it (a delay past the timeout times the invocation out), and an error as
+ * aws:lambda:invocation-error returns it, with or without running the handler.
  */
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import readline from 'node:readline';
+import type { InvocationFault } from '../../edge/chaos';
 
 export interface FunctionSettings {
   name: string;
@@ -40,6 +46,12 @@ export const THROTTLED = {
 export const FUNCTION_NOT_FOUND = 'ResourceNotFoundException';
 /** What an invocation gets once the function is stopping (the runtime is shutting down): it never runs. */
 export const STOPPING_ERROR = 'Runtime.Stopping';
+
+/** What an invocation failed by an injected aws:lambda:invocation-error answers. */
+export const INJECTED_ERROR = {
+  errorType: 'InjectedFault',
+  errorMessage: 'Invocation failed by an injected fault (aws:lambda:invocation-error)',
+} as const;
 
 export const isThrottled = (result: InvokeResult): boolean => !result.ok && result.errorType === THROTTLED.errorType;
 
@@ -76,7 +88,7 @@ export class LocalFunction {
     return this.settings.maxConcurrency;
   }
 
-  async invoke(event: unknown): Promise<InvokeResult> {
+  async invoke(event: unknown, fault?: InvocationFault): Promise<InvokeResult> {
     const requestId = randomUUID();
     if (this.stopping) {
       return { ok: false, errorType: STOPPING_ERROR, errorMessage: `${this.settings.name} is not invoked: the offline runtime is stopping`, requestId };
@@ -93,17 +105,27 @@ export class LocalFunction {
     const result = await new Promise<InvokeResult>((settle) => {
       const id = (this.nextId += 1);
       environment.pending = { id, settle, requestId };
+      let delayed: NodeJS.Timeout | undefined;
       const timer = setTimeout(() => {
+        clearTimeout(delayed);
         // Lambda stops the sandbox of a timed-out invocation; the next one starts cold.
         this.discard(environment);
         settle({ ok: false, errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${timeoutSeconds.toFixed(2)} seconds`, requestId });
       }, timeoutSeconds * 1000);
       const clear = (outcome: InvokeResult) => {
         clearTimeout(timer);
-        settle(outcome);
+        clearTimeout(delayed);
+        // An injected error replaces whatever the handler answered; a stop still says it stopped.
+        const stopped = !outcome.ok && outcome.errorType === STOPPING_ERROR;
+        settle(fault?.error && !stopped ? { ok: false, ...INJECTED_ERROR, requestId } : outcome);
       };
       environment.pending.settle = clear;
-      environment.worker.postMessage({ id, event, requestId, deadline: started + timeoutSeconds * 1000 });
+      const run = () => {
+        if (fault?.error?.preventExecution) return clear({ ok: false, ...INJECTED_ERROR, requestId });
+        environment.worker.postMessage({ id, event, requestId, deadline: started + timeoutSeconds * 1000 });
+      };
+      if (fault && fault.startupDelayMs > 0) delayed = setTimeout(run, fault.startupDelayMs);
+      else run();
     });
     this.settings.log(`END RequestId: ${requestId} Duration: ${Date.now() - started} ms${result.ok ? '' : ` Error: ${result.errorMessage}`}`);
     this.release(environment);

@@ -4,7 +4,8 @@
  * timeout, memory, concurrency and role. Driven only by the control plane's state: an update
  * takes effect on the next invocation (a new LocalFunction; the old one stops once what it runs
  * has ended), a deleted function stops. Functions are built on their first invocation, as
- * Lambda starts an environment only when one is needed.
+ * Lambda starts an environment only when one is needed. Lambda faults injected through the Chaos
+ * API (offline only) are looked up here, per invocation, by the function's name.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { FUNCTION_NOT_FOUND, type InvokeResult, LocalFunction, STOPPING_ERROR } from './function';
 import type { DeployedFunction, LambdaChange } from './control';
+import type { InvocationFault } from '../../edge/chaos';
 import type { Credentials } from '../sts';
 
 /** What the host reads of the Lambda control plane (LambdaService has it). */
@@ -36,6 +38,8 @@ export interface FunctionHostOptions {
   credentialsFor(roleArn: string, functionName: string): Credentials;
   /** Each log line of a function: its environments' output, START, END and throttles. */
   onLog(functionName: string, line: string): void;
+  /** The injected fault for this invocation of the function, if any (the Chaos API's Lambda faults). */
+  invocationFault?(functionName: string): InvocationFault | undefined;
 }
 
 /** Role sessions last STS's longest, 12 h; they are renewed within RENEW_BEFORE_MS of expiring. */
@@ -131,7 +135,7 @@ export class FunctionHost {
       const { name, message } = error instanceof Error ? error : new Error(String(error));
       return { ok: false, errorType: name, errorMessage: message, requestId: randomUUID() };
     }
-    return hosted.fn.invoke(event);
+    return hosted.fn.invoke(event, this.options.invocationFault?.(deployed.name));
   }
 
   /** The function's credentials, as its code gets them: for calls Lambda makes on its behalf (the event source's polls). */
