@@ -145,6 +145,7 @@ async function run(argv: string[]): Promise<number> {
   console.log(`
 Offline runtime ready in ${Math.round(performance.now() - started)} ms on ${runtime.url}
 
+  Dashboard     ${base}/dashboard/
   Product API   ${localstack.apiUrl.replace(`:${localstack.port}`, `:${runtime.port}`)}
                 ${base}/_aws/execute-api/${names.restApiId}/${names.stage}/${names.resource}   (no DNS needed)
   Chaos API     ${base}/_localstack/chaos/faults   and   /_localstack/chaos/effects

@@ -32,6 +32,7 @@ import { MappingHost } from './services/event-source-mappings/host';
 import { EXTRA_ORIGINS_ENV, parseOrigins } from './edge/origin';
 import { BACKEND_KEY_HEADER, BACKEND_REFUSAL, fromEdge, newBackendKey, serveOnlyWithKey } from './edge/backend-key';
 import { provisionApp } from './provision';
+import { createDashboard, type Dashboard, type LogListener } from '../dashboard/server';
 
 export type { LogLevel } from './edge/edge';
 
@@ -73,6 +74,8 @@ export interface RuntimeOptions {
   allowedOrigins?: string[];
   /** Each log line; `debug` ones (the event source's empty polls) are for a verbose view. */
   log?: (line: string, level?: LogLevel) => void;
+  /** Serve the live dashboard at /dashboard/ (default true). */
+  dashboard?: boolean;
 }
 
 /**
@@ -158,7 +161,14 @@ function extraOriginsFromEnv(): string[] {
 }
 
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
-  const log = options.log ?? ((line: string) => console.log(line));
+  const print = options.log ?? ((line: string) => console.log(line));
+  // Every log line also goes to the dashboard while a page is open (its arrows, counts and log view).
+  const listeners = new Set<LogListener>();
+  const log = (line: string, level?: LogLevel) => {
+    print(line, level);
+    for (const listener of listeners) listener(line, level);
+  };
+  let dashboard: Dashboard | undefined;
   const timings = { ...defaults, ...options.timings };
   const host = options.host ?? '127.0.0.1';
   const chaos = new Chaos(options.random);
@@ -242,6 +252,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       enforceIam: { sessions: sts, roles: iam },
       accountId: localstack.accountId,
       log,
+      ...(options.dashboard === false ? {} : { dashboard: { handle: (req, res) => (dashboard ? dashboard.handle(req, res) : Promise.resolve(false)) } }),
       health: () => ({
         services: Object.fromEntries(['dynamodb', 'sns', 'sqs', ...controlPlane.flatMap((service) => service.names)].sort().map((s) => [s, 'running'])),
         edition: 'offline',
@@ -263,6 +274,21 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
     const port = await edge.listen();
     beginStop.push(() => edge.beginStop());
+    if (options.dashboard !== false) {
+      dashboard = createDashboard({
+        endpoint: `http://127.0.0.1:${port}`,
+        port,
+        allowedOrigins: edge.allowedOrigins,
+        log: {
+          subscribe: (listener) => {
+            listeners.add(listener);
+            return () => listeners.delete(listener);
+          },
+        },
+      });
+      const open = dashboard;
+      beginStop.push(() => open.close());
+    }
     drain.push((timeoutMs) => edge.drain(timeoutMs));
     // What is still open when the wait runs out is answered 503 before the functions stop.
     drained.push(() => edge.answerOpen());

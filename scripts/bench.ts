@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { env as envName, localstack, names, offline, region, timing } from '#spec';
 import { startRuntime, type Runtime } from '../offline/runtime';
 import { buildAll, bundles } from './build';
+import { dashboardIdleSeconds, dashboardSection, dashboardTargetPercent } from './lib/bench-dashboard';
 import { deployNames, deploySection, startupSamples, startupTargetMs } from './lib/bench-deploy';
 import { command, type Command, main, Option, parse } from './lib/cli';
 import { percentile } from './lib/experiment';
@@ -60,8 +61,11 @@ const drainRateName = (count: number) => `drain rate, ${count} queued writes`;
 /** --quick: the same figures from a tenth of the samples (one of each 5 s latency request). */
 const quickSamples = (full: number) => (full <= 3 ? 1 : Math.max(3, Math.ceil(full / 10)));
 
-/** The parts of a run that --only and --skip select: `app`, every figure of the application on the runtime; `deploy`, the real Terraform deploy. */
-export const sections = ['app', 'deploy'] as const;
+/**
+ * The parts of a run that --only and --skip select: `app`, every figure of the application on the
+ * runtime; `deploy`, the real Terraform deploy; `dashboard`, the live dashboard's idle cost.
+ */
+export const sections = ['app', 'deploy', 'dashboard'] as const;
 export type Section = (typeof sections)[number];
 
 export function benchCommand(print?: (text: string) => void): Command {
@@ -122,6 +126,13 @@ one entry per figure:
 numbers with a unit, either a distribution or a single value, e.g.
   {"name": "POST, stored (200)", "unit": "ms", "n": 300, "p50": 5.2, "p95": 8.8, "p99": 11.8}
   {"name": "time to consistency, 100 queued writes", "unit": "s", "value": 1.48}
+
+Section dashboard (about ${Math.round((dashboardIdleSeconds * 3 + 25) / 60)} minutes): the runtime as npm start runs it, idle, its CPU
+time (every thread, from /proc) over ${dashboardIdleSeconds} s with no dashboard page open, ${dashboardIdleSeconds} s with
+one open (headless Chromium, /usr/bin/chromium; without it a reader of the
+page's event stream), and ${dashboardIdleSeconds} s after the page closed, in % of one core, side
+by side (target: the open page costs under ${dashboardTargetPercent} %; with no page the dashboard
+does not poll, so the first and last figures match).
 
 Exit codes: 0 done; 1 a measurement failed (an unexpected status); 2 a wrong
 command line.`,
@@ -329,6 +340,11 @@ async function run(argv: string[]): Promise<number> {
     };
     failed = (await deploySection(keep, distribution, terraformLogs)).failed;
   } else console.log(`  section deploy: skipped (${only ? `--only ${only}` : '--skip deploy'})`);
+
+  if (runs('dashboard')) {
+    console.log('\nDashboard:');
+    await dashboardSection(record, (line) => console.log(line));
+  } else console.log(`  section dashboard: skipped (${only ? `--only ${only}` : '--skip dashboard'})`);
 
   mkdirSync(path.dirname(out), { recursive: true });
   const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };

@@ -10,6 +10,7 @@
  * service's shim (offline/services/shims/dynamodb.ts, sns.ts). IAM is enforced here too, for
  * every call signed with a role session's credentials (see `refusal`).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -56,7 +57,21 @@ export interface EdgeOptions {
   /** Origins besides the runtime's own whose pages may change faults and data (EXTRA_CORS_ALLOWED_ORIGINS). */
   allowedOrigins?: string[];
   log: (line: string, level?: LogLevel) => void;
+  /** The live dashboard (dashboard/server): answers /dashboard/...; false for a path it does not serve. */
+  dashboard?: { handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> };
 }
+
+/**
+ * The header the dashboard puts on its own readings (the Chaos API, queue depths, the table):
+ * their log lines end in "(dashboard)" and are `debug` lines, shown only with --verbose, so an
+ * open page does not flood the terminal once a second; and faults and latency leave them alone,
+ * as an outage leaves CloudWatch's metrics readable: the page keeps showing the table and the
+ * queues during an outage, and its readings draw nothing from a seeded rule's sequence (an
+ * experiment replays the same with a page open). IAM still applies.
+ */
+export const DASHBOARD_HEADER = 'x-chaos-dashboard';
+const DASHBOARD_PREFIX = '/dashboard';
+const dashboardReadings = new AsyncLocalStorage<boolean>();
 
 const MAX_BODY_BYTES = awsLimits.apiGatewayMaxPayloadBytes;
 /** The runtime's own control endpoints: a path LocalStack does not have, so no tool mistakes them for its API. */
@@ -132,17 +147,49 @@ export class Edge {
   private readonly stopSignal = new AbortController();
   private readonly stopCounts: EdgeStopCounts = { refused: 0, cutShort: 0 };
 
-  constructor(private readonly options: EdgeOptions) {
+  private readonly options: EdgeOptions;
+
+  constructor(edgeOptions: EdgeOptions) {
+    const options: EdgeOptions = {
+      ...edgeOptions,
+      log: (line, level) => (dashboardReadings.getStore() ? edgeOptions.log(`${line} (dashboard)`, 'debug') : edgeOptions.log(line, level)),
+    };
+    this.options = options;
     // Every AWS call waiting out the latency listens on this one signal: as many as there are calls in flight.
     setMaxListeners(0, this.stopSignal.signal);
     this.server = http.createServer((req, res) => {
-      this.open.set(res, { fallback: () => json(503, { message: STOPPING_MESSAGE }), started: false });
-      res.once('close', () => this.open.delete(res));
-      this.handle(req, res).catch((error: unknown) => {
-        options.log(`Edge error on ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
-        if (!res.headersSent) sendJson(res, 500, { message: 'Internal error in the offline runtime' });
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      if (options.dashboard && (path === DASHBOARD_PREFIX || path.startsWith(`${DASHBOARD_PREFIX}/`))) return this.serveDashboard(options.dashboard, req, res);
+      if (req.headers[DASHBOARD_HEADER] !== undefined) return void dashboardReadings.run(true, () => this.serve(req, res));
+      this.serve(req, res);
+    });
+  }
+
+  /**
+   * The dashboard's page and API. Its requests are not the runtime's work: a stop does not wait
+   * for them (the page's event stream stays open for as long as the page does), it refuses new ones.
+   */
+  private serveDashboard(dashboard: NonNullable<EdgeOptions['dashboard']>, req: IncomingMessage, res: ServerResponse): void {
+    if (this.stopping) return sendJson(res, 503, { message: STOPPING_MESSAGE });
+    dashboard.handle(req, res).then(
+      (handled) => {
+        if (!handled) sendJson(res, 404, { message: `Not a dashboard path: ${req.url ?? '/'}` });
+      },
+      (error: unknown) => {
+        this.options.log(`Dashboard error on ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
+        if (!res.headersSent) sendJson(res, 500, { message: 'Internal error in the dashboard' });
         else res.destroy();
-      });
+      },
+    );
+  }
+
+  private serve(req: IncomingMessage, res: ServerResponse): void {
+    this.open.set(res, { fallback: () => json(503, { message: STOPPING_MESSAGE }), started: false });
+    res.once('close', () => this.open.delete(res));
+    this.handle(req, res).catch((error: unknown) => {
+      this.options.log(`Edge error on ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
+      if (!res.headersSent) sendJson(res, 500, { message: 'Internal error in the offline runtime' });
+      else res.destroy();
     });
   }
 
@@ -350,13 +397,15 @@ export class Edge {
       const fault = accessDenied(call.service);
       return { fault, message: denial.message, outcome: `${fault.statusCode} (${fault.code}): AccessDenied for role ${principal.roleName}, ${denial.summary}` };
     }
+    // The dashboard's readings observe the outage without being part of it (nor drawing from a seeded rule's sequence).
+    if (dashboardReadings.getStore()) return undefined;
     const fault = this.options.chaos.faultFor(call);
     return fault && { fault, message: FAULT_MESSAGE, outcome: `${fault.statusCode} (${fault.code})` };
   }
 
   /** Waits out the latency effect for a call to `service`; true when the runtime began to stop meanwhile (the call is then not run). */
   private async waitOutLatency(service: string): Promise<boolean> {
-    const latency = this.options.chaos.latencyFor(service);
+    const latency = dashboardReadings.getStore() ? 0 : this.options.chaos.latencyFor(service);
     if (latency > 0) await sleep(latency, undefined, { signal: this.stopSignal.signal }).catch(() => undefined);
     if (this.stopping) this.stopCounts.refused += 1;
     return this.stopping;

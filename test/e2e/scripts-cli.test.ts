@@ -35,6 +35,7 @@ const cases: Array<{ script: string; typo: string[]; meant: string }> = [
   { script: 'plan', typo: ['--refesh-only'], meant: '--refresh-only' },
   { script: 'deploy', typo: ['--auto-aprove'], meant: '--auto-approve' },
   { script: 'destroy', typo: ['--auto-aprove'], meant: '--auto-approve' },
+  { script: 'dashboard', typo: ['--endpont', 'http://localhost:4566'], meant: '--endpoint' },
 ];
 
 it('covers every npm script that runs a command line of ours', () => {
