@@ -3,7 +3,7 @@
  * read-only, from the reports/ folder: no path outside it is ever served, symbolic links
  * included (reports/latest points inside it).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
@@ -34,28 +34,6 @@ export const PAGE_HEADERS = {
   'Referrer-Policy': 'no-referrer',
 };
 
-const PLACEHOLDER_HTML = `<!doctype html>
-<html lang="en">
-  <head>
-    <meta charset="utf-8" />
-    <title>Chaos dashboard</title>
-    <link rel="stylesheet" href="/dashboard/app.css" />
-    <script type="module" src="/dashboard/app.js"></script>
-  </head>
-  <body>
-    <div id="app"><p>Loading the dashboard… (it needs JavaScript)</p></div>
-  </body>
-</html>
-`;
-
-/** What app.js is while there is no page to bundle: a line saying so, and the live state as text. */
-const PLACEHOLDER_JS = `const root = document.getElementById('app');
-root.textContent = 'The dashboard page (dashboard/page/main.ts) is not there yet; the live state follows.';
-const pre = document.createElement('pre');
-root.append(pre);
-new EventSource('/dashboard/api/events').addEventListener('state', (event) => { pre.textContent = JSON.stringify(JSON.parse(event.data), null, 2); });
-`;
-
 export function send(res: ServerResponse, status: number, type: string, body: string | Uint8Array, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...headers });
   res.end(body);
@@ -66,21 +44,18 @@ export class PageFiles {
 
   constructor(private readonly root = PROJECT_ROOT) {}
 
-  /** The page's index.html: dashboard/page/index.html when helper code provides one, else the placeholder. */
+  /** The page's index.html (dashboard/page/index.html). */
   index(): string {
-    const file = path.join(this.root, 'dashboard', 'page', 'index.html');
-    return existsSync(file) ? readFileSync(file, 'utf8') : PLACEHOLDER_HTML;
+    return readFileSync(path.join(this.root, 'dashboard', 'page', 'index.html'), 'utf8');
   }
 
   /** A file of the bundle (app.js, app.css, app.js.map), built on the first request; undefined if there is none such. */
-  async file(name: string): Promise<Uint8Array | string | undefined> {
+  async file(name: string): Promise<Uint8Array | undefined> {
     this.bundle ??= buildDashboardPage().catch((error: unknown) => {
       this.bundle = undefined; // the next request tries again (the page's code may have been fixed meanwhile)
       throw error;
     });
-    const files = await this.bundle;
-    if (!files) return name === 'app.js' ? PLACEHOLDER_JS : name === 'app.css' ? '' : undefined;
-    return files.get(name) ?? (name === 'app.css' ? '' : undefined);
+    return (await this.bundle)?.get(name);
   }
 }
 
