@@ -12,6 +12,8 @@ import { type DynamoDBClient, ScanCommand, type ScanCommandOutput } from '@aws-s
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { env, localstack, names, region } from '#spec';
 import { DASHBOARD_HEADER } from '../../offline/edge/edge';
+import type { TargetKind } from '../../scripts/lib/ctk/offline-extensions';
+import { targetKind } from '../../scripts/lib/ctk/target';
 import { retryMapping } from '../../scripts/lib/probes/retry-mapping';
 import { Target } from '../../scripts/lib/target';
 import type { Effects, FaultRule, FunctionKey } from './types';
@@ -76,14 +78,9 @@ export class Readings {
     return (await response.json()) as T;
   }
 
-  /** 'offline' when the target serves the runtime's own endpoints. */
-  async kind(): Promise<'offline' | 'localstack'> {
-    try {
-      const health = await this.chaosGet<{ edition?: string }>('/_localstack/health');
-      return health?.edition === 'offline' ? 'offline' : 'localstack';
-    } catch {
-      return 'localstack';
-    }
+  /** The experiment runner's reading of the health check; a target that does not answer it is taken for LocalStack. */
+  kind(): Promise<TargetKind> {
+    return targetKind(this.endpoint, READING_TIMEOUT_MS).catch(() => 'localstack' as const);
   }
 
   faults = () => this.chaosGet<FaultRule[]>('/_localstack/chaos/faults');
