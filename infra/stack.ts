@@ -25,6 +25,7 @@ import { AssetType, Fn, LocalBackend, TerraformAsset, TerraformOutput, Terraform
 import type { Construct } from 'constructs';
 import path from 'node:path';
 import {
+  apiBinaryMediaTypes,
   apiInvokeSourceArn,
   apiMethods,
   apiPermissionStatementId,
@@ -221,6 +222,7 @@ export class ProductStack extends TerraformStack {
   private restApi(product: LambdaFunction): ApiGatewayStage {
     const api = new ApiGatewayRestApi(this, 'product-api', {
       name: names.restApi,
+      binaryMediaTypes: [...apiBinaryMediaTypes],
       // LocalStack takes the API id from this tag, so the tutorial's URL works; AWS ignores it.
       tags: { _custom_id_: names.restApiId },
     });

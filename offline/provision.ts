@@ -18,6 +18,7 @@ import { zipSync } from 'fflate';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
+  apiBinaryMediaTypes,
   apiInvokeSourceArn,
   apiMethods,
   apiPermissionStatementId,
@@ -189,7 +190,9 @@ export async function provisionApp(settings: ProvisionSettings): Promise<void> {
     );
 
     // The REST API with the id from its _custom_id_ tag, as LocalStack gives it.
-    const api = await apigateway.send(new CreateRestApiCommand({ name: names.restApi, tags: { _custom_id_: names.restApiId } }));
+    const api = await apigateway.send(
+      new CreateRestApiCommand({ name: names.restApi, binaryMediaTypes: [...apiBinaryMediaTypes], tags: { _custom_id_: names.restApiId } }),
+    );
     const restApiId = must(api.id, 'id');
     const root = must(api.rootResourceId, 'rootResourceId');
     const resourceId = must((await apigateway.send(new CreateResourceCommand({ restApiId, parentId: root, pathPart: names.resource }))).id, 'resource id');

@@ -301,5 +301,13 @@ export const apiInvokeSourceArn = (executionArn: string) => `${executionArn}/*/*
 /** The methods the product API serves, each an AWS_PROXY integration to the product function. */
 export const apiMethods = ['GET', 'POST'] as const;
 
+/**
+ * The REST API's binaryMediaTypes: a request whose Content-Type matches reaches the product
+ * function base64-encoded (isBase64Encoded), byte for byte. Any other body API Gateway decodes as
+ * UTF-8 text, replacing bytes that are not UTF-8 with U+FFFD, so the function could not tell
+ * Latin-1 "café" from "caf\uFFFD". Every JSON type the function accepts is an application/ type.
+ */
+export const apiBinaryMediaTypes = ['application/*'] as const;
+
 /** The permission that lets API Gateway invoke the product function. */
 export const apiPermissionStatementId = 'AllowProductApiInvoke';

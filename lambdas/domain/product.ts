@@ -36,6 +36,8 @@ const text = (max: number, forbidden: RegExp) =>
     z.maxLength(max, { error: `must be at most ${max} characters` }),
     z.refine((s) => s.isWellFormed(), { error: 'must be valid Unicode (no lone surrogates)' }),
     z.refine((s) => !forbidden.test(s), { error: 'must not contain control characters' }),
+    // What a decoder writes for bytes it could not read (API Gateway does, in a body it takes as text): never product text.
+    z.refine((s) => !s.includes('\ufffd'), { error: 'must not contain U+FFFD, the replacement character for bytes that were not valid UTF-8' }),
   );
 
 export const productId = text(limits.maxIdLength, CONTROL_CHARS).check(
@@ -108,12 +110,17 @@ export function parseProductId(input: unknown): string {
   return result.data;
 }
 
-/** The page size of a list request: the default when absent, else a whole number within the bounds. */
+// One spelling per page size: Number() would also read "0x10", "1e2", " 5" and "05".
+const PAGE_SIZE_PATTERN = /^[1-9]\d*$/;
+
+/** The page size of a list request: the default when absent, else a whole number within the bounds, in plain digits. */
 export function parsePageSize(raw: string | undefined): number {
   if (raw === undefined) return limits.listDefaultLimit;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > limits.listMaxLimit) {
-    throw new ValidationError(`Invalid limit: must be a whole number from 1 to ${limits.listMaxLimit}`);
+  if (!PAGE_SIZE_PATTERN.test(raw) || Number(raw) > limits.listMaxLimit) {
+    const shown = raw.length > 20 ? `${raw.slice(0, 20)}…` : raw;
+    throw new ValidationError(
+      `Invalid limit "${shown}": must be a whole number from 1 to ${limits.listMaxLimit} in plain decimal digits (no sign, spaces, exponent or leading zeros)`,
+    );
   }
-  return value;
+  return Number(raw);
 }

@@ -60,7 +60,7 @@ function header(event: APIGatewayProxyEvent, name: string): string | undefined {
   return entry?.[1] ?? undefined;
 }
 
-/** Parses the JSON body, rejecting what is too large, not JSON, or sent as another media type. */
+/** Parses the JSON body, rejecting what is too large, not UTF-8, not JSON, or sent as another media type. */
 export function readJsonBody(event: APIGatewayProxyEvent): unknown {
   const contentType = header(event, 'content-type');
   // No Content-Type is taken as JSON; anything else must say JSON (application/json or a +json type).
@@ -70,14 +70,29 @@ export function readJsonBody(event: APIGatewayProxyEvent): unknown {
   if (event.body === null || event.body === undefined || event.body === '') {
     throw new HttpError(400, 'Request body is missing: send a JSON product');
   }
-  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  const raw = event.isBase64Encoded ? base64Bytes(event.body) : Buffer.from(event.body, 'utf8');
   if (raw.byteLength > limits.maxBodyBytes) {
     throw new HttpError(413, `Request body is ${raw.byteLength} bytes; the limit is ${limits.maxBodyBytes}`);
   }
+  let decoded: string;
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
-  } catch (error) {
-    const reason = error instanceof SyntaxError ? error.message : 'it is not valid UTF-8';
-    throw new HttpError(400, `Request body is not valid JSON: ${reason}`);
+    decoded = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+  } catch {
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1];
+    const declared = charset && !/^utf-?8$/i.test(charset) ? ` (the Content-Type says charset=${charset})` : '';
+    throw new HttpError(400, `Request body is not valid UTF-8: JSON must be sent as UTF-8${declared}`);
   }
+  try {
+    return JSON.parse(decoded);
+  } catch (error) {
+    throw new HttpError(400, `Request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** The bytes of a body API Gateway base64-encoded (a binary media type), refusing what is not base64 rather than skipping it as Buffer.from does. */
+function base64Bytes(body: string): Buffer {
+  if (!BASE64.test(body)) throw new HttpError(400, 'Request body is marked base64-encoded (isBase64Encoded) but is not valid base64');
+  return Buffer.from(body, 'base64');
 }

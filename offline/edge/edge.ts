@@ -51,8 +51,8 @@ export interface EdgeOptions {
    * key STS did not issue) are not restricted. Without it every call is the user's.
    */
   enforceIam?: { sessions: Pick<StsService, 'principalOf'>; roles: Pick<IamService, 'authorize'> };
-  /** Answers a product API request; `requestId` is API Gateway's id for it. */
-  api: (request: ApiRequest, req: IncomingMessage, body: string, requestId: string) => Promise<HttpAnswer>;
+  /** Answers a product API request, given its body's bytes as sent; `requestId` is API Gateway's id for it. */
+  api: (request: ApiRequest, req: IncomingMessage, body: Buffer, requestId: string) => Promise<HttpAnswer>;
   health: () => Record<string, unknown>;
   /** Origins besides the runtime's own whose pages may change faults and data (EXTRA_CORS_ALLOWED_ORIGINS). */
   allowedOrigins?: string[];
@@ -104,7 +104,7 @@ export interface EdgeStopCounts {
   cutShort: number;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -112,7 +112,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
     if (size > MAX_BODY_BYTES) throw new PayloadTooLarge();
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 function send(res: ServerResponse, answer: HttpAnswer): void {
@@ -288,13 +288,15 @@ export class Edge {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let body: string;
+    let raw: Buffer;
     try {
-      body = await readBody(req);
+      raw = await readBody(req);
     } catch (error) {
       if (error instanceof PayloadTooLarge) return sendJson(res, 413, { message: `Request body larger than ${MAX_BODY_BYTES} bytes` });
       throw error;
     }
+    // The AWS APIs and the control endpoints take UTF-8 text; the product API gets the bytes as sent (serve.ts).
+    const body = raw.toString('utf8');
     const url = new URL(req.url ?? '/', 'http://localhost');
     const control = url.pathname.startsWith('/_localstack/') || url.pathname.startsWith(OFFLINE_PREFIX);
 
@@ -305,7 +307,7 @@ export class Edge {
       this.setFallback(res, (started) => stoppingAnswer(requestId, started));
       if (this.refuseIfStopping(req, res)) return;
       this.markStarted(res);
-      return send(res, await this.options.api(api, req, body, requestId));
+      return send(res, await this.options.api(api, req, raw, requestId));
     }
     const service = control ? undefined : this.serviceFor(req.headers.authorization);
     if (service) {

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { names } from '#spec';
 import { limits } from '#domain/limits';
 import { parseProduct } from '#domain/product';
+import { apiPath, edgeApiPath } from '../support/clients';
 import { type ApiCall, type OfflineRuntime, runtimeForSuite } from '../support/offline';
 
 interface Hostile extends ApiCall {
@@ -115,3 +116,43 @@ it('answers every hostile request with a 4xx that names the problem, and nothing
   expect(await runtime.depth(names.queue)).toBe(0);
   expect(runtime.logs.filter((line) => line.includes('sns.Publish')).length).toBe(publishesBefore);
 }, 120_000);
+
+/** A product whose name is "café" in ISO-8859-1: the é is the single byte 0xE9, which is not UTF-8. */
+const latin1Product = (id: string) =>
+  Buffer.concat([Buffer.from(`{"id":"${id}","name":"caf`), Buffer.from([0xe9]), Buffer.from('","price":"1.00","description":"latin-1"}')]);
+
+it.each([
+  [
+    'declared as charset=latin1',
+    'prod-latin1',
+    'application/json; charset=latin1',
+    /^Request body is not valid UTF-8: JSON must be sent as UTF-8 \(the Content-Type says charset=latin1\)$/,
+  ],
+  ['without a Content-Type', 'prod-latin1-untyped', null, /name: must not contain U\+FFFD/],
+])('refuses a body whose bytes are not UTF-8 (%s) with a 400 naming it, and stores nothing', async (_label, id, contentType, message) => {
+  const sent = latin1Product(id);
+  expect(sent.includes(0xe9)).toBe(true);
+  const { status, body } = await runtime.request({ body: sent, contentType });
+  expect(status).toBe(400);
+  expect((JSON.parse(body) as { message: string }).message).toMatch(message);
+  expect((await runtime.get(`${edgeApiPath}?id=${id}`)).status).toBe(404);
+});
+
+it('keeps a UTF-8 body as sent: the same bytes, non-ASCII text read back unchanged', async () => {
+  const product = { id: 'prod-utf8', name: 'Café 🙂', price: 2, description: 'naïve' };
+  expect((await runtime.request({ body: Buffer.from(JSON.stringify(product), 'utf8'), contentType: 'application/json; charset=utf-8' })).status).toBe(200);
+  const read = await runtime.get(`${edgeApiPath}?id=prod-utf8`);
+  expect(read.status).toBe(200);
+  expect(JSON.parse(read.body)).toMatchObject(product);
+});
+
+it.each(['0x10', '1e2', '%205', '5%20', '%2B5', '-1', '05', '1.0', '0', '101', ''])(
+  'answers GET ?limit=%s with a 400 naming the parameter and what it accepts',
+  async (limit) => {
+    const { status, body } = await runtime.request({ method: 'GET', path: `${apiPath}?limit=${limit}` });
+    expect(status).toBe(400);
+    expect((JSON.parse(body) as { message: string }).message).toMatch(
+      new RegExp(`^Invalid limit ".*": must be a whole number from 1 to ${limits.listMaxLimit} in plain decimal digits`),
+    );
+  },
+);

@@ -15,7 +15,7 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { Testing } from 'cdktf';
-import { awsLimits, deadLetterQueues, env, functions, localstack, names, region, retryPath, timing } from '#spec';
+import { apiBinaryMediaTypes, awsLimits, deadLetterQueues, env, functions, localstack, names, region, retryPath, timing } from '#spec';
 import { targetFromEnv } from '../../infra/target';
 import { parse, testStack } from '../support/stack';
 
@@ -172,8 +172,12 @@ it('maps the queue to the retry function with partial batch responses and the sp
   });
 });
 
-it('serves POST and GET /productApi through Lambda proxy integration on the dev stage, with the custom id tag', () => {
-  expect(synthesized).toHaveResourceWithProperties(ApiGatewayRestApi, { name: names.restApi, tags: { _custom_id_: names.restApiId } });
+it('serves POST and GET /productApi through Lambda proxy integration on the dev stage, with the custom id tag and JSON bodies as bytes', () => {
+  expect(synthesized).toHaveResourceWithProperties(ApiGatewayRestApi, {
+    name: names.restApi,
+    binary_media_types: [...apiBinaryMediaTypes],
+    tags: { _custom_id_: names.restApiId },
+  });
   expect(synthesized).toHaveResourceWithProperties(ApiGatewayResource, { path_part: names.resource });
   for (const method of ['GET', 'POST']) {
     expect(synthesized).toHaveResourceWithProperties(ApiGatewayMethod, { http_method: method, authorization: 'NONE' });

@@ -36,8 +36,10 @@ export const edgeApiPath = `/_aws/execute-api/${names.restApiId}${apiPath}`;
 export interface ApiCall {
   method?: string;
   path?: string;
-  contentType?: string;
-  body?: string;
+  /** null sends no Content-Type header. */
+  contentType?: string | null;
+  /** A Buffer is sent byte for byte (bytes that are not UTF-8, say). */
+  body?: string | Buffer;
 }
 
 export interface ApiAnswer {
@@ -68,7 +70,7 @@ export function request(url: string, { method = 'POST', path = apiPath, contentT
           Host: `${names.restApiId}.execute-api.localhost.localstack.cloud:${port}`,
           // Explicit, or node:http would send DELETE and OPTIONS bodies without framing.
           'Content-Length': String(Buffer.byteLength(body)),
-          'Content-Type': contentType,
+          ...(contentType === null ? {} : { 'Content-Type': contentType }),
         },
       },
       (response) => {

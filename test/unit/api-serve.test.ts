@@ -1,7 +1,7 @@
 /** API Gateway's data plane: a request served from the deployed stage's route and its Lambda proxy integration. */
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { type ApiBackend, type ApiRequest, serveApi } from '../../offline/services/apigateway/serve';
+import { type ApiBackend, type ApiRequest, isBinaryMediaType, serveApi } from '../../offline/services/apigateway/serve';
 import type { InvokeResult } from '../../offline/services/lambda/function';
 import { type DeployedIntegration, lambdaInvocationUri, type RouteLookup } from '../../offline/services/apigateway/control';
 
@@ -14,11 +14,15 @@ const proxy: DeployedIntegration = {
 };
 
 const request = (path: string): ApiRequest => ({ apiId: 'abc123', stage: 'prod', path, query: new URLSearchParams('q=1') });
-const req = (method: string) =>
-  ({ method, headers: { 'content-type': 'application/json' }, socket: { remoteAddress: '10.0.0.1' } }) as unknown as IncomingMessage;
+const req = (method: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+  ({ method, headers, socket: { remoteAddress: '10.0.0.1' } }) as unknown as IncomingMessage;
+const none = Buffer.alloc(0);
 
-/** A stage with one route, /items/{id}, whose integration is `integration`; the function answers with `outcome`. */
-function backend(integration: DeployedIntegration, outcome: (event: APIGatewayProxyEvent) => Promise<InvokeResult>) {
+/**
+ * A stage with one route, /items/{id} (GET and POST), whose integration is `integration` and whose
+ * deployment has `binaryMediaTypes`; the function answers with `outcome`.
+ */
+function backend(integration: DeployedIntegration, outcome: (event: APIGatewayProxyEvent) => Promise<InvokeResult>, binaryMediaTypes: string[] = []) {
   const calls: { arn: string; event: APIGatewayProxyEvent }[] = [];
   const lines: string[] = [];
   const api: ApiBackend = {
@@ -26,8 +30,10 @@ function backend(integration: DeployedIntegration, outcome: (event: APIGatewayPr
       if (apiId !== 'abc123') return { missing: 'api' };
       if (stage !== 'prod') return { missing: 'stage' };
       const id = /^\/items\/([^/]+)$/.exec(path)?.[1];
-      if (!id || method !== 'GET') return { missing: 'route' };
-      return { route: { apiId, stage, resourceId: 'r1', resourcePath: '/items/{id}', httpMethod: 'GET', pathParameters: { id }, integration } };
+      if (!id || (method !== 'GET' && method !== 'POST')) return { missing: 'route' };
+      return {
+        route: { apiId, stage, resourceId: 'r1', resourcePath: '/items/{id}', httpMethod: method, pathParameters: { id }, integration, binaryMediaTypes },
+      };
     },
     invoke: (arn, event) => {
       calls.push({ arn, event: event as APIGatewayProxyEvent });
@@ -44,7 +50,7 @@ const json = (body: string | Buffer) => JSON.parse(String(body)) as Record<strin
 
 it('invokes the function the route’s AWS_PROXY integration names, with the proxy event of the route', async () => {
   const { api, calls } = backend(proxy, () => answered({ statusCode: 201, headers: { 'x-item': 'yes' }, body: 'made' }));
-  const answer = await serveApi(api, request('/items/42'), req('GET'), '', 'req-1');
+  const answer = await serveApi(api, request('/items/42'), req('GET'), none, 'req-1');
   expect(answer).toMatchObject({ statusCode: 201, body: 'made', headers: { 'x-item': 'yes', 'x-amzn-RequestId': 'req-1' } });
   expect(calls).toHaveLength(1);
   expect(calls[0]!.arn).toBe(FUNCTION_ARN);
@@ -61,7 +67,7 @@ it('invokes the function the route’s AWS_PROXY integration names, with the pro
 
 it('answers as API Gateway when the stage serves nothing: no API 404, no stage 403 Forbidden, no route 403 Missing Authentication Token', async () => {
   const { api, calls } = backend(proxy, () => answered({ statusCode: 200 }));
-  const answer = (apiId: string, stage: string, path: string, method = 'GET') => serveApi(api, { ...request(path), apiId, stage }, req(method), '', 'id');
+  const answer = (apiId: string, stage: string, path: string, method = 'GET') => serveApi(api, { ...request(path), apiId, stage }, req(method), none, 'id');
   expect(await answer('nope', 'prod', '/items/1')).toMatchObject({ statusCode: 404 });
   expect(json((await answer('abc123', 'test', '/items/1')).body)).toEqual({ message: 'Forbidden' });
   expect((await answer('abc123', 'test', '/items/1')).statusCode).toBe(403);
@@ -75,7 +81,7 @@ it('answers 500 with a clear reason for an unknown function or an integration it
   const unknown = backend(proxy, (): Promise<InvokeResult> =>
     Promise.resolve({ ok: false, errorType: 'ResourceNotFoundException', errorMessage: 'Function not found', requestId: 'r' }),
   );
-  const missing = await serveApi(unknown.api, request('/items/1'), req('GET'), '', 'id');
+  const missing = await serveApi(unknown.api, request('/items/1'), req('GET'), none, 'id');
   expect(missing.statusCode).toBe(500);
   expect(json(missing.body)).toEqual({
     message: 'Internal server error',
@@ -83,7 +89,7 @@ it('answers 500 with a clear reason for an unknown function or an integration it
   });
 
   const mock = backend({ type: 'MOCK', timeoutInMillis: 29_000 }, () => answered({ statusCode: 200 }));
-  const answer = await serveApi(mock.api, request('/items/1'), req('GET'), '', 'id');
+  const answer = await serveApi(mock.api, request('/items/1'), req('GET'), none, 'id');
   expect(answer.statusCode).toBe(500);
   expect(json(answer.body).reason).toContain('has MOCK');
   expect(mock.calls).toEqual([]);
@@ -95,15 +101,54 @@ it('gives up after the integration’s deployed timeout (504), and answers a thr
     () => new Promise((resolve) => setTimeout(() => resolve({ ok: true, result: {}, requestId: 'r' }), 1_000)),
   );
   const started = Date.now();
-  const late = await serveApi(slow.api, request('/items/1'), req('GET'), '', 'id');
+  const late = await serveApi(slow.api, request('/items/1'), req('GET'), none, 'id');
   expect(late.statusCode).toBe(504);
   expect(Date.now() - started).toBeLessThan(900);
 
   const busy = backend(proxy, (): Promise<InvokeResult> =>
     Promise.resolve({ ok: false, errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.', requestId: 'r' }),
   );
-  const throttled = await serveApi(busy.api, request('/items/1'), req('GET'), '', 'id');
+  const throttled = await serveApi(busy.api, request('/items/1'), req('GET'), none, 'id');
   expect(throttled.statusCode).toBe(500);
   expect(json(throttled.body).reason).toContain('all 4 of its concurrent executions were busy');
   expect(busy.lines).toEqual(['API Gateway GET /prod/items/1 => 500 (Lambda throttled Items: 429 TooManyRequestsException, Rate Exceeded.)']);
+});
+
+describe('the request body the function gets, as API Gateway hands it over', () => {
+  // "café" with the é as the single ISO-8859-1 byte 0xE9, which is not UTF-8.
+  const latin1 = Buffer.concat([Buffer.from('{"name":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]);
+  const latin1Json = { 'content-type': 'application/json; charset=latin1' };
+
+  async function eventFor(body: Buffer, headers: Record<string, string>, binaryMediaTypes: string[] = []) {
+    const { api, calls } = backend(proxy, () => answered({ statusCode: 200 }), binaryMediaTypes);
+    await serveApi(api, request('/items/1'), req('POST', headers), body, 'id');
+    return calls[0]!.event;
+  }
+
+  it('base64-encodes a body whose Content-Type is one of the deployment’s binaryMediaTypes, byte for byte', async () => {
+    const event = await eventFor(latin1, latin1Json, ['image/png', 'application/*']);
+    expect(event.isBase64Encoded).toBe(true);
+    expect(Buffer.from(event.body!, 'base64')).toEqual(latin1);
+  });
+
+  it('hands any other body over as UTF-8 text, bytes that are not UTF-8 replaced by U+FFFD as API Gateway does', async () => {
+    expect(await eventFor(latin1, latin1Json)).toMatchObject({ body: '{"name":"caf\ufffd"}', isBase64Encoded: false });
+    expect(await eventFor(latin1, {}, ['application/*'])).toMatchObject({ body: '{"name":"caf\ufffd"}', isBase64Encoded: false });
+    expect(await eventFor(Buffer.from('{"name":"café 🙂"}'), latin1Json, ['image/*'])).toMatchObject({ body: '{"name":"café 🙂"}', isBase64Encoded: false });
+    expect(await eventFor(none, latin1Json, ['application/*'])).toMatchObject({ body: null, isBase64Encoded: false });
+  });
+
+  it.each([
+    ['application/json', ['application/json'], true],
+    ['Application/JSON; charset=latin1', ['application/json'], true],
+    ['application/merge-patch+json', ['application/*'], true],
+    ['text/plain', ['*/*'], true],
+    ['application/json', ['application/octet-stream', 'image/*'], false],
+    ['application/json', ['*/json'], false],
+    ['application/json', [], false],
+    [undefined, ['*/*'], false],
+    ['json', ['*/*'], false],
+  ])('Content-Type %s against binaryMediaTypes %j: binary %s', (contentType, binaryMediaTypes, binary) => {
+    expect(isBinaryMediaType(contentType, binaryMediaTypes)).toBe(binary);
+  });
 });

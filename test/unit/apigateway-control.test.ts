@@ -31,7 +31,7 @@ import {
   UpdateRestApiCommand,
   UpdateStageCommand,
 } from '@aws-sdk/client-api-gateway';
-import { awsLimits, localstack, names, region } from '#spec';
+import { apiBinaryMediaTypes, awsLimits, localstack, names, region } from '#spec';
 import { ApiGatewayControlService, lambdaFunctionArn, lambdaInvocationUri } from '../../offline/services/apigateway/control';
 import { arn, awsCli, hasAwsCli, sdkConfig } from '../support/clients';
 import { serveServices, type ServiceServer } from '../support/service-server';
@@ -59,9 +59,11 @@ afterEach(async () => {
 
 const restApiId = names.restApiId;
 
-/** The stack's API as the Terraform provider creates it: the tagged API, productApi, GET and POST proxying to the function, a deployment and the dev stage. */
+/** The stack's API as the Terraform provider creates it: the tagged API with its binary media types, productApi, GET and POST proxying to the function, a deployment and the dev stage. */
 async function deployStack(): Promise<{ resourceId: string; deploymentId: string }> {
-  const api = await client.send(new CreateRestApiCommand({ name: names.restApi, tags: { _custom_id_: restApiId } }));
+  const api = await client.send(
+    new CreateRestApiCommand({ name: names.restApi, binaryMediaTypes: [...apiBinaryMediaTypes], tags: { _custom_id_: restApiId } }),
+  );
   expect(api.id).toBe(restApiId);
   const resource = await client.send(new CreateResourceCommand({ restApiId, parentId: api.rootResourceId!, pathPart: names.resource }));
   const resourceId = resource.id!;
@@ -96,6 +98,7 @@ it('creates the stack API with the fields the Terraform provider reads', async (
     apiKeySource: 'HEADER',
     endpointConfiguration: { types: ['EDGE'] },
     disableExecuteApiEndpoint: false,
+    binaryMediaTypes: [...apiBinaryMediaTypes],
     tags: { _custom_id_: restApiId },
   });
   expect(api.createdDate!.getTime() / 1000).toBeGreaterThanOrEqual(before);
@@ -166,6 +169,7 @@ it('routes a request to what the stage deployed, and to nothing else', async () 
       httpMethod: 'POST',
       pathParameters: null,
       integration: { type: 'AWS_PROXY', uri: invokeUri(productArn), functionArn: productArn, timeoutInMillis: 29_000 },
+      binaryMediaTypes: [...apiBinaryMediaTypes],
     },
   });
   expect(control.route(restApiId, names.stage, 'GET', `/${names.resource}/`)).toMatchObject({ route: { httpMethod: 'GET' } });
@@ -189,8 +193,9 @@ it('serves a change only once it is deployed and the stage points at it', async 
     }),
   );
   await client.send(new DeleteMethodCommand({ restApiId, resourceId, httpMethod: 'GET' }));
+  await client.send(new UpdateRestApiCommand({ restApiId, patchOperations: [{ op: 'remove', path: '/binaryMediaTypes/application~1*' }] }));
   const served = (method: string) => control.route(restApiId, names.stage, method, `/${names.resource}`);
-  expect(served('POST')).toMatchObject({ route: { integration: { functionArn: productArn, timeoutInMillis: 29_000 } } });
+  expect(served('POST')).toMatchObject({ route: { integration: { functionArn: productArn, timeoutInMillis: 29_000 }, binaryMediaTypes: ['application/*'] } });
   expect(served('GET')).toMatchObject({ route: { httpMethod: 'GET' } });
 
   // As the provider sends it: "" for no stage.
@@ -206,7 +211,7 @@ it('serves a change only once it is deployed and the stage points at it', async 
   expect(stage.deploymentId).toBe(next.id);
   await client.send(new DeleteDeploymentCommand({ restApiId, deploymentId }));
 
-  expect(served('POST')).toMatchObject({ route: { integration: { functionArn: otherArn, timeoutInMillis: 5000 } } });
+  expect(served('POST')).toMatchObject({ route: { integration: { functionArn: otherArn, timeoutInMillis: 5000 }, binaryMediaTypes: [] } });
   expect(served('GET')).toEqual({ missing: 'route' });
   expect((await client.send(new GetDeploymentsCommand({ restApiId }))).items).toEqual([{ id: next.id, description: 'v2', createdDate: expect.any(Date) }]);
 });
@@ -293,7 +298,7 @@ it('updates the API, its methods and tags, and deletes what it made', async () =
   expect(updated).toMatchObject({
     description: 'products',
     endpointConfiguration: { types: ['REGIONAL'] },
-    binaryMediaTypes: ['image/png'],
+    binaryMediaTypes: [...apiBinaryMediaTypes, 'image/png'],
     minimumCompressionSize: 1024,
   });
   const invalid = await refusal(client.send(new UpdateRestApiCommand({ restApiId, patchOperations: [{ op: 'replace', path: '/id', value: 'x' }] })));

@@ -265,7 +265,34 @@ describe('bad input gets a 4xx that names the problem and never reaches AWS', ()
     ['an oversized body', { body: JSON.stringify(sampleProduct({ description: 'd'.repeat(limits.maxBodyBytes) })) }, 413, /limit is 16384/],
     ['an empty body', { body: '' }, 400, /body is missing/],
     ['a form-encoded body', { body: 'id=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, /Unsupported Content-Type/],
-    ['invalid UTF-8 in a base64 body', { body: Buffer.from([0x7b, 0xff, 0x7d]).toString('base64'), base64: true }, 400, /not valid JSON/],
+    [
+      'invalid UTF-8 in a base64 body',
+      { body: Buffer.from([0x7b, 0xff, 0x7d]).toString('base64'), base64: true },
+      400,
+      /^Request body is not valid UTF-8: JSON must be sent as UTF-8$/,
+    ],
+    [
+      'Latin-1 bytes declared as such',
+      {
+        body: Buffer.from('{"id":"p","name":"café","price":1,"description":""}', 'latin1').toString('base64'),
+        base64: true,
+        headers: { 'Content-Type': 'application/json; charset=latin1' },
+      },
+      400,
+      /^Request body is not valid UTF-8: JSON must be sent as UTF-8 \(the Content-Type says charset=latin1\)$/,
+    ],
+    [
+      'a base64 body that is not base64',
+      { body: '{"id":"p"}', base64: true },
+      400,
+      /^Request body is marked base64-encoded \(isBase64Encoded\) but is not valid base64$/,
+    ],
+    [
+      'a U+FFFD in a text body (bytes API Gateway could not decode)',
+      { body: JSON.stringify(sampleProduct({ name: 'caf\ufffd' })) },
+      400,
+      /name: must not contain U\+FFFD/,
+    ],
     ['an unknown method', { method: 'DELETE' }, 405, /DELETE is not allowed/],
     ['an unknown path', { method: 'GET', path: '/other' }, 404, /No route for \/other/],
     ['an invalid id to GET', { method: 'GET', query: { id: '../etc' } }, 400, /Invalid id/],
@@ -278,6 +305,30 @@ describe('bad input gets a 4xx that names the problem and never reaches AWS', ()
     expect(JSON.parse(result.body).message).toMatch(message);
     expect(dynamo.calls()).toHaveLength(0);
     expect(sns.calls()).toHaveLength(0);
+  });
+
+  it.each(['0x10', '1e2', ' 5', '5 ', '+5', '-1', '05', '1.0', '0', '101', '', '9'.repeat(30)])(
+    'answers GET ?limit=%j with a 400 naming the parameter and what it accepts',
+    async (limit) => {
+      const result = await newHandler()(apiEvent({ method: 'GET', query: { limit } }), lambdaContext());
+      expect(result.statusCode).toBe(400);
+      expect(JSON.parse(result.body).message).toMatch(
+        new RegExp(
+          `^Invalid limit ".{0,21}": must be a whole number from 1 to ${limits.listMaxLimit} in plain decimal digits \\(no sign, spaces, exponent or leading zeros\\)$`,
+        ),
+      );
+      expect(dynamo.calls()).toHaveLength(0);
+    },
+  );
+
+  it.each([
+    ['1', 1],
+    ['42', 42],
+    ['100', 100],
+  ])('accepts GET ?limit=%s as a page of %d', async (limit, pageSize) => {
+    dynamo.on(ScanCommand).resolves({ Items: [] });
+    expect((await newHandler()(apiEvent({ method: 'GET', query: { limit } }), lambdaContext())).statusCode).toBe(200);
+    expect(dynamo.commandCalls(ScanCommand)[0]!.args[0].input.Limit).toBe(pageSize);
   });
 
   it('reads a base64-encoded JSON body as API Gateway sends binary payloads', async () => {

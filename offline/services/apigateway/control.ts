@@ -99,6 +99,8 @@ interface Deployment {
   description?: string;
   createdDate: number;
   resources: DeployedResource[];
+  /** The API's binaryMediaTypes when it was deployed: like its methods, a change is live only once deployed. */
+  binaryMediaTypes: string[];
 }
 
 interface StageInfo {
@@ -147,6 +149,8 @@ export interface DeployedRoute {
   httpMethod: string;
   pathParameters: Record<string, string> | null;
   integration: DeployedIntegration;
+  /** The Content-Types whose bodies the function gets base64-encoded (serve.ts). */
+  binaryMediaTypes: string[];
 }
 
 /** A request the stage serves, or what is missing: no such API, no such stage, or no resource and method for it. */
@@ -224,6 +228,7 @@ export class ApiGatewayControlService implements AwsService {
         httpMethod,
         pathParameters: Object.keys(best.match.params).length > 0 ? best.match.params : null,
         integration: deployedIntegration(integration),
+        binaryMediaTypes: deployment.binaryMediaTypes,
       },
     };
   }
@@ -561,7 +566,13 @@ export class ApiGatewayControlService implements AwsService {
     const api = this.api(call);
     const { body } = call;
     const resources = snapshot(api);
-    const deployment: Deployment = { id: randomId(6), ...optionalMembers({ description: body.optionalString('description') }), createdDate: now(), resources };
+    const deployment: Deployment = {
+      id: randomId(6),
+      ...optionalMembers({ description: body.optionalString('description') }),
+      createdDate: now(),
+      resources,
+      binaryMediaTypes: [...(api.info.binaryMediaTypes ?? [])],
+    };
     // Deploying to a stage creates it, or points it at the new deployment; the provider sends "" for none.
     const stageName = body.optionalString('stageName') || undefined;
     const stage = stageName === undefined ? undefined : api.stages.get(stageName);

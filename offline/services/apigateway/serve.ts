@@ -103,13 +103,43 @@ export function integrationErrorAnswer(reason: string, requestId: string): HttpA
   };
 }
 
+/** A media type's type and subtype, lower-cased, without its parameters. */
+const mediaType = (value: string) => (value.split(';')[0] ?? '').trim().toLowerCase().split('/');
+
+/**
+ * Whether API Gateway treats a request's body as binary: its Content-Type's media type matches
+ * one of the API's binaryMediaTypes, exactly, as `type/*`, or as the all-types wildcard; an entry
+ * with a wildcard type and a named subtype matches nothing (as on AWS). Without a Content-Type
+ * the body is text (as LocalStack has it; AWS does not say).
+ */
+export function isBinaryMediaType(contentType: string | undefined, binaryMediaTypes: readonly string[]): boolean {
+  const [type, subtype, ...rest] = mediaType(contentType ?? '');
+  if (!type || !subtype || rest.length > 0) return false;
+  return binaryMediaTypes.some((entry) => {
+    const [binaryType, binarySubtype] = mediaType(entry);
+    if (binaryType === '*') return binarySubtype === '*';
+    return binaryType === type && (binarySubtype === '*' || binarySubtype === subtype);
+  });
+}
+
+/**
+ * The body as API Gateway hands it to a Lambda proxy integration ("Content type conversions in
+ * API Gateway"): a binary media type's bytes base64-encoded, anything else as UTF-8 text, where
+ * AWS puts U+FFFD in place of bytes that are not UTF-8 (so does Buffer#toString).
+ */
+function eventBody(body: Buffer, contentType: string | undefined, binaryMediaTypes: readonly string[]): Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'> {
+  if (body.byteLength === 0) return { body: null, isBase64Encoded: false };
+  if (isBinaryMediaType(contentType, binaryMediaTypes)) return { body: body.toString('base64'), isBase64Encoded: true };
+  return { body: body.toString('utf8'), isBase64Encoded: false };
+}
+
 /** The v1 proxy event for a request the deployed `route` serves. */
 export function proxyEvent(
   route: DeployedRoute,
   request: ApiRequest,
   method: string,
   headers: IncomingHttpHeaders,
-  body: string,
+  body: Buffer,
   sourceIp: string,
   requestId: string,
 ): APIGatewayProxyEvent {
@@ -137,8 +167,7 @@ export function proxyEvent(
     multiValueQueryStringParameters: Object.keys(multiQuery).length > 0 ? multiQuery : null,
     pathParameters: route.pathParameters,
     stageVariables: null,
-    body: body === '' ? null : body,
-    isBase64Encoded: false,
+    ...eventBody(body, headers['content-type'], route.binaryMediaTypes),
     requestContext: {
       accountId: localstack.accountId,
       apiId: request.apiId,
@@ -179,7 +208,7 @@ export interface ApiBackend {
 }
 
 /** Answers an API request as the deployed stage does: its route's Lambda proxy integration, or API Gateway's own answer. */
-export async function serveApi(backend: ApiBackend, request: ApiRequest, req: IncomingMessage, body: string, requestId: string): Promise<HttpAnswer> {
+export async function serveApi(backend: ApiBackend, request: ApiRequest, req: IncomingMessage, body: Buffer, requestId: string): Promise<HttpAnswer> {
   const method = req.method ?? 'GET';
   const lookup = backend.route(request.apiId, request.stage, method, request.path);
   if ('missing' in lookup) return missingAnswer(lookup.missing, request, requestId);
