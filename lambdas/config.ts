@@ -25,7 +25,7 @@ export interface Config {
   requeueHoldCapSeconds: number;
   /** DynamoDB refusals (ValidationException and the like), each on a separate receive, before a write is parked in the DLQ. */
   maxRefusals: number;
-  /** How far in the future a queued write's updatedAt may be: the clock skew allowed between Lambda environments. */
+  /** The clock skew allowed between Lambda environments: how far ahead a queued write's, or a stored item's, updatedAt may be (domain/ordering.ts). */
   clockSkewSeconds: number;
   /** How old a queued write's updatedAt may be. */
   maxWriteAgeDays: number;

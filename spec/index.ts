@@ -130,7 +130,11 @@ export const retryGuards = {
    * DynamoDB's, which a person must look at, so the write is parked in the DLQ, counted and redrivable.
    */
   maxRefusals: 5,
-  /** Lambda environments keep NTP time; five minutes is far beyond their skew and bounds how long a forged write can hold an id. */
+  /**
+   * Lambda environments keep NTP time; five minutes is far beyond their skew and bounds how long
+   * a stamp ahead of the clock can hold an id: the retry Lambda refuses a queued write beyond it,
+   * and on both write paths a stored updatedAt beyond it does not count (lambdas/domain/ordering.ts).
+   */
   clockSkewSeconds: 300,
   /**
    * A write is re-queued before the redrive threshold, so it can wait out an outage of any

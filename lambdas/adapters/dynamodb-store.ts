@@ -1,9 +1,9 @@
 /** The DynamoDB adapter: conditional writes that enforce the ordering rule, reads and a paged list. */
-import { type AttributeValue, type DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, GetItemCommand, PutItemCommand, type PutItemCommandInput, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { awsLimits } from '#spec';
 import { type AttemptLog, recordAttempts } from '#resilience/attempts';
 import { ValidationError } from '#domain/errors';
-import { orderedBy, type StoredVersion } from '#domain/ordering';
+import { orderedBy, orderingHorizon, type StoredVersion, type WriteVersion } from '#domain/ordering';
 import type { ProductWrite } from '#domain/product';
 
 export interface StoredProduct {
@@ -22,15 +22,27 @@ export interface ProductPage {
 const { time, tieBreak } = orderedBy;
 
 /**
- * The ordering rule as a DynamoDB condition: the negation of isAtLeastAsNew (domain/ordering.ts),
- * so a write lands only on a new id, on an item without ordering data, or over an older write.
- * The two must agree on every item, odd ones included: an updatedAt that is not a number, or a
- * requestId that is not a string, counts as absent in both, and DynamoDB compares strings by
- * their UTF-8 bytes as compareUtf8 does (test/integration/ordering-rule.test.ts checks them).
+ * The ordering rule as a DynamoDB condition: the negation of isAtLeastAsNew (domain/ordering.ts)
+ * at `horizon`, so a write lands only on a new id, on an item without ordering data, over an older
+ * write, or over a stamp beyond the horizon. Both write paths put with it. The two must agree on
+ * every item, odd ones included: an updatedAt that is not a number, or a requestId that is not a
+ * string, counts as absent in both, and DynamoDB compares strings by their UTF-8 bytes as
+ * compareUtf8 does (test/integration/ordering-rule.test.ts checks them).
  */
-const NEWER_THAN_STORED =
-  `attribute_not_exists(id) OR NOT attribute_type(${time}, :number) OR ${time} < :t OR ` +
-  `(${time} = :t AND (NOT attribute_type(${tieBreak}, :string) OR ${tieBreak} < :r))`;
+export function newerThanStored(write: WriteVersion, horizon: number): Pick<PutItemCommandInput, 'ConditionExpression' | 'ExpressionAttributeValues'> {
+  return {
+    ConditionExpression:
+      `attribute_not_exists(id) OR NOT attribute_type(${time}, :number) OR ${time} < :t OR ${time} > :horizon OR ` +
+      `(${time} = :t AND (NOT attribute_type(${tieBreak}, :string) OR ${tieBreak} < :r))`,
+    ExpressionAttributeValues: {
+      ':t': { N: String(write.updatedAt) },
+      ':r': { S: write.requestId },
+      ':horizon': { N: String(horizon) },
+      ':number': { S: 'N' },
+      ':string': { S: 'S' },
+    },
+  };
+}
 
 const toItem = (write: ProductWrite): Record<string, AttributeValue> => ({
   id: { S: write.id },
@@ -89,25 +101,27 @@ export class ProductStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
+    /** The clock skew allowed between Lambda environments (Config.clockSkewSeconds). */
+    private readonly clockSkewSeconds: number,
+    private readonly now: () => number = Date.now,
   ) {}
 
+  /** The ordering horizon now: a stored updatedAt beyond it does not count (domain/ordering.ts). */
+  horizon(): number {
+    return orderingHorizon(this.now(), this.clockSkewSeconds);
+  }
+
   /**
-   * Writes the product unless the table holds a write at least as new. A failed condition throws
-   * ConditionalCheckFailedException with the stored item (read it with storedVersionOf); but a
-   * fault can throw that error too, so it proves nothing by itself. Each attempt's failure is
-   * recorded in `attempts`, if given.
+   * Writes the product unless the table holds a write at least as new, by the ordering rule at
+   * `horizon`. A failed condition throws ConditionalCheckFailedException with the stored item
+   * (read it with storedVersionOf); but a fault can throw that error too, so it proves nothing by
+   * itself. Each attempt's failure is recorded in `attempts`, if given.
    */
-  async put(write: ProductWrite, abortSignal: AbortSignal, attempts?: AttemptLog): Promise<void> {
+  async put(write: ProductWrite, horizon: number, abortSignal: AbortSignal, attempts?: AttemptLog): Promise<void> {
     const command = new PutItemCommand({
       TableName: this.tableName,
       Item: toItem(write),
-      ConditionExpression: NEWER_THAN_STORED,
-      ExpressionAttributeValues: {
-        ':t': { N: String(write.updatedAt) },
-        ':r': { S: write.requestId },
-        ':number': { S: 'N' },
-        ':string': { S: 'S' },
-      },
+      ...newerThanStored(write, horizon),
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
     if (attempts) recordAttempts(command, attempts);

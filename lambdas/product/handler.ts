@@ -10,7 +10,8 @@ import { CircuitBreaker } from '#resilience/breaker';
 import { Deadline } from '#resilience/deadline';
 import { describeError } from '#resilience/failures';
 import { guardedRead } from '#resilience/guarded-read';
-import { parsePageSize, parseProduct, parseProductId } from '#domain/product';
+import { parsePageSize, parseProduct, parseProductId, type ProductWrite } from '#domain/product';
+import type { StoredVersion } from '#domain/ordering';
 import { createWriteClock } from '#domain/write-clock';
 import { createDynamoClient, createSnsClient } from '#adapters/clients';
 import { ProductStore } from '#adapters/dynamodb-store';
@@ -41,9 +42,14 @@ export class WriteLostError extends Error {
 
 const route = `/${names.resource}`;
 
+/** The 409's message: the write that holds the product instead, and the rule that picked it. */
+const supersededMessage = (write: ProductWrite, newer: StoredVersion) =>
+  `This write of product "${write.id}" is superseded: the table holds a newer write of it (updatedAt ${newer.updatedAt}; this write's is ${write.updatedAt}), ` +
+  'and the write with the later updatedAt wins. GET the product to see what is stored.';
+
 export function createHandler(config: Config) {
   const logger = new Logger({ serviceName: 'product-api' });
-  const store = new ProductStore(createDynamoClient(config), config.tableName);
+  const store = new ProductStore(createDynamoClient(config), config.tableName, config.clockSkewSeconds);
   const sns = createSnsClient(config);
   // Every Publish attempt is recorded, so a 503 can tell "not saved" from "unknown" (save.ts).
   recordClientAttempts(sns);
@@ -64,10 +70,12 @@ export function createHandler(config: Config) {
       dynamoBudgetMs: config.dynamoBudgetMs,
       fallback: config.writeFallback,
     });
-    if (outcome === 'stored') return text(200, STORED_MESSAGE);
-    if (outcome === 'queued') return text(202, QUEUED_MESSAGE);
-    if (outcome === 'lost') throw new WriteLostError(`DynamoDB failed and the fallback is off: the write of product "${write.id}" is lost`);
-    return errorResponse(503, outcome === 'unknown' ? OUTCOME_UNKNOWN_MESSAGE : NOT_SAVED_MESSAGE, retryAfter());
+    if (outcome.kind === 'stored') return text(200, STORED_MESSAGE);
+    // Not "added/updated": GET shows the newer write, not this one.
+    if (outcome.kind === 'superseded') return errorResponse(409, supersededMessage(write, outcome.newer));
+    if (outcome.kind === 'queued') return text(202, QUEUED_MESSAGE);
+    if (outcome.kind === 'lost') throw new WriteLostError(`DynamoDB failed and the fallback is off: the write of product "${write.id}" is lost`);
+    return errorResponse(503, outcome.kind === 'unknown' ? OUTCOME_UNKNOWN_MESSAGE : NOT_SAVED_MESSAGE, retryAfter());
   }
 
   async function get(event: APIGatewayProxyEvent, deadline: Deadline) {

@@ -11,6 +11,7 @@ import type { CircuitBreaker } from '#resilience/breaker';
 import type { Deadline } from '#resilience/deadline';
 import { describeError } from '#resilience/failures';
 import { guardedPut } from '#resilience/guarded-put';
+import { isSameWrite, type StoredVersion } from '#domain/ordering';
 import type { ProductWrite } from '#domain/product';
 import type { WritePublisher } from '#adapters/sns-publisher';
 import type { ProductStore } from '#adapters/dynamodb-store';
@@ -18,14 +19,16 @@ import type { WriteFallback } from '../config';
 import { logMessages } from '../log-messages';
 
 /**
- * - stored: DynamoDB holds this write or a newer one;
+ * - stored: DynamoDB holds this write;
+ * - superseded: DynamoDB holds a newer write of the id (`newer`), so the table does not show this
+ *   one (it never landed, or it landed and was replaced);
  * - queued: SNS has it;
  * - refused: DynamoDB and SNS answered every attempt with a failure, so it will never appear;
  * - unknown: nothing confirmed it, but an attempt timed out or was aborted and may still land;
  * - lost: DynamoDB failed and the fallback is off, so nothing was published (it may still land
  *   if a DynamoDB attempt timed out, as with the tutorial's application before the fix).
  */
-export type SaveOutcome = 'stored' | 'queued' | 'refused' | 'unknown' | 'lost';
+export type SaveOutcome = { kind: 'stored' | 'queued' | 'refused' | 'unknown' | 'lost' } | { kind: 'superseded'; newer: StoredVersion };
 
 /** The one line logged for a write lost because the fallback is off. Keys: productId, updatedAt, cause (unavailable, breaker-open, rejected), error or reason. */
 export const WRITE_LOST_MESSAGE = 'Write lost: DynamoDB failed and the fallback to the queue is off (WRITE_FALLBACK=off)';
@@ -44,15 +47,15 @@ export interface SaveDeps {
 export async function saveProduct(write: ProductWrite, deadline: Deadline, deps: SaveDeps): Promise<SaveOutcome> {
   const { store, publisher, breaker, logger } = deps;
   const put = await guardedPut(store, breaker, write, () => deadline.signal(deps.dynamoBudgetMs));
-  let dynamoMayHaveLanded = false;
-  switch (put.kind) {
-    case 'stored':
-      logger.info(logMessages.stored, { productId: write.id, updatedAt: write.updatedAt });
-      return 'stored';
-    case 'stale':
-      // The table holds a newer write for this id (confirmed, not just claimed by an error).
-      logger.info(logMessages.superseded, { productId: write.id, updatedAt: write.updatedAt });
-      return 'stored';
+  // 'stale' is confirmed, not just claimed by an error: the table holds this very write (an earlier
+  // attempt landed, its answer lost), or a newer one, which this write must not claim to be.
+  if (put.kind === 'stale' && !isSameWrite(put.stored, write)) {
+    logger.info(logMessages.superseded, { productId: write.id, updatedAt: write.updatedAt, storedUpdatedAt: put.stored.updatedAt });
+    return { kind: 'superseded', newer: put.stored };
+  }
+  if (put.kind === 'stored' || put.kind === 'stale') {
+    logger.info(logMessages.stored, { productId: write.id, updatedAt: write.updatedAt });
+    return { kind: 'stored' };
   }
   if (deps.fallback === 'off') {
     const cause =
@@ -62,8 +65,9 @@ export async function saveProduct(write: ProductWrite, deadline: Deadline, deps:
           ? { cause: 'breaker-open' }
           : { cause: 'unavailable', error: describeError(put.error), mayHaveLanded: put.mayHaveLanded };
     logger.error(WRITE_LOST_MESSAGE, { productId: write.id, updatedAt: write.updatedAt, ...cause });
-    return 'lost';
+    return { kind: 'lost' };
   }
+  let dynamoMayHaveLanded = false;
   switch (put.kind) {
     case 'rejected':
       // The product passed our validation, so DynamoDB's refusal is not the client's fault (and a
@@ -86,7 +90,7 @@ export async function saveProduct(write: ProductWrite, deadline: Deadline, deps:
   try {
     const messageId = await withAttemptLog(attempts, () => publisher.publish(write, deadline.signal()));
     logger.info(logMessages.queued, { productId: write.id, updatedAt: write.updatedAt, messageId });
-    return 'queued';
+    return { kind: 'queued' };
   } catch (error) {
     const snsMayHaveLanded = attempts.mayHaveLanded(error);
     if (dynamoMayHaveLanded || snsMayHaveLanded) {
@@ -97,9 +101,9 @@ export async function saveProduct(write: ProductWrite, deadline: Deadline, deps:
         dynamoMayHaveLanded,
         snsMayHaveLanded,
       });
-      return 'unknown';
+      return { kind: 'unknown' };
     }
     logger.error('SNS unavailable too; the write was not accepted', { productId: write.id, error: describeError(error) });
-    return 'refused';
+    return { kind: 'refused' };
   }
 }

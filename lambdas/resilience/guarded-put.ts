@@ -6,14 +6,14 @@
 import { AttemptLog } from '#resilience/attempts';
 import type { CircuitBreaker } from '#resilience/breaker';
 import { classify, describeError } from '#resilience/failures';
-import { isAtLeastAsNew } from '#domain/ordering';
+import { isAtLeastAsNew, type StoredVersion } from '#domain/ordering';
 import type { ProductWrite } from '#domain/product';
 import { type ProductStore, storedVersionOf } from '#adapters/dynamodb-store';
 
 export type PutOutcome =
   | { kind: 'stored' }
-  /** The table holds a write at least as new as this one (possibly this very write): nothing to do. */
-  | { kind: 'stale' }
+  /** The table holds a write at least as new as this one (`stored`; possibly this very write): nothing to do. */
+  | { kind: 'stale'; stored: StoredVersion }
   /**
    * DynamoDB refused a write that passed our validation (ValidationException and the like). The
    * request is not the client's fault, and on AWS it would not succeed as sent; but a fault can
@@ -30,8 +30,10 @@ export type PutOutcome =
 export async function guardedPut(store: ProductStore, breaker: CircuitBreaker, write: ProductWrite, signal: () => AbortSignal): Promise<PutOutcome> {
   if (!breaker.allows()) return { kind: 'unavailable', mayHaveLanded: false };
   const attempts = new AttemptLog();
+  // One horizon for the condition and for confirming its failure, so the two judge alike.
+  const horizon = store.horizon();
   try {
-    await store.put(write, signal(), attempts);
+    await store.put(write, horizon, signal(), attempts);
     breaker.success();
     return { kind: 'stored' };
   } catch (error) {
@@ -46,7 +48,7 @@ export async function guardedPut(store: ProductStore, breaker: CircuitBreaker, w
         breaker.success();
         return { kind: 'rejected', message: describeError(error).message };
       case 'stale':
-        return confirmStale(store, breaker, write, signal, error, mayHaveLanded);
+        return confirmStale(store, breaker, write, horizon, signal, error, mayHaveLanded);
     }
   }
 }
@@ -61,6 +63,7 @@ async function confirmStale(
   store: ProductStore,
   breaker: CircuitBreaker,
   write: ProductWrite,
+  horizon: number,
   signal: () => AbortSignal,
   conditionError: unknown,
   mayHaveLanded: boolean,
@@ -74,9 +77,9 @@ async function confirmStale(
       return { kind: 'unavailable', error, mayHaveLanded };
     }
   }
-  if (isAtLeastAsNew(stored, write)) {
+  if (stored !== undefined && isAtLeastAsNew(stored, write, horizon)) {
     breaker.success();
-    return { kind: 'stale' };
+    return { kind: 'stale', stored };
   }
   // DynamoDB failed a condition the table does not explain: it is misbehaving, as in an outage.
   breaker.failure();

@@ -1,4 +1,5 @@
 /** What the retry Lambda trusts beyond parseWrite: a write the product Lambda could have produced. */
+import { orderingHorizon } from '#domain/ordering';
 import type { ProductWrite } from '#domain/product';
 import type { Config } from '../config';
 
@@ -7,8 +8,8 @@ const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 
 /** The reason the product Lambda could not have produced `write`, or undefined. */
 export function outOfBounds(write: ProductWrite, now: number, config: Pick<Config, 'clockSkewSeconds' | 'maxWriteAgeDays'>): string | undefined {
-  const latest = now + config.clockSkewSeconds * 1000;
-  if (write.updatedAt > latest) {
+  // Beyond the horizon a stored stamp does not count (domain/ordering.ts), so no write may carry one.
+  if (write.updatedAt > orderingHorizon(now, config.clockSkewSeconds)) {
     return `Untrusted product write: updatedAt ${write.updatedAt} is ${Math.round((write.updatedAt - now) / 1000)} s in the future (allowed: ${config.clockSkewSeconds} s of clock skew); the product Lambda stamps the time it accepts a write`;
   }
   const earliest = now - config.maxWriteAgeDays * 86_400_000;

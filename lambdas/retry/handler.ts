@@ -17,7 +17,7 @@ import { type RetryDeps, retryWrite } from './decide';
 
 export function createHandler(config: Config) {
   const deps: RetryDeps = {
-    store: new ProductStore(createDynamoClient(config), config.tableName),
+    store: new ProductStore(createDynamoClient(config), config.tableName, config.clockSkewSeconds),
     queue: new RetryQueue(createSqsClient(config), config.queueUrl, config.deadLetterQueueUrl),
     breaker: new CircuitBreaker({ threshold: config.breakerThreshold, cooldownMs: config.breakerCooldownMs }),
     logger: new Logger({ serviceName: 'product-retry' }),

@@ -2,14 +2,14 @@
  * The ordering rule has two forms: isAtLeastAsNew (domain/ordering.ts), which the write paths use
  * to confirm a failed condition, and the DynamoDB condition the store writes with (its negation).
  * Against an emulator (dynalite), for each kind of stored item, the conditional put must land
- * exactly when the pure rule says the write is newer.
+ * exactly when the pure rule says the write is newer, at the same horizon.
  */
 import { type AttributeValue, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
-import { names, region } from '#spec';
-import { isAtLeastAsNew } from '#domain/ordering';
+import { names, region, retryGuards } from '#spec';
+import { isAtLeastAsNew, orderingHorizon } from '#domain/ordering';
 import type { ProductWrite } from '#domain/product';
 import { ProductStore } from '#adapters/dynamodb-store';
 import { createTable } from '../../offline/provision';
@@ -31,6 +31,7 @@ afterAll(async () => {
 
 describe('the ordering rule: the DynamoDB condition and isAtLeastAsNew agree (dynalite)', () => {
   const now = Date.now();
+  const horizon = orderingHorizon(now, retryGuards.clockSkewSeconds);
   const base = { name: 'n', price: 1, description: '' };
   // Stored items as the table may hold them (ours, older items without ordering data, wrong types),
   // and whether a write at `now` with requestId 'req-m' replaces them. Request ids outside the BMP
@@ -48,6 +49,10 @@ describe('the ordering rule: the DynamoDB condition and isAtLeastAsNew agree (dy
     ['same ms, greater requestId', { updatedAt: { N: String(now) }, requestId: { S: 'req-z' } }, false],
     ['updatedAt stored as a string', { updatedAt: { S: String(now + 5) }, requestId: { S: 'req-z' } }, true],
     ['requestId stored as a number', { updatedAt: { N: String(now) }, requestId: { N: '9' } }, true],
+    ['newer, at the horizon (the most clock skew allowed)', { updatedAt: { N: String(horizon) }, requestId: { S: 'aaa' } }, false],
+    ['beyond the horizon by 1 ms', { updatedAt: { N: String(horizon + 1) }, requestId: { S: 'zzz' } }, true],
+    ['beyond the horizon: a stamp in microseconds', { updatedAt: { N: String(now * 1000) }, requestId: { S: 'zzz' } }, true],
+    ['beyond the horizon: an import with a huge number', { updatedAt: { N: '1e30' } }, true],
   ];
 
   it.each(storedItems)('stored: %s', async (label, extra, lands) => {
@@ -59,14 +64,14 @@ describe('the ordering rule: the DynamoDB condition and isAtLeastAsNew agree (dy
       : undefined;
     const write: ProductWrite = { id, ...base, updatedAt: now, requestId: 'req-m' };
 
-    const landed = await new ProductStore(dynamo, names.table).put(write, AbortSignal.timeout(5_000)).then(
+    const landed = await new ProductStore(dynamo, names.table, retryGuards.clockSkewSeconds).put(write, horizon, AbortSignal.timeout(5_000)).then(
       () => true,
       (error: unknown) => {
         if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
         return false;
       },
     );
-    expect(landed).toBe(!isAtLeastAsNew(version, write));
+    expect(landed).toBe(!isAtLeastAsNew(version, write, horizon));
     expect(landed).toBe(lands);
   });
 });

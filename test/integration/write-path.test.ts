@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import dynalite from 'dynalite';
-import { names, region, retryPath } from '#spec';
+import { names, region, retryGuards, retryPath } from '#spec';
 import { pollOnce } from '../../offline/services/event-source-mappings/poll';
 import { createTable, type Messaging } from '../../offline/provision';
 import { createHandler as createProductHandler } from '../../lambdas/product/handler';
@@ -174,14 +174,15 @@ it('moves a poison message to the DLQ at once, with its reason', async () => {
 
 describe('guardedPut confirms a failed condition against the table', () => {
   const breaker = () => new CircuitBreaker({ threshold: 3, cooldownMs: 200 });
-  const store = () => new ProductStore(dynamo, names.table);
+  const store = () => new ProductStore(dynamo, names.table, retryGuards.clockSkewSeconds);
   const write = (id: string, updatedAt: number, requestId = 'req-1'): ProductWrite => ({ id, name: 'n', price: 1, description: '', updatedAt, requestId });
 
   it('a real condition failure over a newer write is stale (dynalite returns no item, so it reads one)', async () => {
     expect(await guardedPut(store(), breaker(), write('confirm-1', 2_000), () => AbortSignal.timeout(5_000))).toEqual({ kind: 'stored' });
-    expect(await guardedPut(store(), breaker(), write('confirm-1', 1_000), () => AbortSignal.timeout(5_000))).toEqual({ kind: 'stale' });
+    const newer = { kind: 'stale', stored: { updatedAt: 2_000, requestId: 'req-1' } };
+    expect(await guardedPut(store(), breaker(), write('confirm-1', 1_000), () => AbortSignal.timeout(5_000))).toEqual(newer);
     // A redelivery of the applied write is done, not a second change.
-    expect(await guardedPut(store(), breaker(), write('confirm-1', 2_000), () => AbortSignal.timeout(5_000))).toEqual({ kind: 'stale' });
+    expect(await guardedPut(store(), breaker(), write('confirm-1', 2_000), () => AbortSignal.timeout(5_000))).toEqual(newer);
     expect(Number((await stored('confirm-1'))?.updatedAt?.N)).toBe(2_000);
   });
 
@@ -195,7 +196,9 @@ describe('guardedPut confirms a failed condition against the table', () => {
       },
       { step: 'initialize', name: 'injectConditionalCheckFailed' },
     );
-    const outcome = await guardedPut(new ProductStore(faulty, names.table), breaker(), write('confirm-2', 3_000), () => AbortSignal.timeout(5_000));
+    const outcome = await guardedPut(new ProductStore(faulty, names.table, retryGuards.clockSkewSeconds), breaker(), write('confirm-2', 3_000), () =>
+      AbortSignal.timeout(5_000),
+    );
     expect(outcome).toMatchObject({ kind: 'unavailable', mayHaveLanded: false });
     expect(await stored('confirm-2')).toBeUndefined();
   });

@@ -2,7 +2,7 @@
  * Telling a refused AWS call from one whose outcome is unknown, with real SDK clients (and their
  * own retries) against a local HTTP server that times out or answers with an error per attempt.
  */
-import { localstack, names, region } from '#spec';
+import { localstack, names, region, retryGuards } from '#spec';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -77,8 +77,11 @@ const clientConfig = () => ({
 });
 const write = { id: 'prod-1', name: 'n', price: 1, description: '', updatedAt: Date.now(), requestId: 'r-1' };
 const put = () =>
-  guardedPut(new ProductStore(new DynamoDBClient(clientConfig()), names.table), new CircuitBreaker({ threshold: 5, cooldownMs: 1_000 }), write, () =>
-    AbortSignal.timeout(5_000),
+  guardedPut(
+    new ProductStore(new DynamoDBClient(clientConfig()), names.table, retryGuards.clockSkewSeconds),
+    new CircuitBreaker({ threshold: 5, cooldownMs: 1_000 }),
+    write,
+    () => AbortSignal.timeout(5_000),
   );
 
 describe('DynamoDB PutItem through guardedPut', () => {

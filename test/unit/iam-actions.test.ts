@@ -54,7 +54,7 @@ import {
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { HttpRequest, HttpResponse } from '@smithy/types';
 import { Testing } from 'cdktf';
-import { localstack, names, region } from '#spec';
+import { localstack, names, region, retryGuards } from '#spec';
 import type { ProductWrite } from '#domain/product';
 import { ProductStore } from '#adapters/dynamodb-store';
 import { RetryQueue, type QueuedMessage } from '#adapters/retry-queue';
@@ -207,9 +207,9 @@ const logCalls = (sdk: ReturnType<typeof clients>, fn: string) =>
     );
 
 const productFunctionCalls = (sdk: ReturnType<typeof clients>) => {
-  const store = new ProductStore(sdk.dynamodb, names.table);
+  const store = new ProductStore(sdk.dynamodb, names.table, retryGuards.clockSkewSeconds);
   return store
-    .put(write, signal)
+    .put(write, store.horizon(), signal)
     .then(() => store.get(write.id, signal))
     .then(() => store.version(write.id, signal))
     .then(() => store.list(10, undefined, signal))
@@ -218,13 +218,13 @@ const productFunctionCalls = (sdk: ReturnType<typeof clients>) => {
 };
 
 const retryFunctionCalls = (sdk: ReturnType<typeof clients>) => {
-  const store = new ProductStore(sdk.dynamodb, names.table);
+  const store = new ProductStore(sdk.dynamodb, names.table, retryGuards.clockSkewSeconds);
   const retryQueue = new RetryQueue(sdk.sqs, queueUrl, deadLetterQueueUrl);
   const settings = { queueUrl, queueArn: queue, region, batchSize: 10, waitTimeSeconds: 0 };
   // The event source mapping polls with the function's role, as Lambda's does.
   return pollOnce(sdk.sqs, settings, () => Promise.resolve({ batchItemFailures: [] }))
     .then(() => sdk.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['VisibilityTimeout'] })))
-    .then(() => store.put(write, signal))
+    .then(() => store.put(write, store.horizon(), signal))
     .then(() => store.version(write.id, signal))
     .then(() => retryQueue.hide(message, 30, signal))
     .then(() => retryQueue.requeue(message, 60, 2, signal))
@@ -720,7 +720,7 @@ describe("the functions' calls under their roles", () => {
     expect(decide(policies[product]!, sendToQueue)).toEqual(['implicitly-denied']);
     const publish = await authorizationsOfCommand((sdk) => new WritePublisher(sdk.sns, topic).publish(write, signal));
     expect(decide(policies[retry]!, publish)).toEqual(['implicitly-denied']);
-    const scan = await authorizationsOfCommand((sdk) => new ProductStore(sdk.dynamodb, names.table).list(10, undefined, signal));
+    const scan = await authorizationsOfCommand((sdk) => new ProductStore(sdk.dynamodb, names.table, retryGuards.clockSkewSeconds).list(10, undefined, signal));
     expect(decide(policies[retry]!, scan)).toEqual(['implicitly-denied']);
     const otherLogs = await authorizationsOfCommand((sdk) =>
       sdk.logs.send(

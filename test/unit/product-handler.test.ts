@@ -96,12 +96,20 @@ describe('POST /productApi', () => {
       new ConditionalCheckFailedException({ message: 'The conditional request failed', ...meta(400), ...(Item ? { Item: Item as never } : {}) });
     const written = (input: PutInput) => ({ updatedAt: Number(input.Item!.updatedAt!.N), requestId: input.Item!.requestId!.S! });
 
-    it('answers 200 when the item returned with the failure is newer (no read, nothing queued)', async () => {
+    const message = (result: { body: string }) => (JSON.parse(result.body) as { message: string }).message;
+
+    it('answers 409 naming the newer write when the item returned with the failure is newer (no read, nothing queued), not "added/updated"', async () => {
+      let updatedAt = 0;
       dynamo.on(PutItemCommand).callsFake((input: PutInput) => {
-        throw conditionFailed(stored(written(input).updatedAt + 1));
+        updatedAt = written(input).updatedAt;
+        throw conditionFailed(stored(updatedAt + 1));
       });
       const result = await newHandler()(postProduct(sampleProduct()), lambdaContext());
-      expect(result).toMatchObject({ statusCode: 200, body: STORED_MESSAGE });
+      expect(result.statusCode).toBe(409);
+      expect(message(result)).toBe(
+        `This write of product "prod-1003" is superseded: the table holds a newer write of it (updatedAt ${updatedAt + 1}; this write's is ${updatedAt}), ` +
+          'and the write with the later updatedAt wins. GET the product to see what is stored.',
+      );
       expect(dynamo).not.toHaveReceivedCommand(GetItemCommand);
       expect(sns).not.toHaveReceivedCommand(PublishCommand);
     });
@@ -110,8 +118,18 @@ describe('POST /productApi', () => {
       dynamo.on(PutItemCommand).callsFake((input: PutInput) => {
         throw conditionFailed(input.Item);
       });
-      expect(await newHandler()(postProduct(sampleProduct()), lambdaContext())).toMatchObject({ statusCode: 200 });
+      expect(await newHandler()(postProduct(sampleProduct()), lambdaContext())).toMatchObject({ statusCode: 200, body: STORED_MESSAGE });
       expect(sns).not.toHaveReceivedCommand(PublishCommand);
+    });
+
+    it('queues (202) when the returned item is stamped beyond now + the clock skew bound: such a stamp is not newer, so the failure proves nothing', async () => {
+      dynamo.on(PutItemCommand).callsFake((input: PutInput) => {
+        throw conditionFailed(stored(written(input).updatedAt + 120_000));
+      });
+      // Two minutes ahead is within the default bound (300 s), beyond the configured one.
+      const handler = newHandler({ RETRY_CLOCK_SKEW_SECONDS: '60' });
+      expect(await handler(postProduct(sampleProduct()), lambdaContext())).toMatchObject({ statusCode: 202, body: QUEUED_MESSAGE });
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
     });
 
     it('queues (202) when the returned item is older: the failure proves nothing', async () => {
@@ -122,14 +140,16 @@ describe('POST /productApi', () => {
       expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
     });
 
-    it('without a returned item, confirms with a consistent read: newer → 200', async () => {
+    it('without a returned item, confirms with a consistent read: newer → 409', async () => {
       let updatedAt = 0;
       dynamo.on(PutItemCommand).callsFake((input: PutInput) => {
         updatedAt = written(input).updatedAt;
         throw conditionFailed();
       });
       dynamo.on(GetItemCommand).callsFake(() => ({ Item: stored(updatedAt + 5) }));
-      expect(await newHandler()(postProduct(sampleProduct()), lambdaContext())).toMatchObject({ statusCode: 200, body: STORED_MESSAGE });
+      const result = await newHandler()(postProduct(sampleProduct()), lambdaContext());
+      expect(result.statusCode).toBe(409);
+      expect(message(result)).toContain(`updatedAt ${updatedAt + 5}`);
       expect(dynamo.commandCalls(GetItemCommand)[0]!.args[0].input).toMatchObject({ Key: { id: { S: 'prod-1003' } }, ConsistentRead: true });
       expect(sns).not.toHaveReceivedCommand(PublishCommand);
     });
@@ -138,6 +158,7 @@ describe('POST /productApi', () => {
       ['no item at all (an injected fault on a new id)', () => undefined],
       ['an older item', () => stored(1)],
       ['an item without ordering data', () => ({ id: { S: 'prod-1003' }, name: { S: 'x' } })],
+      ['an item stamped beyond the horizon (in microseconds)', () => stored(Date.now() * 1000)],
     ])('without a returned item, queues (202) when the read shows %s', async (_label, item) => {
       dynamo.on(PutItemCommand).rejects(conditionFailed());
       dynamo.on(GetItemCommand).callsFake(() => ({ Item: item() }));
