@@ -5,7 +5,7 @@
 export const logMessages = {
   /** Product Lambda: DynamoDB holds the write. Keys: productId, updatedAt. */
   stored: 'Product stored',
-  /** Product Lambda: the table holds a newer write for the id (confirmed; answered 409). Keys: productId, updatedAt, storedUpdatedAt. */
+  /** Product Lambda: the table holds a newer write for the id (confirmed; answered 200 "not changed"). Keys: productId, updatedAt, storedUpdatedAt. */
   superseded: 'Product write superseded by a newer one',
   /** Product Lambda: SNS has the write. Keys: productId, updatedAt, messageId. */
   queued: 'Product write queued',

@@ -42,10 +42,14 @@ export class WriteLostError extends Error {
 
 const route = `/${names.resource}`;
 
-/** The 409's message: the write that holds the product instead, and the rule that picked it. */
+/**
+ * The answer to a superseded write: a 200, since the write was accepted and is ordered before the
+ * newer one (a 4xx would invite a retry that, stamped anew, overwrites the newer write), but not
+ * the "added/updated" sentence, since GET shows the newer write.
+ */
 const supersededMessage = (write: ProductWrite, newer: StoredVersion) =>
-  `This write of product "${write.id}" is superseded: the table holds a newer write of it (updatedAt ${newer.updatedAt}; this write's is ${write.updatedAt}), ` +
-  'and the write with the later updatedAt wins. GET the product to see what is stored.';
+  `Product "${write.id}" not changed: the table holds a newer write of it (updatedAt ${newer.updatedAt}; this write's is ${write.updatedAt}), ` +
+  'and the write with the later updatedAt wins.';
 
 export function createHandler(config: Config) {
   const logger = new Logger({ serviceName: 'product-api' });
@@ -71,8 +75,7 @@ export function createHandler(config: Config) {
       fallback: config.writeFallback,
     });
     if (outcome.kind === 'stored') return text(200, STORED_MESSAGE);
-    // Not "added/updated": GET shows the newer write, not this one.
-    if (outcome.kind === 'superseded') return errorResponse(409, supersededMessage(write, outcome.newer));
+    if (outcome.kind === 'superseded') return text(200, supersededMessage(write, outcome.newer));
     if (outcome.kind === 'queued') return text(202, QUEUED_MESSAGE);
     if (outcome.kind === 'lost') throw new WriteLostError(`DynamoDB failed and the fallback is off: the write of product "${write.id}" is lost`);
     return errorResponse(503, outcome.kind === 'unknown' ? OUTCOME_UNKNOWN_MESSAGE : NOT_SAVED_MESSAGE, retryAfter());

@@ -96,19 +96,17 @@ describe('POST /productApi', () => {
       new ConditionalCheckFailedException({ message: 'The conditional request failed', ...meta(400), ...(Item ? { Item: Item as never } : {}) });
     const written = (input: PutInput) => ({ updatedAt: Number(input.Item!.updatedAt!.N), requestId: input.Item!.requestId!.S! });
 
-    const message = (result: { body: string }) => (JSON.parse(result.body) as { message: string }).message;
-
-    it('answers 409 naming the newer write when the item returned with the failure is newer (no read, nothing queued), not "added/updated"', async () => {
+    it('answers 200 naming the newer write when the item returned with the failure is newer (no read, nothing queued), not "added/updated"', async () => {
       let updatedAt = 0;
       dynamo.on(PutItemCommand).callsFake((input: PutInput) => {
         updatedAt = written(input).updatedAt;
         throw conditionFailed(stored(updatedAt + 1));
       });
       const result = await newHandler()(postProduct(sampleProduct()), lambdaContext());
-      expect(result.statusCode).toBe(409);
-      expect(message(result)).toBe(
-        `This write of product "prod-1003" is superseded: the table holds a newer write of it (updatedAt ${updatedAt + 1}; this write's is ${updatedAt}), ` +
-          'and the write with the later updatedAt wins. GET the product to see what is stored.',
+      expect(result.statusCode).toBe(200);
+      expect(result.body).toBe(
+        `Product "prod-1003" not changed: the table holds a newer write of it (updatedAt ${updatedAt + 1}; this write's is ${updatedAt}), ` +
+          'and the write with the later updatedAt wins.',
       );
       expect(dynamo).not.toHaveReceivedCommand(GetItemCommand);
       expect(sns).not.toHaveReceivedCommand(PublishCommand);
@@ -140,7 +138,7 @@ describe('POST /productApi', () => {
       expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
     });
 
-    it('without a returned item, confirms with a consistent read: newer → 409', async () => {
+    it('without a returned item, confirms with a consistent read: newer → 200 saying so', async () => {
       let updatedAt = 0;
       dynamo.on(PutItemCommand).callsFake((input: PutInput) => {
         updatedAt = written(input).updatedAt;
@@ -148,8 +146,10 @@ describe('POST /productApi', () => {
       });
       dynamo.on(GetItemCommand).callsFake(() => ({ Item: stored(updatedAt + 5) }));
       const result = await newHandler()(postProduct(sampleProduct()), lambdaContext());
-      expect(result.statusCode).toBe(409);
-      expect(message(result)).toContain(`updatedAt ${updatedAt + 5}`);
+      expect(result).toMatchObject({
+        statusCode: 200,
+        body: expect.stringContaining(`not changed: the table holds a newer write of it (updatedAt ${updatedAt + 5};`),
+      });
       expect(dynamo.commandCalls(GetItemCommand)[0]!.args[0].input).toMatchObject({ Key: { id: { S: 'prod-1003' } }, ConsistentRead: true });
       expect(sns).not.toHaveReceivedCommand(PublishCommand);
     });
