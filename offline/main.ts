@@ -5,7 +5,7 @@
 import '../scripts/lib/quiet-sdk';
 import { localstack, names } from '#spec';
 import { command, int, InvalidArgumentError, main, onStopSignal, Option, parse, UsageError } from '../scripts/lib/cli';
-import { EXTRA_ORIGINS_ENV, normalizeOrigin, parseOrigins } from './edge/origin';
+import { EXTRA_HOSTS_ENV, EXTRA_ORIGINS_ENV, normalizeHost, normalizeOrigin, parseHosts, parseOrigins } from './edge/origin';
 import { fastTimings, type LogLevel, STOP_GRACE_MS, type StopReport, startRuntime, type Timings } from './runtime';
 
 interface StartOptions {
@@ -15,6 +15,7 @@ interface StartOptions {
   build: boolean;
   empty?: boolean;
   allowOrigin?: string[];
+  allowHost?: string[];
   fastTimings?: boolean;
 }
 
@@ -46,6 +47,18 @@ function startCommand() {
         }
       }),
     )
+    .addOption(
+      new Option(
+        '--allow-host <name>',
+        `also answer requests that name this host (repeatable; adds to $${EXTRA_HOSTS_ENV}, comma-separated); by default only loopback names`,
+      ).argParser((raw: string, previous: string[] | undefined) => {
+        try {
+          return [...(previous ?? []), normalizeHost(raw)];
+        } catch (error) {
+          throw new InvalidArgumentError(`${(error as Error).message}.`);
+        }
+      }),
+    )
     .option('--no-build', 'run the Lambda bundles already in dist/ instead of bundling them first')
     .option('--empty', 'start with no resources, like a fresh LocalStack, for `npm run deploy` to deploy the stack into')
     .addOption(
@@ -64,7 +77,12 @@ to /_localstack/* and the AWS APIs) only if the runtime itself serves it
 (http://localhost:<port>, http://127.0.0.1:<port>) or its origin is allowed
 with --allow-origin or ${EXTRA_ORIGINS_ENV}; other origins get 403. curl, the
 SDKs and the AWS CLI send no Origin and are not affected; neither is the
-product API.`,
+product API.
+
+Host names: every request must name a loopback host (localhost, 127.0.0.1,
+[::1], *.localhost, localhost.localstack.cloud and its subdomains) or one
+allowed with --allow-host or ${EXTRA_HOSTS_ENV}; others get 403, so a page
+cannot read the runtime under a name of its own (DNS rebinding).`,
     );
 }
 
@@ -109,12 +127,15 @@ async function run(argv: string[]): Promise<number> {
   const cmd = startCommand();
   if (!(await parse(cmd, argv))) return 0;
   const options = cmd.opts<StartOptions>();
-  let extraOrigins: string[];
-  try {
-    extraOrigins = [...parseOrigins(process.env[EXTRA_ORIGINS_ENV]), ...(options.allowOrigin ?? [])];
-  } catch (error) {
-    throw new UsageError(`${EXTRA_ORIGINS_ENV}: ${(error as Error).message}`);
-  }
+  const fromEnv = (name: string, parseList: (list: string | undefined) => string[]) => {
+    try {
+      return parseList(process.env[name]);
+    } catch (error) {
+      throw new UsageError(`${name}: ${(error as Error).message}`);
+    }
+  };
+  const extraOrigins = [...fromEnv(EXTRA_ORIGINS_ENV, parseOrigins), ...(options.allowOrigin ?? [])];
+  const extraHosts = [...fromEnv(EXTRA_HOSTS_ENV, parseHosts), ...(options.allowHost ?? [])];
 
   const started = performance.now();
   const log = (line: string, level: LogLevel = 'info') => {
@@ -130,6 +151,7 @@ async function run(argv: string[]): Promise<number> {
       build: options.build,
       empty: options.empty,
       allowedOrigins: [...new Set(extraOrigins)],
+      allowedHosts: [...new Set(extraHosts)],
       ...(options.fastTimings ? { timings: fastStartTimings } : {}),
     });
   } catch (error) {

@@ -29,7 +29,7 @@ import { Chaos } from './edge/chaos';
 import { Edge, type LogLevel } from './edge/edge';
 import { FunctionHost, ROLE_SESSION_SECONDS } from './services/lambda/host';
 import { MappingHost } from './services/event-source-mappings/host';
-import { EXTRA_ORIGINS_ENV, parseOrigins } from './edge/origin';
+import { EXTRA_HOSTS_ENV, EXTRA_ORIGINS_ENV, parseHosts, parseOrigins } from './edge/origin';
 import { BACKEND_KEY_HEADER, BACKEND_REFUSAL, fromEdge, newBackendKey, serveOnlyWithKey } from './edge/backend-key';
 import { provisionApp } from './provision';
 import { createDashboard, type Dashboard, type LogListener } from '../dashboard/server';
@@ -72,6 +72,8 @@ export interface RuntimeOptions {
    * offline/edge/origin.ts); by default those in EXTRA_CORS_ALLOWED_ORIGINS, as LocalStack reads them.
    */
   allowedOrigins?: string[];
+  /** Host names besides the loopback ones that requests may name; by default those in OFFLINE_ALLOWED_HOSTS. */
+  allowedHosts?: string[];
   /** Each log line; `debug` ones (the event source's empty polls) are for a verbose view. */
   log?: (line: string, level?: LogLevel) => void;
   /** Serve the live dashboard at /dashboard/ (default true). */
@@ -152,11 +154,11 @@ async function listenLoopback(server: Server): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-function extraOriginsFromEnv(): string[] {
+function fromEnv(name: string, parse: (list: string | undefined) => string[]): string[] {
   try {
-    return parseOrigins(process.env[EXTRA_ORIGINS_ENV]);
+    return parse(process.env[name]);
   } catch (error) {
-    throw new Error(`${EXTRA_ORIGINS_ENV}: ${(error as Error).message}`);
+    throw new Error(`${name}: ${(error as Error).message}`);
   }
 }
 
@@ -244,7 +246,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       host,
       port: options.port,
       chaos,
-      allowedOrigins: options.allowedOrigins ?? extraOriginsFromEnv(),
+      allowedOrigins: options.allowedOrigins ?? fromEnv(EXTRA_ORIGINS_ENV, parseOrigins),
+      allowedHosts: options.allowedHosts ?? fromEnv(EXTRA_HOSTS_ENV, parseHosts),
       backends: { dynamodb: databasePort, sns: messagingPort, sqs: messagingPort },
       backendKey,
       shims: { dynamodb: dynamodbShim, sns: snsShim },
@@ -279,6 +282,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         endpoint: `http://127.0.0.1:${port}`,
         port,
         allowedOrigins: edge.allowedOrigins,
+        allowedHosts: edge.allowedHosts,
         log: {
           subscribe: (listener) => {
             listeners.add(listener);

@@ -9,7 +9,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { localstack } from '#spec';
 import { createDashboard } from '../dashboard/server';
-import { command, type Command, int, InvalidArgumentError, main, onStopSignal, Option, parse } from './lib/cli';
+import { EXTRA_HOSTS_ENV, parseHosts } from '../offline/edge/origin';
+import { command, type Command, int, InvalidArgumentError, main, onStopSignal, Option, parse, UsageError } from './lib/cli';
 
 export const DEFAULT_DASHBOARD_PORT = 4567;
 
@@ -46,6 +47,8 @@ runtime's only. The offline runtime (npm start) serves the same page at
 http://localhost:${localstack.port}/dashboard/, with its own log as the source.
 
 Only pages this server serves may use the controls; other origins get 403.
+Requests must name a loopback host (localhost, 127.0.0.1, [::1]) or one listed
+in ${EXTRA_HOSTS_ENV} (comma-separated); others get 403 (DNS rebinding).
 Exit codes: 0 stopped with Ctrl-C; 1 could not serve (port taken); 2 a wrong command line.`,
     );
 }
@@ -54,6 +57,12 @@ async function run(argv: string[]): Promise<number> {
   const cmd = await parse(dashboardCommand(), argv);
   if (!cmd) return 0;
   const { endpoint, port: wanted } = cmd.opts<{ endpoint: string; port: number }>();
+  let allowedHosts: string[];
+  try {
+    allowedHosts = parseHosts(process.env[EXTRA_HOSTS_ENV]);
+  } catch (error) {
+    throw new UsageError(`${EXTRA_HOSTS_ENV}: ${(error as Error).message}`);
+  }
   const server = http.createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
@@ -62,7 +71,7 @@ async function run(argv: string[]): Promise<number> {
     server.listen(wanted, '127.0.0.1', resolve);
   });
   const { port } = server.address() as AddressInfo;
-  const dashboard = createDashboard({ endpoint, port });
+  const dashboard = createDashboard({ endpoint, port, allowedHosts });
   server.on('request', (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/' || path === '') {

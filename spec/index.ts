@@ -167,6 +167,12 @@ export const awsLimits = {
 export const offline = {
   productConcurrency: 10,
   pollWaitSeconds: 5,
+  /**
+   * The deepest nesting of arrays and objects a JSON request body may have (the Chaos API, the
+   * dashboard, the AWS APIs): what reads it recurses. DynamoDB's own limit, 32 levels of nested
+   * attribute values, is about 70 in the request's JSON.
+   */
+  maxJsonDepth: 100,
 } as const;
 
 /** The tutorial's fault: DynamoDB fails 80% of calls with 500 SomethingWentWrong. */

@@ -10,14 +10,16 @@
  * - `POST /dashboard/api/<control>` the controls (controls.ts); `GET /dashboard/api/experiments`
  *   the library; `GET /dashboard/reports/...` the reports folder, read-only.
  *
- * Safe by default: any request to /dashboard/ whose Host is not a loopback name is refused (a
- * DNS-rebinding page cannot read it), and anything but a GET from a page of a foreign origin (or
+ * Safe by default: any request to /dashboard/ whose Host is not a loopback name (or one allowed
+ * through OFFLINE_ALLOWED_HOSTS) is refused, as the runtime's edge refuses it (a DNS-rebinding
+ * page cannot read it), and anything but a GET from a page of a foreign origin (or
  * `Sec-Fetch-Site: cross-site`) is refused 403 by the runtime's own OriginPolicy, as are GETs of
  * the API from one; nothing sends CORS headers.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { names } from '#spec';
-import { OriginPolicy } from '../../offline/edge/origin';
+import { InvalidJson, parseJson } from '../../offline/edge/json-body';
+import { HostPolicy, OriginPolicy } from '../../offline/edge/origin';
 import { BadRequest, Controls } from './controls';
 import { ExperimentRunner, listExperiments, REPORTS_DIR } from './experiment';
 import { Traffic } from './load';
@@ -44,6 +46,8 @@ export interface DashboardOptions {
   port?: number;
   /** Origins besides the server's own whose pages may use the controls (the runtime's --allow-origin). */
   allowedOrigins?: string[];
+  /** Host names besides the loopback ones it answers under (OFFLINE_ALLOWED_HOSTS, the runtime's --allow-host). */
+  allowedHosts?: string[];
   /** How often the target is read while a page is open (default 1000 ms). */
   pollMs?: number;
   /** The folder served under /dashboard/reports/ (default the project's reports/). */
@@ -65,7 +69,6 @@ const LOG_BACKLOG = 300;
 /** Lambda's configuration and the mapping change rarely: read every this many ticks. */
 const SLOW_EVERY = 5;
 const MAX_BODY_BYTES = 64 * 1024;
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1', 'localhost.localstack.cloud']);
 
 const settled = <T>(promise: Promise<T>): Promise<T | null> =>
   promise.then(
@@ -93,7 +96,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const reportsDir = options.reportsDir ?? REPORTS_DIR;
   const port = options.port ?? Number(new URL(endpoint).port || 80);
   const origins = new OriginPolicy(port, options.allowedOrigins ?? []);
-  const allowedHosts = new Set([...LOOPBACK_HOSTS, ...origins.origins.map((origin) => new URL(origin).hostname)]);
+  const hosts = new HostPolicy(options.allowedHosts, 'the dashboard');
 
   const readings = new Readings(endpoint);
   const tally = new Tally();
@@ -251,8 +254,8 @@ export function createDashboard(options: DashboardOptions): Dashboard {
 
   /** Why a request is refused, or undefined: a Host that is not loopback, or a foreign page. */
   function refusal(req: IncomingMessage, api: boolean): { status: number; message: string } | undefined {
-    const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
-    if (!allowedHosts.has(host)) return { status: 403, message: `The dashboard answers only on localhost, not on the host "${req.headers.host ?? ''}"` };
+    const wrongHost = hosts.refusal(req.headers.host);
+    if (wrongHost) return { status: 403, message: wrongHost };
     const method = req.method ?? 'GET';
     const decision = origins.decide(method, req.headers);
     if (decision.kind === 'refused')
@@ -305,17 +308,9 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       let answer: ControlAnswer;
       try {
         const text = await readBody(req);
-        let body: unknown = {};
-        if (text.trim() !== '') {
-          try {
-            body = JSON.parse(text);
-          } catch (error) {
-            throw new BadRequest(`The body is not JSON: ${(error as Error).message}`);
-          }
-        }
-        answer = await controls.handle(name, body);
+        answer = await controls.handle(name, text.trim() === '' ? {} : parseJson(text));
       } catch (error) {
-        if (!(error instanceof BadRequest)) throw error;
+        if (!(error instanceof BadRequest || error instanceof InvalidJson)) throw error;
         json(res, 400, { ok: false, message: error.message, command: '' });
         return true;
       }

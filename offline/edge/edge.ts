@@ -18,9 +18,11 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { awsLimits } from '#spec';
 import { type ApiRequest, type HttpAnswer, matchApiRequest, newRequestId, stoppingAnswer } from '../services/apigateway/serve';
-import { accessDenied, type AwsCall, canonicalQueueUrl, EVENT_SOURCE_HEADER, FAULT_MESSAGE, faultResponse, identify } from './aws-protocol';
+import { accessDenied, canonicalQueueUrl, EVENT_SOURCE_HEADER, FAULT_MESSAGE, faultResponse, identify } from './aws-protocol';
 import { type Call, Chaos, ChaosValidationError, type Fault } from './chaos';
-import { OriginPolicy } from './origin';
+import { HeldDeliveries } from './held-deliveries';
+import { InvalidJson, nestingProblem, parseJson } from './json-body';
+import { HostPolicy, OriginPolicy } from './origin';
 import type { EmulatorShim } from '../services/shims/emulator-shim';
 import type { IamService } from '../services/iam/iam';
 import type { AuthorizedCall } from '../services/iam/actions';
@@ -56,6 +58,8 @@ export interface EdgeOptions {
   health: () => Record<string, unknown>;
   /** Origins besides the runtime's own whose pages may change faults and data (EXTRA_CORS_ALLOWED_ORIGINS). */
   allowedOrigins?: string[];
+  /** Host names besides the loopback ones that requests may name (OFFLINE_ALLOWED_HOSTS). */
+  allowedHosts?: string[];
   log: (line: string, level?: LogLevel) => void;
   /** The live dashboard (dashboard/server): answers /dashboard/...; false for a path it does not serve. */
   dashboard?: { handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> };
@@ -78,7 +82,6 @@ const MAX_BODY_BYTES = awsLimits.apiGatewayMaxPayloadBytes;
 const OFFLINE_PREFIX = '/_offline/';
 /** Lambda-level faults (AWS FIS's aws:lambda:invocation-error and -add-delay), offline only. */
 export const LAMBDA_FAULTS_PATH = `${OFFLINE_PREFIX}chaos/lambda-faults`;
-const HELD_RETRY_MS = 250;
 
 class PayloadTooLarge extends Error {}
 
@@ -134,9 +137,9 @@ function withCors(answer: HttpAnswer, cors: Record<string, string>): HttpAnswer 
 
 export class Edge {
   private readonly server: http.Server;
-  /** SNS publishes whose delivery to SQS a fault is holding back; retried as AWS retries SQS deliveries. */
-  private readonly held: Array<{ req: { method: string; url: string; headers: http.IncomingHttpHeaders }; body: string; call: AwsCall }> = [];
-  private heldTimer: NodeJS.Timeout | undefined;
+  /** SNS publishes whose delivery to SQS a fault is holding back (or the emulator refused); kept until delivered. */
+  private readonly held: HeldDeliveries;
+  private readonly hosts: HostPolicy;
   private origins: OriginPolicy | undefined;
   private listeningPort = 0;
   /** The event source's latest failing poll (what and when it was sent), so a streak of them is logged once. */
@@ -155,10 +158,25 @@ export class Edge {
       log: (line, level) => (dashboardReadings.getStore() ? edgeOptions.log(`${line} (dashboard)`, 'debug') : edgeOptions.log(line, level)),
     };
     this.options = options;
+    this.hosts = new HostPolicy(options.allowedHosts);
+    this.held = new HeldDeliveries({
+      faulted: (region) => options.chaos.faultFor({ service: 'sqs', region, operation: 'SendMessage' }) !== undefined,
+      release: async (request, body) => {
+        const answer = await this.forward('sns', request, body);
+        return answer.statusCode < 400 ? undefined : `${answer.statusCode} (${errorCode(answer)})`;
+      },
+      log: (line, level) => options.log(line, level),
+    });
     // Every AWS call waiting out the latency listens on this one signal: as many as there are calls in flight.
     setMaxListeners(0, this.stopSignal.signal);
     this.server = http.createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
+      // Every route: a page that reaches the runtime under a name of its own (DNS rebinding) reads nothing.
+      const wrongHost = this.hosts.refusal(req.headers.host);
+      if (wrongHost) {
+        options.log(`Refused ${req.method} ${path} for the host ${req.headers.host} (not a loopback name)`);
+        return sendJson(res, 403, { message: wrongHost });
+      }
       if (options.dashboard && (path === DASHBOARD_PREFIX || path.startsWith(`${DASHBOARD_PREFIX}/`))) return this.serveDashboard(options.dashboard, req, res);
       if (req.headers[DASHBOARD_HEADER] !== undefined) return void dashboardReadings.run(true, () => this.serve(req, res));
       this.serve(req, res);
@@ -206,7 +224,7 @@ export class Edge {
       );
       this.server.listen(this.options.port, this.options.host, resolve);
     });
-    this.heldTimer = setInterval(() => void this.retryHeld(), HELD_RETRY_MS).unref();
+    this.held.start();
     this.listeningPort = (this.server.address() as AddressInfo).port;
     this.origins = new OriginPolicy(this.listeningPort, this.options.allowedOrigins);
     return this.listeningPort;
@@ -217,8 +235,13 @@ export class Edge {
     return this.origins?.origins ?? [];
   }
 
+  /** Host names besides the loopback ones that requests may name. */
+  get allowedHosts(): string[] {
+    return this.hosts.extra;
+  }
+
   get pendingDeliveries(): number {
-    return this.held.length;
+    return this.held.pending;
   }
 
   /** Requests received and not answered yet. */
@@ -234,7 +257,7 @@ export class Edge {
   beginStop(): void {
     this.stopping = true;
     this.stopSignal.abort();
-    clearInterval(this.heldTimer);
+    this.held.stop();
   }
 
   /** Resolves once every open request is answered, or after `timeoutMs`; true if all are. */
@@ -420,6 +443,12 @@ export class Edge {
       return json(400, { message: `Not an AWS call this runtime serves (${served.join(', ')}): ${req.method} ${url.pathname}` });
     }
     const { chaos, log, accountId } = this.options;
+    // Before anything reads the body: the emulators' own validation recurses.
+    const tooDeep = call.protocol === 'json' ? nestingProblem(originalBody) : undefined;
+    if (tooDeep) {
+      log(`AWS ${call.service}.${call.operation} => 400 (SerializationException: nested too deeply)`);
+      return faultResponse(call, { statusCode: 400, code: 'SerializationException' }, tooDeep);
+    }
     const poll = call.service === 'sqs' && call.operation === 'ReceiveMessage' && req.headers[EVENT_SOURCE_HEADER] !== undefined;
     const sentAt = performance.now();
     let request = { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers };
@@ -444,8 +473,8 @@ export class Edge {
     }
     if (call.service === 'sns' && call.operation === 'Publish' && chaos.faultFor({ service: 'sqs', region: call.region, operation: 'SendMessage' })) {
       // The topic accepts the message, but its delivery to the queue is faulted: hold it back and retry.
-      this.held.push({ req: request, body, call });
-      log(`AWS sns.Publish => 200 (delivery to SQS held back by a fault; ${this.held.length} pending)`);
+      this.held.hold(request, body, call.region);
+      log(`AWS sns.Publish => 200 (delivery to SQS held back by a fault; ${this.held.pending} pending)`);
       return publishAccepted();
     }
     if (call.service === 'sqs' && call.protocol === 'query') {
@@ -516,21 +545,6 @@ export class Edge {
     });
   }
 
-  private async retryHeld(): Promise<void> {
-    for (let next = this.held[0]; next; next = this.held[0]) {
-      if (this.options.chaos.faultFor({ service: 'sqs', region: next.call.region, operation: 'SendMessage' })) return;
-      this.held.shift();
-      try {
-        await this.forward('sns', next.req, next.body);
-        this.options.log(`SNS delivery to SQS released (${this.held.length} still pending)`);
-      } catch (error) {
-        this.held.unshift(next);
-        this.options.log(`SNS delivery retry failed: ${error instanceof Error ? error.message : String(error)}`);
-        return;
-      }
-    }
-  }
-
   /** LocalStack's endpoints, and the runtime's own under /_offline/. */
   private controlApi(method: string, path: string, body: string): HttpAnswer {
     const { chaos } = this.options;
@@ -554,20 +568,12 @@ export class Edge {
     if (!routes) return json(404, { message: `Unknown ${path.startsWith(OFFLINE_PREFIX) ? 'offline runtime' : 'LocalStack'} endpoint ${path}` });
     const handler = routes[method];
     if (!handler) return json(405, { message: `${method} is not supported on ${path}; use ${Object.keys(routes).join(', ')}` });
-    let input: unknown;
-    if (method !== 'GET') {
-      try {
-        input = JSON.parse(body);
-      } catch (error) {
-        return json(400, { message: `Invalid JSON body: ${error instanceof Error ? error.message : String(error)}` });
-      }
-    }
     try {
-      const result = handler(input);
+      const result = handler(method === 'GET' ? undefined : parseJson(body));
       this.options.log(`Chaos ${method} ${path} => ${JSON.stringify(result)}`);
       return json(200, result);
     } catch (error) {
-      if (error instanceof ChaosValidationError) return json(400, { message: error.message });
+      if (error instanceof ChaosValidationError || error instanceof InvalidJson) return json(400, { message: error.message });
       throw error;
     }
   }

@@ -1,9 +1,14 @@
 /**
  * A generated corpus of hostile requests against the product API on the offline runtime. Every
  * one must get a 4xx that says what is wrong; none a 5xx; none may reach the queue or the table.
+ * Then JSON nested thousands of levels deep to every other JSON endpoint of the edge (the Chaos
+ * API, the runtime's own /_offline/ endpoints, the control planes' JSON services) and of the
+ * dashboard: a 400 naming the nesting, nothing changed.
  */
 import fc from 'fast-check';
-import { names } from '#spec';
+import http from 'node:http';
+import { localstack, names, region } from '#spec';
+import { LAMBDA_FAULTS_PATH } from '../../offline/edge/edge';
 import { limits } from '#domain/limits';
 import { parseProduct } from '#domain/product';
 import { apiPath, edgeApiPath } from '../support/clients';
@@ -156,3 +161,94 @@ it.each(['0x10', '1e2', '%205', '5%20', '%2B5', '-1', '05', '1.0', '0', '101', '
     );
   },
 );
+
+describe('JSON nested 5,000 levels deep', () => {
+  const DEPTH = 5_000;
+  const deepArray = `${'['.repeat(DEPTH)}${']'.repeat(DEPTH)}`;
+  const deepObject = `${'{"a":'.repeat(DEPTH)}1${'}'.repeat(DEPTH)}`;
+  const signed = (service: string, headers: Record<string, string>) => ({
+    ...headers,
+    'X-Amz-Date': '20260101T000000Z',
+    Authorization: `AWS4-HMAC-SHA256 Credential=${localstack.accessKey}/20260101/${region}/${service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=00`,
+  });
+  const json = { 'Content-Type': 'application/json' };
+
+  /** [method, path, headers, bodies]: each body nests DEPTH levels or more, in the place the endpoint reads. */
+  const endpoints: Array<[string, string, Record<string, string>, string[]]> = [
+    ...['POST', 'PATCH', 'DELETE'].map((method): [string, string, Record<string, string>, string[]] => [
+      method,
+      '/_localstack/chaos/faults',
+      json,
+      [deepArray, deepObject, `[${deepObject}]`],
+    ]),
+    ['POST', '/_localstack/chaos/effects', json, [deepArray, deepObject, `{"latency": 1, "services": ${deepObject}}`]],
+    ...['POST', 'PATCH', 'DELETE'].map((method): [string, string, Record<string, string>, string[]] => [
+      method,
+      LAMBDA_FAULTS_PATH,
+      json,
+      [deepArray, `[${deepObject}]`],
+    ]),
+    ...['faults', 'latency', 'lambda-faults', 'fallback', 'mapping', 'clear-all', 'send', 'load', 'experiment'].map(
+      (control): [string, string, Record<string, string>, string[]] => [
+        'POST',
+        `/dashboard/api/${control}`,
+        json,
+        [deepArray, `{"op": "add", "rule": ${deepObject}}`],
+      ],
+    ),
+    [
+      'POST',
+      '/',
+      signed('logs', { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'Logs_20140328.CreateLogGroup' }),
+      [deepArray, `{"logGroupName": "deep", "tags": ${deepObject}}`],
+    ],
+    ['POST', '/2015-03-31/functions', signed('lambda', json), [deepArray, `{"FunctionName": "deep", "Tags": ${deepObject}}`]],
+    ['POST', '/restapis', signed('apigateway', json), [deepArray, `{"name": "deep", "tags": ${deepObject}}`]],
+    // The emulators' AWS APIs: a map attribute nested 5,000 times, an SQS call with its queue named.
+    [
+      'POST',
+      '/',
+      signed('dynamodb', { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': 'DynamoDB_20120810.PutItem' }),
+      [`{"TableName": "${names.table}", "Item": {"id": {"S": "deep"}, "x": ${'{"M": {"a": '.repeat(DEPTH)}{"S": "x"}${'}}'.repeat(DEPTH)}}}`],
+    ],
+    [
+      'POST',
+      '/',
+      signed('sqs', { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': 'AmazonSQS.SendMessage' }),
+      [`{"QueueUrl": "${localstack.endpoint}/${localstack.accountId}/${names.queue}", "MessageBody": "x", "MessageAttributes": ${deepObject}}`],
+    ],
+  ];
+
+  it('gets a 400 naming the nesting from every JSON endpoint of the edge and the dashboard, and changes nothing', async () => {
+    const rules = [{ service: 'sns', operation: 'Publish', probability: 0.01 }];
+    expect((await runtime.chaos('POST', 'faults', rules)).status).toBe(200);
+    const failures: string[] = [];
+    for (const [method, path, headers, bodies] of endpoints) {
+      for (const body of bodies) {
+        const answer = await raw(method, path, body, headers);
+        if (answer.status !== 400 || !/nested \d+ levels deep/.test(answer.body))
+          failures.push(`${method} ${path} ${body.slice(0, 30)}…: ${answer.status} ${answer.body.slice(0, 160)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect((await runtime.chaos('GET', 'faults')).json).toEqual(rules);
+    expect((await runtime.chaos('GET', 'effects')).json).toEqual({ latency: 0 });
+    await runtime.chaos('POST', 'faults', []);
+  }, 60_000);
+});
+
+/** One request with exactly these headers, to the edge itself (not the product API's host). */
+function raw(method: string, path: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      { host: '127.0.0.1', port: runtime.port, method, path, headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}

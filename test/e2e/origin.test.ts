@@ -3,18 +3,22 @@
  * HTTP, with Origin and fetch metadata headers) to the Chaos API and the AWS APIs are refused,
  * and nothing changes; the runtime's own origins, an origin allowed through
  * EXTRA_CORS_ALLOWED_ORIGINS and clients without an Origin (curl, SDKs) are served. The product
- * API stays open, as API Gateway leaves it.
+ * API stays open, as API Gateway leaves it. A page that reaches the runtime under a name of its
+ * own (DNS rebinding) reads nothing: a Host that is not a loopback name (or one allowed through
+ * OFFLINE_ALLOWED_HOSTS) is refused on every route.
  */
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import http from 'node:http';
 import { localstack, names, region } from '#spec';
-import { arn, edgeApiPath, queueUrlAt, sdkConfig } from '../support/clients';
+import { apiPath, arn, edgeApiPath, queueUrlAt, sdkConfig } from '../support/clients';
 import { runtimeForSuite } from '../support/offline';
 
 const DASHBOARD = 'http://dashboard.example:8080';
 const ATTACKER = 'http://attacker.example';
+/** A name the user reaches the runtime by besides loopback, allowed through OFFLINE_ALLOWED_HOSTS. */
+const DEVBOX = 'devbox.example';
 
 let url: string;
 let port: number;
@@ -24,7 +28,7 @@ runtimeForSuite(
   (runtime) => {
     ({ url, port, emulatorPorts } = runtime);
   },
-  { env: { ...process.env, EXTRA_CORS_ALLOWED_ORIGINS: DASHBOARD }, reset: 'chaos' },
+  { env: { ...process.env, EXTRA_CORS_ALLOWED_ORIGINS: DASHBOARD, OFFLINE_ALLOWED_HOSTS: DEVBOX }, reset: 'chaos' },
 );
 
 interface Answer {
@@ -247,5 +251,66 @@ describe('the product API', () => {
     const answer = await raw('POST', edgeApiPath, product, { 'Content-Type': 'application/json', Origin: ATTACKER, 'Sec-Fetch-Site': 'cross-site' });
     expect(answer.status).toBe(200);
     expect(await read('origin-api')).toBeDefined();
+  });
+});
+
+describe('the Host a request names (DNS rebinding)', () => {
+  /** What any SigV4-signed call carries: the edge reads the service from the scope and checks no signature. */
+  const signed = (service: string) => ({
+    'X-Amz-Date': '20260101T000000Z',
+    Authorization: `AWS4-HMAC-SHA256 Credential=${localstack.accessKey}/20260101/${region}/${service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=00`,
+  });
+  const functionPath = `/2015-03-31/functions/${names.productFunction}`;
+
+  it.each([
+    ['the Lambda API (the function’s configuration and environment)', functionPath, signed('lambda')],
+    ['the Chaos API', '/_localstack/chaos/faults', {}],
+    ['the health check', '/_localstack/health', {}],
+    ['the product API', edgeApiPath, {}],
+    ['the dashboard', '/dashboard/api/state', {}],
+  ])('refuses %s under a foreign Host with 403 naming the Host and the setting', async (_label, path, headers) => {
+    const answer = await raw('GET', path, '', { ...headers, Host: `attacker.example:${port}` });
+    expect(answer.status).toBe(403);
+    const { message } = JSON.parse(answer.body) as { message: string };
+    expect(message).toContain(`"attacker.example:${port}"`);
+    expect(message).toContain('OFFLINE_ALLOWED_HOSTS=attacker.example');
+    expect(message).toContain('--allow-host attacker.example');
+    expect(answer.body).not.toContain('Environment');
+  });
+
+  it('refuses a write under a foreign Host too, and changes nothing', async () => {
+    const answer = await raw('POST', '/_localstack/chaos/faults', rule, { 'Content-Type': 'application/json', Host: 'attacker.example' });
+    expect(answer.status).toBe(403);
+    expect(await faults()).toEqual([]);
+  });
+
+  it('serves the same read under the runtime’s own name', async () => {
+    const answer = await raw('GET', functionPath, '', { ...signed('lambda'), Host: `localhost:${port}` });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toContain('Environment');
+  });
+
+  it.each([
+    'localhost',
+    'LOCALHOST',
+    '127.0.0.1',
+    '127.1.2.3',
+    '[::1]',
+    'app.localhost',
+    'localhost.localstack.cloud',
+    `sqs.${region}.localhost.localstack.cloud`,
+    DEVBOX,
+  ])('serves Host %s, with and without the port', async (name) => {
+    for (const host of [name, `${name}:${port}`])
+      expect({ host, status: (await raw('GET', '/_localstack/health', '', { Host: host })).status }).toEqual({ host, status: 200 });
+  });
+
+  it('serves the product API at its host-style URL and the AWS APIs under a name allowed through OFFLINE_ALLOWED_HOSTS', async () => {
+    const product = JSON.stringify({ id: 'host-style', name: 'Widget', price: 1, description: 'By its URL' });
+    const host = `${names.restApiId}.execute-api.localhost.localstack.cloud:${port}`;
+    expect((await raw('POST', apiPath, product, { 'Content-Type': 'application/json', Host: host })).status).toBe(200);
+    expect(await read('host-style')).toBeDefined();
+    expect((await raw('GET', functionPath, '', { ...signed('lambda'), Host: `${DEVBOX}:${port}` })).status).toBe(200);
+    expect((await raw('GET', '/_localstack/chaos/faults', '', { Host: DEVBOX })).status).toBe(200);
   });
 });

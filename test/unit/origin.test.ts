@@ -1,6 +1,6 @@
-/** Which pages may change the runtime: origins parsed as users write them, and the decision per request. */
+/** Which pages may change the runtime: origins parsed as users write them, and the decision per request; and which host names a request may name. */
 import { localstack } from '#spec';
-import { normalizeOrigin, OriginPolicy, parseOrigins } from '../../offline/edge/origin';
+import { HostPolicy, normalizeHost, normalizeOrigin, OriginPolicy, parseHosts, parseOrigins } from '../../offline/edge/origin';
 
 describe('origins as users write them', () => {
   it('normalizes to scheme, host and port', () => {
@@ -49,5 +49,51 @@ describe('the decision', () => {
     expect(decision.kind === 'refused' && decision.message).toMatch(
       /EXTRA_CORS_ALLOWED_ORIGINS=http:\/\/attacker\.example .*--allow-origin http:\/\/attacker\.example/,
     );
+  });
+});
+
+describe('the host names requests may name', () => {
+  const policy = new HostPolicy(['devbox.lan', '192.168.1.20']);
+
+  it.each([
+    'localhost',
+    'localhost:4566',
+    'LocalHost.:4566',
+    '127.0.0.1',
+    '127.255.0.9:80',
+    '[::1]:4566',
+    'app.localhost',
+    'localhost.localstack.cloud',
+    `12345.execute-api.localhost.localstack.cloud:${localstack.port}`,
+    'sqs.us-east-1.localhost.localstack.cloud',
+    'devbox.lan:4566',
+    '192.168.1.20',
+    undefined,
+  ])('serves %s', (host) => {
+    expect(policy.refusal(host)).toBeUndefined();
+  });
+
+  it.each([
+    'attacker.example:4566',
+    'localhost.attacker.example',
+    'localhost.localstack.cloud.attacker.example',
+    '127.0.0.1.nip.io',
+    '0.0.0.0',
+    '192.168.1.21',
+    'devbox.lan.attacker.example',
+    '',
+    'local host',
+    'localhost/path',
+  ])('refuses %j, naming it and the setting', (host) => {
+    const message = policy.refusal(host);
+    expect(message).toContain(`"${host}"`);
+    expect(message).toContain('OFFLINE_ALLOWED_HOSTS=');
+    expect(message).toContain('--allow-host ');
+  });
+
+  it('normalizes names as users write them, and refuses what is not one', () => {
+    expect(parseHosts(' DevBox.LAN, 192.168.1.20  [fe80::1]')).toEqual(['devbox.lan', '192.168.1.20', '[fe80::1]']);
+    expect(parseHosts(undefined)).toEqual([]);
+    for (const raw of ['*', 'http://devbox.lan', 'devbox.lan:4566', 'devbox.lan/x', 'user@devbox.lan']) expect(() => normalizeHost(raw)).toThrow();
   });
 });

@@ -4,6 +4,7 @@
  * `{"__type": code, "message": ...}` with its code in `x-amzn-ErrorType` and its HTTP status.
  * CloudWatch Logs speaks 1.1 (prefix `Logs_20140328`); DynamoDB and SQS speak 1.0.
  */
+import { nestingProblem } from '../../edge/json-body';
 import { AwsError, type AwsRequest, type AwsResponse } from './service';
 
 export type JsonVersion = '1.0' | '1.1';
@@ -62,6 +63,8 @@ export function jsonHandler(protocol: JsonProtocol): (request: AwsRequest) => Pr
 export function parseJsonBody(body: string): Record<string, unknown> {
   // SDKs send `{}` for an input without members; some clients send nothing at all.
   if (body.trim() === '') return {};
+  const tooDeep = nestingProblem(body);
+  if (tooDeep) throw new AwsError('SerializationException', tooDeep);
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
