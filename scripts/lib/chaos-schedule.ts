@@ -3,25 +3,20 @@
  * services, single operations, partial probabilities, and the error codes DynamoDB uses to blame
  * a request) and latency (up to beyond the per-attempt timeout), while concurrent writers update
  * overlapping products, now and then with a burst of writers beyond the product function's
- * concurrency limit. Once the last fault clears, the invariants of the design must hold.
+ * concurrency limit. Before the writers start, the schedule may switch the retry function's event
+ * source mapping (scripts/lib/retry-mapping.ts) and plant items stamped far in the future. Once
+ * the last fault clears, the invariants of the design (scripts/lib/chaos-invariants.ts) must hold.
  * Used by the randomized test (short) and `npm run soak` (long).
- *
- * Every answer to a write is one of:
- * - accepted: 200 or 202. It must end in the table unless a later write to the product supersedes it.
- * - refused: a 503 whose message is NOT_SAVED_MESSAGE, or Lambda's throttling answer (API
- *   Gateway's 500 for a 429 TooManyRequestsException, or a 429). It must never appear.
- * - unknown: a 503 whose message is OUTCOME_UNKNOWN_MESSAGE. It may appear, but only in order: the
- *   table may hold it only if no accepted write was sent after it.
- * Anything else (another status, another 503, no answer) breaks the invariants by itself.
  */
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, GetQueueUrlCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deadLetterQueues, names, offline, timing, tutorialFault } from '#spec';
-import { logMessages } from '../../lambdas/log-messages';
-import { NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE } from '../../lambdas/product/http';
 import { ChaosClient, type FaultRule } from './chaos-client';
+import { checkLoggedWrites, checkTable, classifyAnswer, type Tally, type WriteRecord } from './chaos-invariants';
 import { unwrapSnsEnvelope } from './redrive';
+import { type MappingKind, mappingKinds, useRetryMapping } from './retry-mapping';
 import { type StoredValue, Target } from './target';
 
 export interface Phase {
@@ -64,6 +59,31 @@ export const faultPool: FaultRule[] = [
 /** Latency beyond the per-attempt timeout: every attempt times out, and the calls still complete later. */
 export const beyondTimeoutMs = timing.requestTimeoutMs + 1_000;
 
+/**
+ * Stamps far beyond now + the retry guards' clock-skew bound, as a bad clock or an import writes
+ * them: by the ordering rule's policy such a stamp is not newer than a real write.
+ */
+export const plantedStamps = {
+  /** A writer whose clock runs a day ahead. */
+  'day-ahead': (now: number) => now + 86_400_000,
+  /** An import that wrote microseconds where milliseconds belong. */
+  microseconds: (now: number) => now * 1_000,
+} as const;
+
+/** An item put straight into the table (PutItem, bypassing the API) before the writers start. */
+export interface Plant {
+  /** Which shared product (`<runId>-<product>`, as the writers name them); one no writer reaches must keep the item. */
+  product: number;
+  stamp: keyof typeof plantedStamps;
+}
+
+export interface Schedule {
+  /** The retry function's event source mapping for this schedule. */
+  mapping: MappingKind;
+  planted: Plant[];
+  phases: Phase[];
+}
+
 export interface ScheduleShape {
   maxPhases: number;
   maxWritesPerWriter: number;
@@ -72,6 +92,10 @@ export interface ScheduleShape {
    * about 20 s, so such a phase sends one write per writer): for the soak, too slow for the test.
    */
   beyondTimeout?: boolean;
+  /** The mappings to draw from (default: the stack's only). */
+  mappings?: readonly MappingKind[];
+  /** In about half the schedules, plant 1 to 3 items among the first `plantAmong` shared products (default 0: never). */
+  plantAmong?: number;
 }
 
 const latencyArbitrary = (beyondTimeout: boolean): fc.Arbitrary<number> =>
@@ -90,8 +114,32 @@ export const phaseArbitrary = (maxWrites: number, beyondTimeout = false): fc.Arb
     burst: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
   });
 
-export const scheduleArbitrary = ({ maxPhases, maxWritesPerWriter, beyondTimeout = false }: ScheduleShape) =>
-  fc.array(phaseArbitrary(maxWritesPerWriter, beyondTimeout), { minLength: 1, maxLength: maxPhases });
+const plantsArbitrary = (among: number): fc.Arbitrary<Plant[]> =>
+  among === 0
+    ? fc.constant<Plant[]>([])
+    : fc.oneof(
+        fc.constant<Plant[]>([]),
+        fc.uniqueArray(
+          fc.record({
+            product: fc.nat({ max: among - 1 }),
+            stamp: fc.constantFrom(...(Object.keys(plantedStamps) as Array<keyof typeof plantedStamps>)),
+          }),
+          { minLength: 1, maxLength: 3, selector: (plant) => plant.product },
+        ),
+      );
+
+export const scheduleArbitrary = ({
+  maxPhases,
+  maxWritesPerWriter,
+  beyondTimeout = false,
+  mappings = [mappingKinds[0]],
+  plantAmong = 0,
+}: ScheduleShape): fc.Arbitrary<Schedule> =>
+  fc.record({
+    mapping: fc.constantFrom(...mappings),
+    planted: plantsArbitrary(plantAmong),
+    phases: fc.array(phaseArbitrary(maxWritesPerWriter, beyondTimeout), { minLength: 1, maxLength: maxPhases }),
+  });
 
 export interface ScheduleOptions {
   endpoint: string;
@@ -108,33 +156,6 @@ export interface ScheduleOptions {
   onWrite?: (status: number) => void;
 }
 
-export type Answer = 'accepted' | 'refused' | 'unknown' | 'wrong';
-
-export interface WriteRecord {
-  id: string;
-  name: string;
-  status: number;
-  answer: Answer;
-}
-
-/** What a schedule's check found, counted (the violations say it in words). */
-export interface Tally {
-  /** Accepted products whose newest accepted write is not in the table, and no newer write either. */
-  lost: number;
-  /** Products holding an older write than their newest accepted one. */
-  stale: number;
-  /** Products holding a refused write. */
-  refusedStored: number;
-  /** Unknown answers whose write is what the table holds (allowed: it was newest). */
-  unknownLanded: number;
-  /** Valid writes of this run found in a DLQ. */
-  deadLettered: number;
-  /** Writes answered neither accepted, refused nor unknown (a 504, a 502, another 503, no answer). */
-  wrongAnswers: number;
-  /** Reads answered other than 200, 404 or 503. */
-  wrongReads: number;
-}
-
 export interface Outcome {
   runId: string;
   writes: WriteRecord[];
@@ -142,67 +163,6 @@ export interface Outcome {
   tally: Tally;
   settledMs: number;
   staleDropped: number;
-}
-
-/** What an answer to a write means, from its status and body. */
-export function classifyAnswer(status: number, body: string): Answer {
-  if (status === 200 || status === 202) return 'accepted';
-  if (status === 429) return 'refused';
-  let message: unknown;
-  let reason: unknown;
-  try {
-    ({ message, reason } = JSON.parse(body) as { message?: unknown; reason?: unknown });
-  } catch {
-    message = body;
-  }
-  if (status === 503 && message === NOT_SAVED_MESSAGE) return 'refused';
-  if (status === 503 && message === OUTCOME_UNKNOWN_MESSAGE) return 'unknown';
-  // API Gateway's answer when Lambda throttles the function: 500 "Internal server error" (the runtime says why in `reason`).
-  if (status === 500 && message === 'Internal server error' && typeof reason === 'string' && reason.includes('TooManyRequestsException')) return 'refused';
-  return 'wrong';
-}
-
-/** The functions' JSON log lines (Powertools Logger), each after the runtime's `[FunctionName] ` prefix; other lines are skipped. */
-export function logEntries(lines: string[]): Array<Record<string, unknown>> {
-  return lines.flatMap((line) => {
-    const start = line.indexOf('{');
-    if (start < 0) return [];
-    try {
-      const entry: unknown = JSON.parse(line.slice(start));
-      return entry && typeof entry === 'object' ? [entry as Record<string, unknown>] : [];
-    } catch {
-      return [];
-    }
-  });
-}
-
-/**
- * What the functions logged for this run, against what the table holds: a write logged as stored
- * or queued must be held, or a newer one. Accepted writes with no such line are a violation too,
- * so a renamed message or key cannot leave nothing to check.
- */
-export function checkLoggedWrites(
-  lines: string[],
-  runId: string,
-  items: Map<string, StoredValue>,
-  acceptedWrites: number,
-): { violations: string[]; staleDropped: number } {
-  const mine = logEntries(lines).filter((entry) => typeof entry.productId === 'string' && entry.productId.startsWith(`${runId}-`));
-  const accepted = mine.filter((entry) => entry.message === logMessages.stored || entry.message === logMessages.queued);
-  const violations: string[] = [];
-  for (const { message, productId, updatedAt } of accepted) {
-    const item = items.get(productId as string);
-    if (!item || typeof updatedAt !== 'number' || item.updatedAt < updatedAt)
-      violations.push(
-        `${String(productId)}: the runtime logged "${String(message)}" at ${String(updatedAt)}, the table holds ${item ? item.updatedAt : 'nothing'}`,
-      );
-  }
-  if (acceptedWrites > 0 && accepted.length === 0) {
-    violations.push(
-      `${acceptedWrites} write(s) were accepted, but no log line of this run says "${logMessages.stored}" or "${logMessages.queued}" with a productId and updatedAt`,
-    );
-  }
-  return { violations, staleDropped: mine.filter((entry) => entry.message === logMessages.stale).length };
 }
 
 let runCounter = 0;
@@ -249,7 +209,30 @@ async function takeDeadLetters(target: Target, runId: string): Promise<Array<{ i
   return found;
 }
 
-export async function runSchedule(schedule: Phase[], options: ScheduleOptions): Promise<Outcome> {
+/** Puts the schedule's planted items into the table as an import would: PutItem with the test user's credentials, no API, no condition. */
+async function plant(target: Target, runId: string, plants: Plant[]): Promise<Map<string, StoredValue>> {
+  const planted = new Map<string, StoredValue>();
+  for (const { product, stamp } of plants) {
+    const id = `${runId}-${product}`;
+    const item = { name: `planted-${stamp}`, updatedAt: plantedStamps[stamp](Date.now()) };
+    await target.dynamo.send(
+      new PutItemCommand({
+        TableName: names.table,
+        Item: { id: { S: id }, name: { S: item.name }, price: { N: '1' }, description: { S: 'planted' }, updatedAt: { N: String(item.updatedAt) } },
+      }),
+    );
+    planted.set(id, item);
+  }
+  return planted;
+}
+
+/**
+ * How long the queue and SNS's held deliveries stay empty before the table is judged, caught up
+ * or not: nothing left on its way can change it, and a lost write need not wait out the settle timeout.
+ */
+const QUIET_MS = 5_000;
+
+export async function runSchedule(schedule: Schedule, options: ScheduleOptions): Promise<Outcome> {
   const runId = `r${process.pid}-${(runCounter += 1)}`;
   const target = new Target(options.endpoint);
   const { endpoint, apiUrl } = target;
@@ -257,7 +240,7 @@ export async function runSchedule(schedule: Phase[], options: ScheduleOptions): 
   const logsBefore = options.logs().length;
   const writes: WriteRecord[] = [];
   const violations: string[] = [];
-  const tally: Tally = { lost: 0, stale: 0, refusedStored: 0, unknownLanded: 0, deadLettered: 0, wrongAnswers: 0, wrongReads: 0 };
+  let wrongReads = 0;
   // Writes to one product go one after another (so the client knows which is newest); products in parallel.
   const lanes = new Map<string, Promise<void>>();
   const sentTo = new Map<string, WriteRecord[]>();
@@ -286,17 +269,19 @@ export async function runSchedule(schedule: Phase[], options: ScheduleOptions): 
       const body = await response.text();
       const throttled = response.status === 500 && body.includes('TooManyRequestsException');
       if (![200, 404, 503].includes(response.status) && !throttled) {
-        tally.wrongReads += 1;
+        wrongReads += 1;
         violations.push(`GET ${id} answered ${response.status}: ${body.slice(0, 200)}`);
       }
     } catch (error) {
-      tally.wrongReads += 1;
+      wrongReads += 1;
       violations.push(`GET ${id} got no answer (${(error as Error).message})`);
     }
   };
 
+  await useRetryMapping(endpoint, schedule.mapping);
+  const planted = await plant(target, runId, schedule.planted);
   try {
-    for (const [p, phase] of schedule.entries()) {
+    for (const [p, phase] of schedule.phases.entries()) {
       if (sent >= budget) break;
       await chaos.setFaults(phase.faults);
       await chaos.setLatency(phase.latencyMs);
@@ -328,7 +313,7 @@ export async function runSchedule(schedule: Phase[], options: ScheduleOptions): 
   }
 
   // A call slowed by latency is still on its way after its caller gave up: let it land before judging.
-  const slowest = Math.max(0, ...schedule.map((phase) => phase.latencyMs));
+  const slowest = Math.max(0, ...schedule.phases.map((phase) => phase.latencyMs));
   if (slowest > 1_000) await sleep(slowest + 500);
 
   // The newest accepted write per product: what the table must come to hold.
@@ -338,7 +323,7 @@ export async function runSchedule(schedule: Phase[], options: ScheduleOptions): 
     if (accepted) lastAccepted.set(id, accepted.name);
   }
 
-  // Settle: wait for the queue, the DLQs and held deliveries to empty and the table to catch up.
+  // Settle: wait for the queue, the DLQs and held deliveries to empty and the table to catch up (or stay behind).
   const started = Date.now();
   const depth = (name: string) => target.queueDepth(name);
   const deadDepth = async () => (await Promise.all(deadLetterQueues.map(depth))).reduce((a, b) => a + b, 0);
@@ -346,6 +331,7 @@ export async function runSchedule(schedule: Phase[], options: ScheduleOptions): 
   const pending = async () => ((await (await fetch(`${endpoint}/_localstack/health`)).json()) as { pendingDeliveries?: number }).pendingDeliveries ?? 0;
 
   let items: Map<string, StoredValue>;
+  let quietSince: number | undefined;
   for (;;) {
     const [queued, dead, held] = await Promise.all([depth(names.queue), deadDepth(), pending()]);
     items = await table();
@@ -355,50 +341,22 @@ export async function runSchedule(schedule: Phase[], options: ScheduleOptions): 
       // Caught up when the table holds the newest accepted write or a later one (an unknown that landed).
       return heldName !== undefined && lane.findIndex((w) => w.name === heldName) >= lane.findIndex((w) => w.name === name);
     });
-    if ((queued === 0 && held === 0 && caughtUp) || dead > 0 || Date.now() - started > options.settleTimeoutMs) break;
+    // A write on the retry path is in the queue until the poller deletes it, or an SNS delivery until then.
+    const idle = queued === 0 && held === 0;
+    quietSince = idle ? (quietSince ?? Date.now()) : undefined;
+    const quiet = quietSince !== undefined && Date.now() - quietSince >= QUIET_MS;
+    if ((idle && caughtUp) || quiet || dead > 0 || Date.now() - started > options.settleTimeoutMs) break;
     await sleep(200);
   }
   const settledMs = Date.now() - started;
   // Log lines arrive asynchronously from the workers; give the last ones a moment.
   await sleep(300);
 
-  for (const w of writes.filter((record) => record.answer === 'wrong')) {
-    tally.wrongAnswers += 1;
-    violations.push(
-      `${w.id}: write "${w.name}" answered ${w.status || 'nothing'}, which is neither accepted (200/202), refused (503 not saved, throttled) nor unknown (503 outcome unknown)`,
-    );
-  }
-  for (const [id, lane] of sentTo) {
-    const heldName = items.get(id)?.name;
-    const acceptedAt = lane.findLastIndex((w) => w.answer === 'accepted');
-    const heldAt = heldName === undefined ? -1 : lane.findIndex((w) => w.name === heldName);
-    const heldWrite = lane[heldAt];
-    if (heldName === undefined) {
-      if (acceptedAt >= 0) {
-        tally.lost += 1;
-        violations.push(`${id}: the newest accepted write is "${lane[acceptedAt]?.name}" (${lane[acceptedAt]?.status}), the table holds nothing`);
-      }
-      continue;
-    }
-    if (!heldWrite) {
-      violations.push(`${id}: holds "${heldName}", which was never sent`);
-      continue;
-    }
-    if (heldWrite.answer === 'refused') {
-      tally.refusedStored += 1;
-      violations.push(`${id}: holds "${heldName}", a write the API refused (${heldWrite.status})`);
-    } else if (heldAt < acceptedAt) {
-      tally.stale += 1;
-      violations.push(`${id}: the newest accepted write is "${lane[acceptedAt]?.name}", the table holds the older "${heldName}" (${heldWrite.answer})`);
-    } else if (heldWrite.answer === 'unknown') {
-      tally.unknownLanded += 1;
-    }
-  }
-
+  const held = checkTable(sentTo, items, planted);
+  violations.push(...held.violations);
   const [queued, deadLetters] = await Promise.all([depth(names.queue), takeDeadLetters(target, runId)]);
   if (queued !== 0) violations.push(`the queue still holds ${queued} message(s) after ${settledMs} ms`);
   if (deadLetters.length > 0) {
-    tally.deadLettered += deadLetters.length;
     violations.push(
       `the DLQ holds ${deadLetters.length} valid write(s) of this run: ${deadLetters
         .slice(0, 5)
@@ -412,5 +370,6 @@ export async function runSchedule(schedule: Phase[], options: ScheduleOptions): 
   const staleDropped = logged.staleDropped;
   target.sqs.destroy();
   target.dynamo.destroy();
+  const tally: Tally = { ...held.tally, deadLettered: deadLetters.length, wrongReads };
   return { runId, writes, violations, tally, settledMs, staleDropped };
 }

@@ -1,37 +1,9 @@
-/** The randomized schedules' answer classes and fault pool (the runs themselves are in test/e2e/randomized-chaos.test.ts and the soak). */
+/** The randomized schedules' fault pool, draws and mapping configurations (the runs themselves are in test/e2e/randomized-chaos.test.ts and the soak). */
 import fc from 'fast-check';
-import { names, timing } from '#spec';
-import { logMessages } from '../../lambdas/log-messages';
-import { NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE } from '../../lambdas/product/http';
+import { names, retryGuards, retryPath, timing } from '#spec';
 import { checkRules } from '../../offline/edge/chaos';
-import { beyondTimeoutMs, blamingCodes, checkLoggedWrites, classifyAnswer, faultPool, logEntries, scheduleArbitrary } from '../../scripts/lib/chaos-schedule';
-
-describe('classifyAnswer tells accepted, refused and unknown apart', () => {
-  it.each([
-    [200, 'Product added/updated successfully.', 'accepted'],
-    [202, 'A DynamoDB error occurred. Message sent to queue.', 'accepted'],
-    [503, JSON.stringify({ message: NOT_SAVED_MESSAGE }), 'refused'],
-    [503, JSON.stringify({ message: OUTCOME_UNKNOWN_MESSAGE }), 'unknown'],
-    [
-      500,
-      JSON.stringify({
-        message: 'Internal server error',
-        reason: `Lambda throttled ${names.productFunction} (429 TooManyRequestsException: Rate Exceeded.): ...`,
-      }),
-      'refused',
-    ],
-    [429, JSON.stringify({ message: 'Too Many Requests' }), 'refused'],
-    // Honest answers only: anything else breaks the invariants by itself.
-    [503, JSON.stringify({ message: 'Service unavailable' }), 'wrong'],
-    [500, JSON.stringify({ message: 'Internal server error' }), 'wrong'],
-    [504, JSON.stringify({ message: 'Endpoint request timed out' }), 'wrong'],
-    [502, 'Bad Gateway', 'wrong'],
-    [400, JSON.stringify({ message: 'name: must not be blank' }), 'wrong'],
-    [0, '', 'wrong'],
-  ])('%d %s → %s', (status, body, answer) => {
-    expect(classifyAnswer(status, body)).toBe(answer);
-  });
-});
+import { beyondTimeoutMs, blamingCodes, faultPool, plantedStamps, scheduleArbitrary } from '../../scripts/lib/chaos-schedule';
+import { kindOf, mappingInput, mappingKinds } from '../../scripts/lib/retry-mapping';
 
 it('draws from every fault code of issue 10, each rule one LocalStack accepts', () => {
   expect(checkRules(faultPool)).toEqual([]);
@@ -48,50 +20,49 @@ it('draws latency beyond the per-attempt timeout only when asked (the soak), and
     new Set(
       fc
         .sample(scheduleArbitrary({ maxPhases: 5, maxWritesPerWriter: 3, beyondTimeout }), { seed: 1, numRuns: 400 })
-        .flat()
+        .flatMap((schedule) => schedule.phases)
         .map((phase) => phase.latencyMs),
     );
   expect(latencies(true)).toContain(beyondTimeoutMs);
   expect(latencies(false)).not.toContain(beyondTimeoutMs);
-  const phases = fc.sample(scheduleArbitrary({ maxPhases: 5, maxWritesPerWriter: 3 }), { seed: 1, numRuns: 100 }).flat();
+  const phases = fc.sample(scheduleArbitrary({ maxPhases: 5, maxWritesPerWriter: 3 }), { seed: 1, numRuns: 100 }).flatMap((schedule) => schedule.phases);
   expect(phases.some((phase) => phase.burst)).toBe(true);
 });
 
-describe("checkLoggedWrites reads the functions' JSON log lines", () => {
-  // As the runtime prints them: the function's name, then Powertools Logger's JSON line.
-  const line = (fn: string, message: string, keys: Record<string, unknown>) =>
-    `[${fn}] ${JSON.stringify({ level: 'INFO', message, timestamp: '2026-01-01T00:00:00.000Z', service: 'product', ...keys })}`;
-  const lines = [
-    `[${names.productFunction}] START RequestId: 1`,
-    line(names.productFunction, logMessages.stored, { productId: 'r1-a', updatedAt: 5 }),
-    line(names.productFunction, logMessages.queued, { productId: 'r1-b', updatedAt: 7, messageId: 'm' }),
-    line(names.productFunction, logMessages.stored, { productId: 'r2-a', updatedAt: 9 }),
-    line(names.retryFunction, logMessages.stale, { productId: 'r1-b', updatedAt: 6, requestId: 'q', messageId: 'm' }),
-    `[${names.productFunction}] END RequestId: 1 Duration: 3 ms`,
-  ];
+it('draws both mappings and planted items only when asked, each planted product once and among the shared ones', () => {
+  const plain = fc.sample(scheduleArbitrary({ maxPhases: 2, maxWritesPerWriter: 2 }), { seed: 1, numRuns: 100 });
+  expect(new Set(plain.map((schedule) => schedule.mapping))).toEqual(new Set(['stack']));
+  expect(plain.every((schedule) => schedule.planted.length === 0)).toBe(true);
 
-  it('skips lines that are not JSON', () => {
-    expect(logEntries(lines).map((entry) => entry.message)).toEqual([logMessages.stored, logMessages.queued, logMessages.stored, logMessages.stale]);
-  });
+  const mixed = fc.sample(scheduleArbitrary({ maxPhases: 2, maxWritesPerWriter: 2, mappings: mappingKinds, plantAmong: 5 }), { seed: 1, numRuns: 200 });
+  expect(new Set(mixed.map((schedule) => schedule.mapping))).toEqual(new Set(mappingKinds));
+  const plantCounts = new Set(mixed.map((schedule) => schedule.planted.length));
+  expect(plantCounts).toContain(0);
+  expect([...plantCounts].some((count) => count > 0)).toBe(true);
+  const plants = mixed.flatMap((schedule) => schedule.planted);
+  expect(new Set(plants.map((plant) => plant.stamp))).toEqual(new Set(Object.keys(plantedStamps)));
+  expect(plants.every((plant) => plant.product >= 0 && plant.product < 5)).toBe(true);
+  for (const { planted } of mixed) expect(new Set(planted.map((plant) => plant.product)).size).toBe(planted.length);
+});
 
-  it("finds this run's stored and queued writes and checks them against the table", () => {
-    const held = new Map([
-      ['r1-a', { name: 'a', updatedAt: 5 }],
-      ['r1-b', { name: 'b', updatedAt: 6 }],
-    ]);
-    expect(checkLoggedWrites(lines, 'r1', held, 2)).toEqual({
-      violations: [`r1-b: the runtime logged "${logMessages.queued}" at 7, the table holds 6`],
-      staleDropped: 1,
-    });
-    held.set('r1-b', { name: 'b', updatedAt: 7 });
-    expect(checkLoggedWrites(lines, 'r1', held, 2)).toEqual({ violations: [], staleDropped: 1 });
-  });
+it('plants stamps beyond now + the clock-skew bound, as whole milliseconds an item can hold exactly', () => {
+  const now = Date.now();
+  for (const stamp of Object.values(plantedStamps)) {
+    expect(stamp(now)).toBeGreaterThan(now + retryGuards.clockSkewSeconds * 1000);
+    expect(Number.isSafeInteger(stamp(now))).toBe(true);
+  }
+});
 
-  it('reports accepted writes with no matching log line, so a renamed message cannot pass unnoticed', () => {
-    const renamed = [line(names.productFunction, 'Product saved', { productId: 'r1-a', updatedAt: 5 })];
-    expect(checkLoggedWrites(renamed, 'r1', new Map([['r1-a', { name: 'a', updatedAt: 5 }]]), 1).violations).toEqual([
-      `1 write(s) were accepted, but no log line of this run says "${logMessages.stored}" or "${logMessages.queued}" with a productId and updatedAt`,
-    ]);
-    expect(checkLoggedWrites([], 'r1', new Map(), 0).violations).toEqual([]);
+it("recreates the mapping bare as the AWS CLI's default (queue, function, batch size), and the stack's with partial batch responses", () => {
+  const queueArn = `arn:aws:sqs:us-east-1:000000000000:${names.queue}`;
+  expect(mappingInput('bare', queueArn)).toEqual({ EventSourceArn: queueArn, FunctionName: names.retryFunction, BatchSize: retryPath.batchSize });
+  expect(mappingInput('stack', queueArn)).toEqual({
+    EventSourceArn: queueArn,
+    FunctionName: names.retryFunction,
+    BatchSize: retryPath.batchSize,
+    FunctionResponseTypes: ['ReportBatchItemFailures'],
+    ScalingConfig: { MaximumConcurrency: retryPath.maximumConcurrency },
   });
+  for (const kind of mappingKinds) expect(kindOf(mappingInput(kind, queueArn))).toBe(kind);
+  expect(kindOf({ FunctionResponseTypes: [] })).toBe('bare');
 });
