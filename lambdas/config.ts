@@ -23,11 +23,9 @@ export interface Config {
   /** After a failed re-queue, the write is hidden for this × 2^(failed attempts - 1) seconds, at most requeueHoldCapSeconds. */
   requeueHoldBaseSeconds: number;
   requeueHoldCapSeconds: number;
-  /** DynamoDB refusals (ValidationException and the like), each on a separate receive, before a write is parked in the DLQ. */
-  maxRefusals: number;
   /** The clock skew allowed between Lambda environments: how far ahead a queued write's, or a stored item's, updatedAt may be (domain/ordering.ts). */
   clockSkewSeconds: number;
-  /** How old a queued write's updatedAt may be. */
+  /** How old a queued write's updatedAt may be: the end of its retry window, whatever fails meanwhile. */
   maxWriteAgeDays: number;
   /** The product Lambda's fallback to the queue when DynamoDB fails: 'off' loses the write with a failed invocation, as before the fix. */
   writeFallback: WriteFallback;
@@ -80,7 +78,6 @@ export function loadConfig(source: Env, needs: ReadonlyArray<'tableName' | 'topi
     // Scales with the backoff cap (1 s in the offline runtime's fast timings).
     requeueHoldBaseSeconds: positiveNumber(source, env.requeueHoldBaseSeconds, backoffCapSeconds),
     requeueHoldCapSeconds: positiveNumber(source, env.requeueHoldCapSeconds, retryGuards.requeueHoldCapSeconds),
-    maxRefusals: positiveNumber(source, env.maxRefusals, retryGuards.maxRefusals),
     clockSkewSeconds: positiveNumber(source, env.clockSkewSeconds, retryGuards.clockSkewSeconds),
     maxWriteAgeDays: positiveNumber(source, env.maxWriteAgeDays, retryGuards.maxWriteAgeDays),
     writeFallback: writeFallback(source),

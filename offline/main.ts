@@ -102,25 +102,34 @@ function stopMessage(report: StopReport): string {
 const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 function discardMessage({ queued, noQueue, deadLettered, heldDeliveries }: StopReport): string {
-  const gone = 'discarded with the runtime (nothing persists between runs)';
-  let message: string;
-  if (noQueue && heldDeliveries === 0) {
+  if (noQueue && heldDeliveries === 0 && !deadLettered) {
     // An empty runtime nothing was deployed into (or whose stack was destroyed): there was nothing to count.
-    message = `Stopped. There was no ${names.queue}, so no accepted write was pending; nothing persists between runs.`;
-  } else if (queued === undefined) {
-    message = `Stopped. ${names.queue} could not be counted; what it held is ${gone}.`;
-  } else if (queued + heldDeliveries === 0) {
-    message = `Stopped. No accepted write was pending (${names.queue} was empty, no SNS delivery was held back); nothing persists between runs.`;
-  } else if (heldDeliveries === 0) {
-    message = `Stopped. ${plural(queued, 'accepted write was', 'accepted writes were')} still in ${names.queue} and ${queued === 1 ? 'is' : 'are'} ${gone}.`;
-  } else {
-    const total = queued + heldDeliveries;
-    message =
-      `Stopped. ${plural(total, 'accepted write was', 'accepted writes were')} still pending (${queued} in ${names.queue}, ` +
-      `${plural(heldDeliveries, 'SNS delivery', 'SNS deliveries')} held back by a fault) and ${total === 1 ? 'is' : 'are'} ${gone}.`;
+    return `Stopped. There was no ${names.queue}, so no accepted write was pending; nothing persists between runs.`;
   }
-  if (deadLettered) message += ` ${plural(deadLettered, 'message', 'messages')} in ${names.deadLetterQueue} ${deadLettered === 1 ? 'goes' : 'go'} too.`;
-  return message;
+  const gone = 'discarded with the runtime (nothing persists between runs)';
+  // A message in either queue is an accepted write: one the retry function has yet to apply, or one parked for a redrive.
+  const inQueues = (
+    [
+      [names.queue, queued],
+      [names.deadLetterQueue, deadLettered],
+    ] as const
+  ).flatMap(([name, count]) => (count ? [{ name, count }] : []));
+  const total = inQueues.reduce((sum, { count }) => sum + count, heldDeliveries);
+  const sentences: string[] = [];
+  if (total > 0) {
+    const writes = plural(total, 'accepted write was', 'accepted writes were');
+    const are = total === 1 ? 'is' : 'are';
+    const places = inQueues.map(({ name, count }) => `${count} in ${name}`);
+    if (heldDeliveries > 0) places.push(`${plural(heldDeliveries, 'SNS delivery', 'SNS deliveries')} held back by a fault`);
+    const only = inQueues.length === 1 && heldDeliveries === 0 ? inQueues[0] : undefined;
+    sentences.push(only ? `${writes} still in ${only.name} and ${are} ${gone}.` : `${writes} still pending (${places.join(', ')}) and ${are} ${gone}.`);
+  }
+  if (queued === undefined && !noQueue) sentences.push(`${names.queue} could not be counted; what it held is ${gone}.`);
+  if (sentences.length === 0) {
+    const empty = deadLettered === 0 ? `${names.queue} and ${names.deadLetterQueue} were empty` : `${names.queue} was empty`;
+    sentences.push(`No accepted write was pending (${empty}, no SNS delivery was held back); nothing persists between runs.`);
+  }
+  return `Stopped. ${sentences.join(' ')}`;
 }
 
 async function run(argv: string[]): Promise<number> {

@@ -45,7 +45,6 @@ export const env = {
   requeueWindow: 'RETRY_REQUEUE_WINDOW',
   requeueHoldBaseSeconds: 'RETRY_REQUEUE_HOLD_BASE_SECONDS',
   requeueHoldCapSeconds: 'RETRY_REQUEUE_HOLD_CAP_SECONDS',
-  maxRefusals: 'RETRY_MAX_REFUSALS',
   clockSkewSeconds: 'RETRY_CLOCK_SKEW_SECONDS',
   maxWriteAgeDays: 'RETRY_MAX_WRITE_AGE_DAYS',
   /**
@@ -113,8 +112,9 @@ export const retryPath = {
 } as const;
 
 /**
- * The retry Lambda's guards: how long it keeps re-queueing a write SQS will not take, how many
- * DynamoDB refusals it tolerates, and which writes it trusts.
+ * The retry Lambda's guards: how long it keeps re-queueing a write SQS will not take, and which
+ * writes it trusts. A write DynamoDB refuses (ValidationException and the like) passed our
+ * validation, so it is retried like one DynamoDB cannot take now, never dead-lettered for that.
  */
 export const retryGuards = {
   /**
@@ -125,20 +125,15 @@ export const retryGuards = {
   requeueWindow: 16,
   requeueHoldCapSeconds: 900,
   /**
-   * 5 refusals, re-queued after 1, 2, 4 and 8 backoff caps: a refusal that is a passing fault or
-   * a glitch clears within that time; one that lasts is a real mismatch between our validation and
-   * DynamoDB's, which a person must look at, so the write is parked in the DLQ, counted and redrivable.
-   */
-  maxRefusals: 5,
-  /**
    * Lambda environments keep NTP time; five minutes is far beyond their skew and bounds how long
    * a stamp ahead of the clock can hold an id: the retry Lambda refuses a queued write beyond it,
    * and on both write paths a stored updatedAt beyond it does not count (lambdas/domain/ordering.ts).
    */
   clockSkewSeconds: 300,
   /**
-   * A write is re-queued before the redrive threshold, so it can wait out an outage of any
-   * length; a year is far beyond any outage and the queues' 14-day retention.
+   * The end of a write's retry window. A write is re-queued before the redrive threshold, so it
+   * can wait out an outage (or refusals) of any length; a year is far beyond any outage and the
+   * queues' 14-day retention.
    */
   maxWriteAgeDays: 365,
 } as const;
@@ -151,6 +146,8 @@ export const awsLimits = {
   apiGatewayMaxPayloadBytes: 10 * 1024 * 1024,
   /** SQS: the longest DelaySeconds of a message. */
   sqsMaxDelaySeconds: 900,
+  /** SQS: the most entries of one batch call (DeleteMessageBatch). */
+  sqsMaxBatchEntries: 10,
   /** SQS: the longest visibility timeout (12 hours). */
   sqsMaxVisibilitySeconds: 43_200,
   /** DynamoDB: the largest partition key value, in bytes. */

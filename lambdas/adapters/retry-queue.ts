@@ -1,9 +1,9 @@
 /**
  * The SQS adapter of the retry path: reads what SQS says about a received message, and moves
- * a message on: to the DLQ with its reason, back to the queue as a fresh copy, or out of sight
- * for a while.
+ * a message on: to the DLQ with its reason, back to the queue as a fresh copy, out of sight for
+ * a while, or out of the queue once it is done with.
  */
-import { ChangeMessageVisibilityCommand, type MessageAttributeValue, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, DeleteMessageBatchCommand, type MessageAttributeValue, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { createHash } from 'node:crypto';
 import { awsLimits, retryPath } from '#spec';
@@ -15,28 +15,18 @@ const SIZE_MARGIN_BYTES = 512;
 export type DeadLetterReason =
   /** Not a write the product Lambda could have produced: unparseable, invalid, or out of bounds. Never applied. */
   | 'invalid-message'
-  /** A valid write DynamoDB refused on maxRefusals separate receives. Redrive it once the cause is fixed. */
-  | 'refused-by-dynamodb'
   /** A valid write at the redrive threshold that could not be re-queued. Redrive it. */
   | 'requeue-failed';
 
 /**
  * The message attributes on what the retry Lambda puts in the DLQ (all String unless noted):
  * reason (a sentence, at most 1,024 characters), reasonCode (DeadLetterReason), sourceMessageId
- * (the queue message it came from), refusals (Number; refused-by-dynamodb only), and, when the
- * body had to be cut to fit SQS's limit, bodyTruncated ("true"), originalBodyBytes (Number) and
- * originalBodySha256. A DLQ message without a reasonCode was put there by SQS's own redrive
- * (maxReceiveCount receives: invocations that kept failing, or a re-queue that kept failing).
+ * (the queue message it came from), and, when the body had to be cut to fit SQS's limit,
+ * bodyTruncated ("true"), originalBodyBytes (Number) and originalBodySha256. A DLQ message
+ * without a reasonCode was put there by SQS's own redrive (maxReceiveCount receives: invocations
+ * that kept failing, or a re-queue that kept failing).
  */
-export const DEAD_LETTER_ATTRIBUTES = [
-  'reason',
-  'reasonCode',
-  'sourceMessageId',
-  'refusals',
-  'bodyTruncated',
-  'originalBodyBytes',
-  'originalBodySha256',
-] as const;
+export const DEAD_LETTER_ATTRIBUTES = ['reason', 'reasonCode', 'sourceMessageId', 'bodyTruncated', 'originalBodyBytes', 'originalBodySha256'] as const;
 
 /** A received message as the retry path reads it. */
 export interface QueuedMessage {
@@ -45,18 +35,14 @@ export interface QueuedMessage {
   body: string;
   /** SQS's ApproximateReceiveCount: 1 on the first receive. */
   receiveCount: number;
-  /** DynamoDB refusals on earlier receives, carried by the re-queued copies. */
-  refusals: number;
 }
 
 export function readMessage(record: SQSRecord): QueuedMessage {
-  const refusals = Number(record.messageAttributes?.refusals?.stringValue);
   return {
     messageId: record.messageId,
     receiptHandle: record.receiptHandle,
     body: record.body,
     receiveCount: Number(record.attributes.ApproximateReceiveCount),
-    refusals: Number.isInteger(refusals) && refusals > 0 ? refusals : 0,
   };
 }
 
@@ -94,10 +80,6 @@ export function deadLetterCopy(body: string, attributes: Record<string, MessageA
   return { body: utf8Prefix(body, room) + marker, attributes: truncated };
 }
 
-/** The refusals so far, on a copy that goes back to the queue or to the DLQ; none when there were none. */
-const refusalsAttribute = (refusals: number): Record<string, MessageAttributeValue> =>
-  refusals > 0 ? { refusals: { DataType: 'Number', StringValue: String(refusals) } } : {};
-
 export class RetryQueue {
   constructor(
     private readonly client: SQSClient,
@@ -106,16 +88,11 @@ export class RetryQueue {
   ) {}
 
   /** Puts a copy of the message in the DLQ with its reason (DEAD_LETTER_ATTRIBUTES). Returns whether the body was cut to fit. */
-  async deadLetter(
-    message: QueuedMessage,
-    why: { code: DeadLetterReason; reason: string; refusals: number },
-    abortSignal: AbortSignal,
-  ): Promise<{ truncated: boolean }> {
+  async deadLetter(message: QueuedMessage, why: { code: DeadLetterReason; reason: string }, abortSignal: AbortSignal): Promise<{ truncated: boolean }> {
     const copy = deadLetterCopy(message.body, {
       reason: { DataType: 'String', StringValue: why.reason.slice(0, 1024) },
       reasonCode: { DataType: 'String', StringValue: why.code },
       sourceMessageId: { DataType: 'String', StringValue: message.messageId },
-      ...refusalsAttribute(why.refusals),
     });
     await this.client.send(new SendMessageCommand({ QueueUrl: this.deadLetterQueueUrl, MessageBody: copy.body, MessageAttributes: copy.attributes }), {
       abortSignal,
@@ -125,18 +102,15 @@ export class RetryQueue {
 
   /**
    * Sends a copy of the message to the back of the queue after `delaySeconds` (at most SQS's
-   * maximum), so its receive count starts again; the copy carries the refusals so far.
+   * maximum), so its receive count starts again.
    */
-  async requeue(message: QueuedMessage, delaySeconds: number, refusals: number, abortSignal: AbortSignal): Promise<void> {
+  async requeue(message: QueuedMessage, delaySeconds: number, abortSignal: AbortSignal): Promise<void> {
     await this.client.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
         MessageBody: message.body,
         DelaySeconds: Math.min(delaySeconds, awsLimits.sqsMaxDelaySeconds),
-        MessageAttributes: {
-          requeuedFrom: { DataType: 'String', StringValue: message.messageId },
-          ...refusalsAttribute(refusals),
-        },
+        MessageAttributes: { requeuedFrom: { DataType: 'String', StringValue: message.messageId } },
       }),
       { abortSignal },
     );
@@ -147,5 +121,20 @@ export class RetryQueue {
     await this.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.queueUrl, ReceiptHandle: message.receiptHandle, VisibilityTimeout: seconds }), {
       abortSignal,
     });
+  }
+
+  /**
+   * Deletes messages the retry Lambda is done with (at most SQS's 10 per call). Returns the
+   * message ids SQS did not delete: those come back.
+   */
+  async delete(messages: ReadonlyArray<Pick<QueuedMessage, 'messageId' | 'receiptHandle'>>, abortSignal: AbortSignal): Promise<string[]> {
+    const { Failed = [] } = await this.client.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: this.queueUrl,
+        Entries: messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.receiptHandle })),
+      }),
+      { abortSignal },
+    );
+    return Failed.map((failure) => messages[Number(failure.Id)]?.messageId ?? String(failure.Id));
   }
 }

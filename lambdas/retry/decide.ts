@@ -4,12 +4,12 @@
  * delivered again; in a window of receives before the queue's redrive threshold the write is
  * re-queued as a fresh message instead, and each failed re-queue hides it for longer, so neither
  * a DynamoDB outage nor SQS refusing the re-queue for a while dead-letters a valid write. A write
- * DynamoDB refuses (ValidationException and the like) is retried the same way and parked in the
- * DLQ only after several refusals on separate receives. A record that can never succeed (not a
+ * DynamoDB refuses (ValidationException and the like) passed our validation, so the refusal is a
+ * fault on DynamoDB's side: it is retried the same way, for as long as the write is within its
+ * bounds (bounds.ts), never dead-lettered for refusals. A record that can never succeed (not a
  * write the product Lambda could have produced) goes to the DLQ at once, with its reason.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { awsLimits } from '#spec';
 import type { CircuitBreaker } from '#resilience/breaker';
 import type { Deadline } from '#resilience/deadline';
 import { describeError } from '#resilience/failures';
@@ -28,8 +28,8 @@ import { RecordLog } from './record-log';
  * - stale: the table holds this write or a newer one;
  * - dead-lettered: the message is in the DLQ with its reason;
  * - retry-later: not done yet. `requeued`: a fresh copy of the write waits in the queue, so this
- *   message is done with; otherwise (hidden for a backoff, or a DLQ move SQS refused) it must be
- *   reported as failed, and SQS delivers it again.
+ *   message is done with; otherwise (hidden for a backoff, or a DLQ move SQS refused) it must
+ *   stay in the queue, and SQS delivers it again.
  */
 export type RetryOutcome = { kind: 'applied' | 'stale' | 'dead-lettered' } | { kind: 'retry-later'; requeued: boolean };
 
@@ -51,12 +51,18 @@ interface Work {
   log: RecordLog;
   deadline: Deadline;
   deps: RetryDeps;
-  /** The refusals so far, this receive's included once DynamoDB refused it. */
-  refusals: number;
 }
 
+/** The warning each receive logs for a write it could not apply: why, and anything to say about it. */
+interface NotApplied {
+  message: string;
+  extra?: Record<string, unknown>;
+}
+
+const UNAVAILABLE: NotApplied = { message: 'Write not applied yet; it will be retried' };
+
 export async function retryWrite(message: QueuedMessage, deadline: Deadline, deps: RetryDeps): Promise<RetryOutcome> {
-  const work: Work = { message, deadline, deps, refusals: message.refusals, log: new RecordLog(deps.logger, { messageId: message.messageId }) };
+  const work: Work = { message, deadline, deps, log: new RecordLog(deps.logger, { messageId: message.messageId }) };
   const write = readWrite(message.body);
   if (typeof write === 'string') return deadLettered(await deadLetter(work, 'invalid-message', write));
   work.log.append({ requestId: write.requestId, productId: write.id, updatedAt: write.updatedAt });
@@ -72,9 +78,10 @@ export async function retryWrite(message: QueuedMessage, deadline: Deadline, dep
       work.log.info(logMessages.stale);
       return { kind: 'stale' };
     case 'rejected':
-      return refused(work, put.message);
+      // Not the client's fault (the write passed validation) and not ours to give up on: retried like an outage.
+      return backOff(work, { message: 'DynamoDB refused the write; it will be retried', extra: { error: put.message } });
     case 'unavailable':
-      return backOff(work);
+      return backOff(work, UNAVAILABLE);
   }
 }
 
@@ -91,10 +98,10 @@ function readWrite(body: string): ProductWrite | string {
 const deadLettered = (moved: boolean): RetryOutcome => (moved ? DEAD_LETTERED : REDELIVER);
 
 /** Moves the message to the DLQ with its reason. Returns false (logged) if SQS did not take it. */
-async function deadLetter(work: Work, code: DeadLetterReason, reason: string, refusals = 0): Promise<boolean> {
+async function deadLetter(work: Work, code: DeadLetterReason, reason: string): Promise<boolean> {
   const { message, log } = work;
   try {
-    const { truncated } = await work.deps.queue.deadLetter(message, { code, reason, refusals }, work.deadline.signal());
+    const { truncated } = await work.deps.queue.deadLetter(message, { code, reason }, work.deadline.signal());
     log.error('Message moved to the DLQ', {
       reasonCode: code,
       reason,
@@ -114,17 +121,21 @@ async function deadLetter(work: Work, code: DeadLetterReason, reason: string, re
 }
 
 /** Sends a fresh copy of the message to the queue, due in `seconds`. Returns false (logged) if SQS did not take it. */
-async function requeue(work: Work, seconds: number, refusals: number, why: string): Promise<boolean> {
+async function requeue(work: Work, seconds: number, notApplied: NotApplied): Promise<boolean> {
   const { message, log } = work;
   try {
-    await work.deps.queue.requeue(message, seconds, refusals, work.deadline.signal());
-    log.warn(`Write re-queued ${why}; it will be retried`, { receiveCount: message.receiveCount, retryInSeconds: seconds, refusals });
+    await work.deps.queue.requeue(message, seconds, work.deadline.signal());
+    log.warn('Write re-queued before the redrive threshold; it will be retried', {
+      ...notApplied.extra,
+      receiveCount: message.receiveCount,
+      retryInSeconds: seconds,
+    });
     return true;
   } catch (error) {
-    log.error(`Could not re-queue the write ${why}`, {
+    log.error('Could not re-queue the write before the redrive threshold', {
+      ...notApplied.extra,
       receiveCount: message.receiveCount,
       maxReceiveCount: work.deps.config.maxReceiveCount,
-      refusals,
       error: describeError(error),
     });
     return false;
@@ -153,54 +164,31 @@ async function parkAtThreshold(work: Work): Promise<boolean> {
     work,
     'requeue-failed',
     `Re-queue failed on every receive from ${firstRequeueReceive(config)} to ${receiveCount} (the redrive threshold); parked here so a redrive can apply it`,
-    work.refusals,
   );
   if (!parked) work.log.error('SQS will dead-letter this write at its next receive, without a reason; redrive the DLQ to apply it', { receiveCount });
   return parked;
 }
 
 /**
- * A write that could not be applied now. Before the re-queue window: hide it for the backoff.
- * In the window: re-queue it as a fresh message; if SQS refuses, hide it for longer with each
- * failed attempt so the remaining receives span a long SQS outage; at the very last receive,
- * park it in the DLQ with a reason rather than let SQS's redrive take it without one.
+ * A write that could not be applied now (`notApplied` says why). Before the re-queue window: hide
+ * it for the backoff. In the window: re-queue it as a fresh message; if SQS refuses, hide it for
+ * longer with each failed attempt so the remaining receives span a long SQS outage; at the very
+ * last receive, park it in the DLQ with a reason rather than let SQS's redrive take it without one.
  */
-async function backOff(work: Work): Promise<RetryOutcome> {
+async function backOff(work: Work, notApplied: NotApplied): Promise<RetryOutcome> {
   const { receiveCount } = work.message;
   const { config } = work.deps;
   const first = firstRequeueReceive(config);
   const seconds = backoffSeconds(receiveCount, config);
   if (receiveCount < first) {
     await hide(work, seconds);
-    work.log.warn('Write not applied yet; it will be retried', { receiveCount, retryInSeconds: seconds });
+    work.log.warn(notApplied.message, { ...notApplied.extra, receiveCount, retryInSeconds: seconds });
     return REDELIVER;
   }
-  if (await requeue(work, seconds, work.refusals, 'before the redrive threshold')) return REQUEUED;
+  if (await requeue(work, seconds, notApplied)) return REQUEUED;
   if (await parkAtThreshold(work)) return DEAD_LETTERED;
   const hold = Math.max(seconds, requeueHoldSeconds(receiveCount - first + 1, config));
   await hide(work, hold);
-  work.log.warn('Write not applied yet; it will be retried', { receiveCount, retryInSeconds: hold });
-  return REDELIVER;
-}
-
-/**
- * DynamoDB refused a write that passed our validation: retried later as a fresh message that
- * counts the refusals; parked in the DLQ after maxRefusals of them on separate receives.
- */
-async function refused(work: Work, reason: string): Promise<RetryOutcome> {
-  const { config } = work.deps;
-  const refusals = work.refusals + 1;
-  work.refusals = refusals;
-  if (refusals >= config.maxRefusals) {
-    return deadLettered(
-      await deadLetter(work, 'refused-by-dynamodb', `DynamoDB refused the write ${refusals} times, on separate receives; last: ${reason}`, refusals),
-    );
-  }
-  // A refusal waits as long as SQS can delay a message, however the re-queue hold is capped.
-  const seconds = requeueHoldSeconds(refusals, { requeueHoldBaseSeconds: config.requeueHoldBaseSeconds, requeueHoldCapSeconds: awsLimits.sqsMaxDelaySeconds });
-  work.log.warn('DynamoDB refused the write; it will be retried', { refusals, maxRefusals: config.maxRefusals, error: reason });
-  if (await requeue(work, seconds, refusals, 'after a refusal')) return REQUEUED;
-  if (await parkAtThreshold(work)) return DEAD_LETTERED;
-  await hide(work, seconds);
+  work.log.warn(notApplied.message, { ...notApplied.extra, receiveCount, retryInSeconds: hold });
   return REDELIVER;
 }

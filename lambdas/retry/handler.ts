@@ -1,7 +1,8 @@
 /**
  * The retry Lambda: drains ProductEventsQueue back into the Products table, one queued write per
- * record (decide.ts says what becomes of each). A record that must come back is reported as a
- * batch item failure; the others are deleted.
+ * record (decide.ts says what becomes of each). When every record is done the invocation succeeds
+ * and the event source mapping deletes the batch; when some must come back, the others are
+ * deleted here and the invocation fails (unfinished.ts), so no mapping setting can drop them.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -14,6 +15,7 @@ import { ProductStore } from '#adapters/dynamodb-store';
 import { readMessage, RetryQueue } from '#adapters/retry-queue';
 import { type Config, loadConfig } from '../config';
 import { type RetryDeps, retryWrite } from './decide';
+import { keepUnfinished } from './unfinished';
 
 export function createHandler(config: Config) {
   const deps: RetryDeps = {
@@ -33,10 +35,13 @@ export function createHandler(config: Config) {
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     deps.logger.addContext(context);
     const deadline = new Deadline(context, timing.safetyMarginMs);
-    return processPartialResponse(event, (record: SQSRecord) => processRecord(record, deadline), processor, {
+    // Records run side by side; one that throws (not applied yet, or a bug) must come back.
+    const { batchItemFailures } = await processPartialResponse(event, (record: SQSRecord) => processRecord(record, deadline), processor, {
       context,
       throwOnFullBatchFailure: false,
     });
+    if (batchItemFailures.length === 0) return { batchItemFailures };
+    return keepUnfinished(event.Records, new Set(batchItemFailures.map((failure) => failure.itemIdentifier)), deps, deadline);
   };
 }
 

@@ -4,14 +4,16 @@
  * runtime (the Lambdas from their bundles), with real SDK calls, the Chaos API, and the real AWS
  * CLI for the queue messages.
  */
+import { DeleteEventSourceMappingCommand, GetEventSourceMappingCommand, LambdaClient, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { DeleteMessageCommand, type Message, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { names, retryGuards, retryPath } from '#spec';
+import { names, retryPath } from '#spec';
 import { fastTimings } from '../../offline/runtime';
-import { awsCli } from '../support/clients';
+import { retryMapping } from '../../scripts/lib/probes/retry-mapping';
+import { awsCli, sdkConfig } from '../support/clients';
 import { dynamoRefusals } from '../support/faults';
 import { eventually, type OfflineRuntime, pause, runtimeForSuite } from '../support/offline';
 
@@ -95,6 +97,13 @@ function retryLogs(runtime: OfflineRuntime): Array<Record<string, unknown>> {
 
 const attribute = (message: Message, name: string) => message.MessageAttributes?.[name]?.StringValue;
 
+const REFUSED = 'DynamoDB refused the write; it will be retried';
+const NOT_APPLIED = 'Write not applied yet; it will be retried';
+
+/** The retry function's lines with `message` about product `id`. */
+const linesAbout = (runtime: OfflineRuntime, id: string, message: string) =>
+  retryLogs(runtime).filter((line) => line.productId === id && line.message === message);
+
 describe('the retry Lambda with the deployed redrive threshold (timings scaled)', () => {
   let runtime: OfflineRuntime;
   let dlq: DeadLetters;
@@ -115,7 +124,7 @@ describe('the retry Lambda with the deployed redrive threshold (timings scaled)'
     for (const id of ids) expect((await runtime.post(product(id))).status).toBe(202);
   }
 
-  describe('finding 2: a write DynamoDB refuses is retried, not dead-lettered on one refusal', () => {
+  describe('finding 2: a write DynamoDB refuses is retried like one it cannot take now, never dead-lettered for that', () => {
     it.each(dynamoRefusals)(
       'an accepted write refused for a while with %s reaches the table once DynamoDB takes it',
       async (code) => {
@@ -128,32 +137,34 @@ describe('the retry Lambda with the deployed redrive threshold (timings scaled)'
         expect(await eventually(`${id} in the table`, () => runtime.item(id), 30_000)).toMatchObject({ name: { S: 'Guarded' } });
         await dlq.collect();
         expect(dlq.ids()).not.toContain(id);
-        const refusals = retryLogs(runtime).filter((line) => line.productId === id && line.message === 'DynamoDB refused the write; it will be retried');
+        const refusals = linesAbout(runtime, id, REFUSED);
         expect(refusals.length).toBeGreaterThanOrEqual(1);
         expect(refusals[0]).toMatchObject({ error: expect.stringContaining('simulated fault') });
       },
       60_000,
     );
 
-    it('parks a write refused on five separate receives in the DLQ with its reason, from where a redrive applies it', async () => {
-      const id = 'refused-for-good';
-      await queueAcceptedWrites([id]);
+    it('keeps retrying accepted writes DynamoDB refuses receive after receive; they land once it takes them, none is dead-lettered', async () => {
+      const ids = Array.from({ length: 5 }, (_, i) => `refused-long-${i}`);
       await runtime.chaos('POST', 'faults', [{ service: 'dynamodb', operation: 'PutItem', error: { statusCode: 400, code: 'ValidationException' } }]);
-
-      const parked = await dlq.find(`"${id}"`, 45_000);
-      expect(attribute(parked, 'reasonCode')).toBe('refused-by-dynamodb');
-      expect(attribute(parked, 'refusals')).toBe(String(retryGuards.maxRefusals));
-      expect(attribute(parked, 'reason')).toMatch(
-        new RegExp(`refused the write ${retryGuards.maxRefusals} times, on separate receives; last: .*simulated fault`),
+      for (const id of ids) expect((await runtime.post(product(id))).status).toBe(202);
+      // A fault that outlasts many receives (but not the retry window), unless a write is dead-lettered first.
+      await eventually(
+        'every write refused on 8 receives, or one in the DLQ',
+        async () =>
+          ids.every((id) => linesAbout(runtime, id, REFUSED).length >= 8) ||
+          (await dlq.collect()).some((message) => ids.some((id) => message.Body?.includes(`"${id}"`))),
+        60_000,
       );
-      expect(attribute(parked, 'sourceMessageId')).toBeTruthy();
-      expect(await runtime.item(id)).toBeUndefined();
-
-      // The redrive, as an operator would do it with the AWS CLI: the parked body back on the queue.
       await runtime.chaos('POST', 'faults', []);
-      await cliSend(runtime, parked.Body!, { throughFile: true });
-      expect(await eventually(`${id} in the table after the redrive`, () => runtime.item(id))).toMatchObject({ name: { S: 'Guarded' } });
-    }, 90_000);
+
+      await eventually('the queue drained', () => runtime.drained(), 30_000);
+      await dlq.collect();
+      expect(dlq.ids().filter((id) => ids.includes(id))).toEqual([]);
+      const missing: string[] = [];
+      for (const id of ids) if ((await runtime.item(id)) === undefined) missing.push(id);
+      expect(missing).toEqual([]);
+    }, 120_000);
   });
 
   describe('finding 3: the retry Lambda trusts only what the product Lambda could have written', () => {
@@ -258,4 +269,81 @@ describe('finding 6: a long PutItem + SendMessage outage, with the redrive thres
     expect(failedRequeues.length).toBeGreaterThanOrEqual(ids.length);
     expect(failedRequeues.every((line) => typeof line.requestId === 'string' && line.error !== undefined)).toBe(true);
   }, 120_000);
+});
+
+describe('an event source mapping without ReportBatchItemFailures (the AWS CLI’s default)', () => {
+  let runtime: OfflineRuntime;
+  let lambda: LambdaClient;
+  runtimeForSuite(
+    (started) => {
+      runtime = started;
+      lambda = new LambdaClient(sdkConfig(started.url));
+    },
+    { timings: fastTimings, reset: 'chaos-and-breakers' },
+  );
+  afterAll(() => lambda?.destroy());
+  // Back to the deployed setting, so each case starts from the stack's mapping.
+  afterEach(async () => {
+    const { UUID } = await retryMapping(lambda);
+    await lambda.send(new UpdateEventSourceMappingCommand({ UUID, FunctionResponseTypes: ['ReportBatchItemFailures'] }));
+  });
+
+  const ways: Array<[string, () => Promise<string>]> = [
+    [
+      'recreated with the AWS CLI and no --function-response-types',
+      async () => {
+        const { UUID, EventSourceArn = '' } = await retryMapping(lambda);
+        await lambda.send(new DeleteEventSourceMappingCommand({ UUID }));
+        const created = await awsCli(
+          runtime.url,
+          'lambda',
+          'create-event-source-mapping',
+          '--function-name',
+          names.retryFunction,
+          '--event-source-arn',
+          EventSourceArn,
+        );
+        return (JSON.parse(created) as { UUID: string }).UUID;
+      },
+    ],
+    [
+      'updated with FunctionResponseTypes []',
+      async () => {
+        const { UUID = '' } = await retryMapping(lambda);
+        await lambda.send(new UpdateEventSourceMappingCommand({ UUID, FunctionResponseTypes: [] }));
+        return UUID;
+      },
+    ],
+  ];
+
+  it.each(ways)(
+    'loses no accepted write when the mapping is %s during a DynamoDB outage',
+    async (how, reconfigure) => {
+      const uuid = await reconfigure();
+      await eventually('the mapping enabled without ReportBatchItemFailures', async () => {
+        const mapping = await lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }));
+        return mapping.State === 'Enabled' && (mapping.FunctionResponseTypes ?? []).length === 0;
+      });
+
+      await runtime.chaos('POST', 'faults', [dynamoDown]);
+      const ids = Array.from({ length: 20 }, (_, i) => `unreported-${how.split(' ')[0]}-${i}`);
+      for (const id of ids) expect((await runtime.post(product(id))).status).toBe(202);
+      // Each write is received while DynamoDB is down; then it comes back for another receive, unless the mapping deleted it.
+      await eventually('every write received during the outage', async () => ids.every((id) => linesAbout(runtime, id, NOT_APPLIED).length >= 1));
+      await eventually(
+        'every write received again, or the queue empty',
+        async () => ids.every((id) => linesAbout(runtime, id, NOT_APPLIED).length >= 2) || (await runtime.drained()),
+      );
+      await runtime.chaos('POST', 'faults', []);
+
+      await eventually('the queue drained', () => runtime.drained(), 30_000);
+      const missing: string[] = [];
+      for (const id of ids) if ((await runtime.item(id)) === undefined) missing.push(id);
+      expect(missing).toEqual([]);
+      expect(await runtime.depth(names.deadLetterQueue)).toBe(0);
+      // The failed invocations say why, as a warning of the retry function.
+      expect(retryLogs(runtime).some((line) => line.level === 'WARN' && /records not done yet; the invocation fails/.test(String(line.message)))).toBe(true);
+    },
+    90_000,
+  );
 });

@@ -178,7 +178,7 @@ describe('a run', () => {
 
       expect(await runtime.stop()).toBe(0);
       expect(runtime.lines).toContain(
-        `Stopped. 3 accepted writes were still pending (2 in ${names.queue}, 1 SNS delivery held back by a fault) and are discarded with the runtime (nothing persists between runs). 1 message in ${names.deadLetterQueue} goes too.`,
+        `Stopped. 4 accepted writes were still pending (2 in ${names.queue}, 1 in ${names.deadLetterQueue}, 1 SNS delivery held back by a fault) and are discarded with the runtime (nothing persists between runs).`,
       );
       await expect(fetch(`${runtime.url}/_localstack/health`)).rejects.toThrow();
       expect(runtime.lines.join('\n')).not.toMatch(/refused with 503|answered 503 \(outcome unknown\)/);
@@ -316,7 +316,7 @@ describe('a run', () => {
       await runtime.waitFor(/AWS sqs\.ReceiveMessage => 200 \(event source: empty poll\)/, 15_000);
       expect(await runtime.stop()).toBe(0);
       expect(runtime.lines.find((line) => line.startsWith('Stopped.'))).toBe(
-        `Stopped. No accepted write was pending (${names.queue} was empty, no SNS delivery was held back); nothing persists between runs.`,
+        `Stopped. No accepted write was pending (${names.queue} and ${names.deadLetterQueue} were empty, no SNS delivery was held back); nothing persists between runs.`,
       );
     });
   }, 60_000);

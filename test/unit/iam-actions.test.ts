@@ -196,7 +196,7 @@ async function authorizationsOfCommand(send: (sdk: ReturnType<typeof clients>) =
 
 const signal = new AbortController().signal;
 const write: ProductWrite = { id: 'p1', name: 'Widget', price: 9.99, description: 'A widget', updatedAt: 1_764_000_000_000, requestId: 'req-1' };
-const message: QueuedMessage = { messageId: 'm1', receiptHandle: 'r1', body: JSON.stringify(write), receiveCount: 4, refusals: 2 };
+const message: QueuedMessage = { messageId: 'm1', receiptHandle: 'r1', body: JSON.stringify(write), receiveCount: 4 };
 
 // What each function writes to its log group (the runtime's log delivery, signed with the role).
 const logCalls = (sdk: ReturnType<typeof clients>, fn: string) =>
@@ -227,8 +227,9 @@ const retryFunctionCalls = (sdk: ReturnType<typeof clients>) => {
     .then(() => store.put(write, store.horizon(), signal))
     .then(() => store.version(write.id, signal))
     .then(() => retryQueue.hide(message, 30, signal))
-    .then(() => retryQueue.requeue(message, 60, 2, signal))
-    .then(() => retryQueue.deadLetter(message, { code: 'refused-by-dynamodb', reason: 'refused', refusals: 3 }, signal))
+    .then(() => retryQueue.requeue(message, 60, signal))
+    .then(() => retryQueue.deadLetter(message, { code: 'invalid-message', reason: 'invalid' }, signal))
+    .then(() => retryQueue.delete([message], signal))
     .then(() => logCalls(sdk, names.retryFunction));
 };
 
@@ -251,6 +252,7 @@ const retryExpected: [string, Authorization[]][] = [
   ['ChangeMessageVisibility', [{ action: 'sqs:ChangeMessageVisibility', resource: queue }]],
   ['SendMessage', [{ action: 'sqs:SendMessage', resource: queue }]],
   ['SendMessage', [{ action: 'sqs:SendMessage', resource: deadLetterQueue }]],
+  ['DeleteMessageBatch', [{ action: 'sqs:DeleteMessage', resource: queue }]],
   ['CreateLogStream', [{ action: 'logs:CreateLogStream', resource: logStream(names.retryFunction) }]],
   ['PutLogEvents', [{ action: 'logs:PutLogEvents', resource: logStream(names.retryFunction) }]],
 ];
