@@ -104,12 +104,12 @@ export interface EdgeStopCounts {
   cutShort: number;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new PayloadTooLarge();
+    if (size > limit) throw new PayloadTooLarge();
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -288,11 +288,12 @@ export class Edge {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const owner = this.serviceFor(req.headers.authorization);
     let body: string;
     try {
-      body = await readBody(req);
+      body = await readBody(req, owner?.bodyLimit?.bytes);
     } catch (error) {
-      if (error instanceof PayloadTooLarge) return sendJson(res, 413, { message: `Request body larger than ${MAX_BODY_BYTES} bytes` });
+      if (error instanceof PayloadTooLarge) return send(res, tooLarge(req, owner));
       throw error;
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -579,6 +580,16 @@ function withOperation<T extends { headers: http.IncomingHttpHeaders }>(request:
 }
 
 const fromAws = ({ status, headers, body }: AwsResponse): HttpAnswer => ({ statusCode: status, headers, body });
+
+/** A body over the limit, refused in the service's own format when it sets its limit (Lambda's RequestEntityTooLargeException). */
+function tooLarge(req: IncomingMessage, service: AwsService | undefined): HttpAnswer {
+  const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+  const refusal = service?.bodyLimit?.refusal(service.operationOf({ method: req.method ?? 'GET', path: pathname, headers: req.headers, body: '' }));
+  const answer =
+    service && refusal ? fromAws(service.errorResponse(refusal, randomUUID())) : json(413, { message: `Request body larger than ${MAX_BODY_BYTES} bytes` });
+  // The rest of the body is never read, so the connection cannot carry another request.
+  return { ...answer, headers: { ...answer.headers, Connection: 'close' } };
+}
 
 /** The protocol of a call to one of the runtime's own services, which is how IAM reads its input. */
 function protocolOf(headers: IncomingHttpHeaders): AuthorizedCall['protocol'] {
