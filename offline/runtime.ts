@@ -28,6 +28,7 @@ import { StsService } from './services/sts';
 import { Chaos } from './edge/chaos';
 import { Edge, type LogLevel } from './edge/edge';
 import { FunctionHost, ROLE_SESSION_SECONDS } from './services/lambda/host';
+import { CodeStore } from './services/lambda/code';
 import { MappingHost } from './services/event-source-mappings/host';
 import { EXTRA_HOSTS_ENV, EXTRA_ORIGINS_ENV, parseHosts, parseOrigins } from './edge/origin';
 import { BACKEND_KEY_HEADER, BACKEND_REFUSAL, fromEdge, newBackendKey, serveOnlyWithKey } from './edge/backend-key';
@@ -236,7 +237,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const iam = new IamService();
     const sts = new StsService(iam);
     const logs = new LogsService();
-    const lambda = new LambdaService();
+    const code = new CodeStore(path.join(distDir, 'offline', 'functions'));
+    // Last, after the functions running the code have stopped: nothing unpacked outlives the runtime.
+    cleanup.push(() => code.close());
+    const lambda = new LambdaService(code);
     const apigateway = new ApiGatewayControlService();
     const controlPlane: AwsService[] = [iam, sts, logs, lambda, apigateway];
 
@@ -314,7 +318,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const functions = new FunctionHost({
       source: lambda,
       harness: harnessPath,
-      codeDir: path.join(distDir, 'offline', 'functions'),
+      code,
       endpointUrl: url,
       defaultConcurrency: offline.productConcurrency,
       credentialsFor: (roleArn, functionName) => sts.assumeRole(roleArn, functionName, ROLE_SESSION_SECONDS),

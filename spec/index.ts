@@ -152,6 +152,10 @@ export const awsLimits = {
   sqsMaxVisibilitySeconds: 43_200,
   /** DynamoDB: the largest partition key value, in bytes. */
   dynamoMaxKeyBytes: 2_048,
+  /** Lambda: a CreateFunction or UpdateFunctionCode request must be smaller (the base64 of a 50 MiB zip); 413 RequestEntityTooLargeException. */
+  lambdaRequestLimitBytes: 69_905_067,
+  /** Lambda: a function's code must unzip smaller (250 MiB); 400 InvalidParameterValueException. */
+  lambdaUnzippedLimitBytes: 262_144_000,
 } as const;
 
 /**

@@ -107,12 +107,12 @@ export interface EdgeStopCounts {
   cutShort: number;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
+async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new PayloadTooLarge();
+    if (size > limit) throw new PayloadTooLarge();
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -311,11 +311,12 @@ export class Edge {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const owner = this.serviceFor(req.headers.authorization);
     let raw: Buffer;
     try {
-      raw = await readBody(req);
+      raw = await readBody(req, owner?.bodyLimit?.bytes);
     } catch (error) {
-      if (error instanceof PayloadTooLarge) return sendJson(res, 413, { message: `Request body larger than ${MAX_BODY_BYTES} bytes` });
+      if (error instanceof PayloadTooLarge) return send(res, tooLarge(req, owner));
       throw error;
     }
     // The AWS APIs and the control endpoints take UTF-8 text; the product API gets the bytes as sent (serve.ts).
@@ -587,6 +588,16 @@ function withOperation<T extends { headers: http.IncomingHttpHeaders }>(request:
 }
 
 const fromAws = ({ status, headers, body }: AwsResponse): HttpAnswer => ({ statusCode: status, headers, body });
+
+/** A body over the limit, refused in the service's own format when it sets its limit (Lambda's RequestEntityTooLargeException). */
+function tooLarge(req: IncomingMessage, service: AwsService | undefined): HttpAnswer {
+  const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+  const refusal = service?.bodyLimit?.refusal(service.operationOf({ method: req.method ?? 'GET', path: pathname, headers: req.headers, body: '' }));
+  const answer =
+    service && refusal ? fromAws(service.errorResponse(refusal, randomUUID())) : json(413, { message: `Request body larger than ${MAX_BODY_BYTES} bytes` });
+  // The rest of the body is never read, so the connection cannot carry another request.
+  return { ...answer, headers: { ...answer.headers, Connection: 'close' } };
+}
 
 /** The protocol of a call to one of the runtime's own services, which is how IAM reads its input. */
 function protocolOf(headers: IncomingHttpHeaders): AuthorizedCall['protocol'] {

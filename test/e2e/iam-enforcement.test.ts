@@ -2,11 +2,11 @@
  * IAM enforced from the deployed roles, against a runtime started empty: a role and its inline
  * policy made with the IAM API, a session of it from STS, then that session's calls served only
  * as the role's policies allow (the SDK and the real AWS CLI see each refusal in its service's
- * format), a put-role-policy taking effect on the next call, a Deny winning over an Allow, and
- * the user's test credentials unrestricted.
+ * format), a put-role-policy taking effect on the next call, a Deny winning over an Allow, a
+ * policy full of wildcards still answered, and the user's test credentials unrestricted.
  */
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, DeleteRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -166,6 +166,21 @@ it('lets a Deny statement win over an Allow', async () => {
   });
   dynamodb.destroy();
   await awsCli(runtime.url, 'iam', 'delete-role-policy', '--role-name', roleName, '--policy-name', 'Deny');
+});
+
+it('answers a call under a policy whose resource pattern has 30 wildcards', async () => {
+  // A Deny evaluated on every call of the role and matching none of them, beside the grant that decides.
+  const wild = policy(
+    { Effect: 'Deny', Action: 'sns:*', Resource: `arn:${'*'.repeat(30)}Z` },
+    { Effect: 'Allow', Action: 'sns:Publish', Resource: `arn:${'*'.repeat(30)}:IamTopic` },
+  );
+  const iam = user(IAMClient);
+  await iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: 'Wildcards', PolicyDocument: wild }));
+  const sns = asRole(SNSClient);
+  expect((await sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'wild' }))).MessageId).toBeDefined();
+  sns.destroy();
+  await iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: 'Wildcards' }));
+  iam.destroy();
 });
 
 it("does not restrict the user's test credentials", async () => {

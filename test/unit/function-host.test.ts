@@ -3,14 +3,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { strToU8, zipSync } from 'fflate';
+import { CodeStore } from '../../offline/services/lambda/code';
 import { FunctionHost, type FunctionSource, resolveHandler, ROLE_SESSION_SECONDS } from '../../offline/services/lambda/host';
 import { harnessPath } from '../../offline/runtime';
 import type { DeployedFunction, LambdaChange } from '../../offline/services/lambda/control';
 import type { Credentials } from '../../offline/services/sts';
 
 let codeDir: string;
-beforeAll(() => (codeDir = mkdtempSync(path.join(os.tmpdir(), 'function-host-'))));
-afterAll(() => rmSync(codeDir, { recursive: true, force: true }));
+let code: CodeStore;
+beforeAll(() => {
+  codeDir = mkdtempSync(path.join(os.tmpdir(), 'function-host-'));
+  code = new CodeStore(codeDir);
+});
+afterAll(async () => {
+  await code.close();
+  rmSync(codeDir, { recursive: true, force: true });
+});
 
 /** A stand-in zip: its files, as Terraform's archive of a bundle folder holds them. */
 const zip = (files: Record<string, string>) => Buffer.from(zipSync(Object.fromEntries(Object.entries(files).map(([name, text]) => [name, strToU8(text)]))));
@@ -24,8 +32,11 @@ const reporter = (label: string, sleepMs = 0) => `
   };`;
 
 let revision = 0;
-function deployed(name: string, code: Buffer, overrides: Partial<DeployedFunction> = {}): DeployedFunction {
+/** The function as the control plane deploys it, its zip unpacked in the code store. */
+async function deployed(name: string, zipped: Buffer, overrides: Partial<DeployedFunction> = {}): Promise<DeployedFunction> {
   revision += 1;
+  // Unique per code, as the real SHA-256 is.
+  const codeSha256 = `sha+/${name}${zipped.length}-${revision}=`;
   return {
     name,
     arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
@@ -41,9 +52,9 @@ function deployed(name: string, code: Buffer, overrides: Partial<DeployedFunctio
     tracingMode: 'PassThrough',
     logFormat: 'Text',
     logGroup: `/aws/lambda/${name}`,
-    code,
-    // Unique per code, as the real SHA-256 is.
-    codeSha256: `sha+/${name}${code.length}-${revision}=`,
+    codeSize: zipped.length,
+    codeDir: await code.hold(zipped, codeSha256),
+    codeSha256,
     lastModified: '',
     revisionId: String(revision),
     ...overrides,
@@ -82,7 +93,7 @@ function hostOf(source: Source, { validForMs = ROLE_SESSION_SECONDS * 1000, line
   return new FunctionHost({
     source,
     harness: harnessPath,
-    codeDir,
+    code,
     endpointUrl: 'http://127.0.0.1:4566',
     defaultConcurrency: 3,
     credentialsFor: (roleArn, functionName) => {
@@ -111,10 +122,10 @@ it('runs the zip with the deployed handler, environment, memory, AWS_ENDPOINT_UR
   const host = hostOf(source, { sessions, lines });
   try {
     source.put(
-      deployed('Esm', zip({ 'src/app.mjs': 'export const main = async () => ({ label: "esm", env: process.env });' }), { handler: 'src/app.main' }),
+      await deployed('Esm', zip({ 'src/app.mjs': 'export const main = async () => ({ label: "esm", env: process.env });' }), { handler: 'src/app.main' }),
       'created',
     );
-    source.put(deployed('Cjs', zip({ 'lib/main.cjs': reporter('cjs') }), { handler: 'lib/main.handler', memorySize: 512 }), 'created');
+    source.put(await deployed('Cjs', zip({ 'lib/main.cjs': reporter('cjs') }), { handler: 'lib/main.handler', memorySize: 512 }), 'created');
     expect(resultOf(await host.invoke('Esm', {})).label).toBe('esm');
     const { label, env } = resultOf(await host.invoke('arn:aws:lambda:us-east-1:000000000000:function:Cjs', {}));
     expect(label).toBe('cjs');
@@ -141,8 +152,8 @@ it('answers a missing export, a missing file and an unknown function clearly', a
   const source = new Source();
   const host = hostOf(source);
   try {
-    source.put(deployed('NoExport', zip({ 'index.js': 'exports.other = async () => 1;' })), 'created');
-    source.put(deployed('NoFile', zip({ 'main.js': reporter('main') })), 'created');
+    source.put(await deployed('NoExport', zip({ 'index.js': 'exports.other = async () => 1;' })), 'created');
+    source.put(await deployed('NoFile', zip({ 'main.js': reporter('main') })), 'created');
     expect(await host.invoke('NoExport', {})).toMatchObject({
       ok: false,
       errorType: 'Runtime.HandlerNotFound',
@@ -159,10 +170,10 @@ it('takes an update on the next invocation, lets the running one finish on the o
   const source = new Source();
   const host = hostOf(source);
   try {
-    source.put(deployed('Fn', zip({ 'index.js': reporter('v1') })), 'created');
+    source.put(await deployed('Fn', zip({ 'index.js': reporter('v1') })), 'created');
     const running = host.invoke('Fn', { sleepMs: 300 });
     await new Promise((resolve) => setTimeout(resolve, 100));
-    source.put(deployed('Fn', zip({ 'index.js': reporter('v2') })), 'code');
+    source.put(await deployed('Fn', zip({ 'index.js': reporter('v2') })), 'code');
     expect(resultOf(await host.invoke('Fn', {})).label).toBe('v2');
     expect(resultOf(await running).label).toBe('v1');
 
@@ -181,8 +192,8 @@ it('limits concurrency to the reserved concurrency, else the default, and report
   const source = new Source();
   const host = hostOf(source);
   try {
-    source.put(deployed('Reserved', zip({ 'index.js': reporter('r', 300) }), { reservedConcurrency: 1 }), 'created');
-    source.put(deployed('Pool', zip({ 'index.js': reporter('p', 300) })), 'created');
+    source.put(await deployed('Reserved', zip({ 'index.js': reporter('r', 300) }), { reservedConcurrency: 1 }), 'created');
+    source.put(await deployed('Pool', zip({ 'index.js': reporter('p', 300) })), 'created');
     const reserved = await Promise.all([host.invoke('Reserved', {}), host.invoke('Reserved', {})]);
     expect(reserved.filter((outcome) => !outcome.ok).map((outcome) => !outcome.ok && outcome.errorType)).toEqual(['TooManyRequestsException']);
     expect(host.health()).toEqual({
@@ -200,7 +211,7 @@ it('renews the role’s credentials when they expire within five minutes', async
   const sessions: [string, string][] = [];
   const host = hostOf(source, { sessions, validForMs: 4 * 60_000 });
   try {
-    source.put(deployed('Short', zip({ 'index.js': reporter('s') })), 'created');
+    source.put(await deployed('Short', zip({ 'index.js': reporter('s') })), 'created');
     const first = resultOf(await host.invoke('Short', {})).env.AWS_ACCESS_KEY_ID;
     const second = resultOf(await host.invoke('Short', {})).env.AWS_ACCESS_KEY_ID;
     expect(sessions).toHaveLength(2);
@@ -213,7 +224,7 @@ it('renews the role’s credentials when they expire within five minutes', async
 it('refuses new invocations once stopping', async () => {
   const source = new Source();
   const host = hostOf(source);
-  source.put(deployed('Fn', zip({ 'index.js': reporter('x') })), 'created');
+  source.put(await deployed('Fn', zip({ 'index.js': reporter('x') })), 'created');
   host.beginStop();
   expect(await host.invoke('Fn', {})).toMatchObject({ ok: false, errorType: 'Runtime.Stopping' });
   await host.stop();

@@ -14,11 +14,14 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { localstack, region } from '#spec';
 import { Chaos } from '../../offline/edge/chaos';
 import { Edge } from '../../offline/edge/edge';
 import { ApiGatewayControlService } from '../../offline/services/apigateway/control';
 import { IamService } from '../../offline/services/iam/iam';
+import { CodeStore } from '../../offline/services/lambda/code';
 import { LambdaService } from '../../offline/services/lambda/control';
 import { LogsService } from '../../offline/services/logs';
 import { StsService } from '../../offline/services/sts';
@@ -66,7 +69,14 @@ beforeAll(async () => {
     chaos,
     backends: { dynamodb: backendPort, sns: backendPort, sqs: backendPort },
     backendKey: 'unit-test',
-    services: [iam, sts, new LogsService(), new LambdaService(), new ApiGatewayControlService()],
+    // No function is deployed here, so nothing is unpacked.
+    services: [
+      iam,
+      sts,
+      new LogsService(),
+      new LambdaService(new CodeStore(path.join(os.tmpdir(), 'iam-enforcement-no-code'))),
+      new ApiGatewayControlService(),
+    ],
     enforceIam: { sessions: sts, roles: iam },
     accountId,
     api: () => Promise.resolve({ statusCode: 404, headers: {}, body: '' }),

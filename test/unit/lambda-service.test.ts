@@ -1,5 +1,8 @@
 /** The Lambda control plane as the real SDK client and the AWS CLI see it over HTTP, and the inventory the runtime reads. */
 import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import {
   AddPermissionCommand,
@@ -28,17 +31,20 @@ import {
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { functions, localstack, names, region } from '#spec';
+import { CodeStore } from '../../offline/services/lambda/code';
 import { LambdaService, type LambdaChange } from '../../offline/services/lambda/control';
 import { arn, awsCli, hasAwsCli, sdkConfig } from '../support/clients';
 import { serveServices, type ServiceServer } from '../support/service-server';
+import { eventually } from '../support/offline';
 import { refusal } from '../support/sdk-calls';
+import { declaringSize, zipOf } from '../support/zips';
 
 const name = names.retryFunction;
 const functionArn = arn('lambda', `function:${name}`);
 const role = `arn:aws:iam::${localstack.accountId}:role/${name}Role`;
 const queueArn = arn('sqs', names.queue);
 
-/** A zip holding one stored (uncompressed) file: enough for the control plane, which only keeps the bytes. */
+/** A zip holding one stored (uncompressed) file, written out byte by byte. */
 function storedZip(file: string, text: string): Buffer {
   const data = Buffer.from(text);
   const fileName = Buffer.from(file);
@@ -71,13 +77,19 @@ function storedZip(file: string, text: string): Buffer {
 const zip = storedZip('index.js', 'exports.handler = async () => "v1";\n');
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('base64');
 
+let codeDir: string;
+beforeAll(() => (codeDir = mkdtempSync(path.join(os.tmpdir(), 'lambda-service-'))));
+afterAll(() => rmSync(codeDir, { recursive: true, force: true }));
+
 let server: ServiceServer;
+let code: CodeStore;
 let lambda: LambdaService;
 let client: LambdaClient;
 let changes: LambdaChange[];
 
 beforeEach(async () => {
-  lambda = new LambdaService();
+  code = new CodeStore(codeDir);
+  lambda = new LambdaService(code);
   changes = [];
   lambda.onChange((change) => changes.push(change));
   server = await serveServices([lambda]);
@@ -87,7 +99,13 @@ beforeEach(async () => {
 afterEach(async () => {
   client.destroy();
   await server.close();
+  await code.close();
 });
+
+/** The folders of unpacked code now. */
+const codeFolders = () =>
+  readdirSync(codeDir).flatMap((runtime) => readdirSync(path.join(codeDir, runtime)).map((folder) => path.join(codeDir, runtime, folder)));
+const handlerOf = (nameOrArn: string) => readFileSync(path.join(lambda.function(nameOrArn)!.codeDir, 'index.js'), 'utf8');
 
 const createFunction = () =>
   client.send(
@@ -159,7 +177,7 @@ it('creates a function from a zip and describes it with the fields the Terraform
   expect(await client.send(new GetFunctionCodeSigningConfigCommand({ FunctionName: name }))).toMatchObject({ CodeSigningConfigArn: '', FunctionName: name });
 
   expect(lambda.function(name)).toMatchObject({ arn: functionArn, handler: functions.handler, timeout: 20, environment: { TABLE_NAME: names.table } });
-  expect(lambda.function(functionArn)!.code.equals(zip)).toBe(true);
+  expect(handlerOf(functionArn)).toBe('exports.handler = async () => "v1";\n');
   expect(changes).toEqual([{ kind: 'function', change: 'created', function: lambda.function(name) }]);
 
   expect(await refusal(createFunction())).toEqual({ name: 'ResourceConflictException', status: 409, message: `Function already exist: ${name}` });
@@ -171,7 +189,7 @@ it('updates code and configuration; the inventory and the listeners see each cha
   const updated = await client.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: v2 }));
   expect(updated).toMatchObject({ CodeSha256: sha256(v2), CodeSize: v2.length, LastUpdateStatus: 'Successful' });
   expect(updated.RevisionId).not.toBe(created.RevisionId);
-  expect(lambda.function(name)!.code.equals(v2)).toBe(true);
+  expect(handlerOf(name)).toBe('exports.handler = async () => "v2";\n');
 
   const configured = await client.send(
     new UpdateFunctionConfigurationCommand({ FunctionName: functionArn, Timeout: 5, MemorySize: 512, Environment: { Variables: { MODE: 'outage' } } }),
@@ -191,6 +209,70 @@ it('updates code and configuration; the inventory and the listeners see each cha
   expect(invalid).toMatchObject({ name: 'ValidationException', status: 400 });
   expect(invalid.message).toContain("Value '901' at 'timeout' failed to satisfy constraint");
   expect(lambda.function(name)!.timeout).toBe(5);
+});
+
+it('keeps a folder per code while a function uses it: shared by the same zip, let go by an update and by the last DeleteFunction', async () => {
+  await createFunction();
+  await client.send(
+    new CreateFunctionCommand({ FunctionName: 'Twin', Role: role, Runtime: functions.runtime, Handler: functions.handler, Code: { ZipFile: zip } }),
+  );
+  expect(codeFolders()).toEqual([lambda.function(name)!.codeDir]);
+  expect(lambda.function('Twin')!.codeDir).toBe(lambda.function(name)!.codeDir);
+
+  const v2 = zipOf({ 'index.js': 'exports.handler = async () => "v2";' });
+  await client.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: v2 }));
+  const v3 = zipOf({ 'index.js': 'exports.handler = async () => "v3";' });
+  // A dry run checks the zip, and keeps none of it.
+  expect((await client.send(new UpdateFunctionCodeCommand({ FunctionName: 'Twin', ZipFile: v3, DryRun: true }))).CodeSha256).toBe(sha256(v3));
+  const both = [lambda.function(name)!.codeDir, lambda.function('Twin')!.codeDir].sort();
+  await eventually('the dry run’s code to go', async () => codeFolders().sort().join() === both.join());
+
+  await client.send(new DeleteFunctionCommand({ FunctionName: 'Twin' }));
+  await eventually('the deleted function’s code to go', async () => codeFolders().join() === lambda.function(name)!.codeDir);
+  await client.send(new DeleteFunctionCommand({ FunctionName: name }));
+  await eventually('the last code to go', async () => codeFolders().length === 0);
+});
+
+it("refuses a zip it cannot unpack with AWS's error, and keeps the function's code", async () => {
+  await createFunction();
+  const stored = zipOf({ 'index.js': 'exports.handler = async () => "stored";' }, { level: 0 });
+  const damaged = Buffer.from(stored);
+  // The first byte of the stored content: its CRC no longer matches.
+  const content = 30 + 'index.js'.length;
+  damaged.writeUInt8(damaged.readUInt8(content) ^ 0xff, content);
+  const deflated = zipOf({ 'index.js': 'x'.repeat(1000) });
+  const garbled = Buffer.from(deflated);
+  garbled.fill(0xff, content, content + 10);
+  const unreadable = 'Could not unzip uploaded file. Please check your file, then try to upload again.';
+  for (const [zipFile, message] of [
+    [Buffer.from('not a zip at all'), unreadable],
+    [damaged, unreadable],
+    [garbled, unreadable],
+    [zipOf({ lib: 'a file', 'lib/index.js': 'and a folder' }), unreadable],
+    [declaringSize(zipOf({ 'index.js': 'big' }), 262_144_000), 'Unzipped size must be smaller than 262144000 bytes'],
+  ] as const) {
+    expect(await refusal(client.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zipFile })))).toEqual({
+      name: 'InvalidParameterValueException',
+      status: 400,
+      message,
+    });
+  }
+  expect(handlerOf(name)).toBe('exports.handler = async () => "v1";\n');
+  expect(changes.map((change) => change.kind === 'function' && change.change)).toEqual(['created']);
+  expect(codeFolders()).toEqual([lambda.function(name)!.codeDir]);
+});
+
+it('removes the code folders a killed runtime left behind, and only those', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'lambda-code-left-'));
+  try {
+    // No process has a pid this large; this one is alive.
+    const left = ['runtime-999999999-0123abcd', `runtime-${process.pid}-0123abcd`, 'not-a-runtime'];
+    for (const name of left) mkdirSync(path.join(dir, name, 'code'), { recursive: true });
+    await new CodeStore(dir).close();
+    expect(readdirSync(dir).sort()).toEqual(left.slice(1).sort());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 it('sets and removes the reserved concurrency', async () => {

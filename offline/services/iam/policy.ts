@@ -9,6 +9,7 @@
  * permissions boundaries, SCPs, session policies and resource-based policies.
  */
 import type { Authorization } from './actions';
+import { wildcardMatch } from './wildcard';
 
 export interface Statement {
   Sid?: string;
@@ -114,8 +115,8 @@ function statementsOf(document: PolicyDocument): Statement[] {
 // A statement with a Condition matches, so that its Deny applies; evaluate() keeps its Allow from granting.
 function matches(statement: Statement, action: string, resource: string): boolean {
   return (
-    element(statement.Action, statement.NotAction, (pattern) => wildcard(pattern, 'i').test(action)) &&
-    element(statement.Resource, statement.NotResource, (pattern) => wildcard(pattern, '').test(resource))
+    element(statement.Action, statement.NotAction, (pattern) => wildcardMatch(pattern.toLowerCase(), action.toLowerCase())) &&
+    element(statement.Resource, statement.NotResource, (pattern) => wildcardMatch(pattern, resource))
   );
 }
 
@@ -124,12 +125,4 @@ function element(positive: string | string[] | undefined, negative: string | str
   if (positive !== undefined) return [positive].flat().some(test);
   if (negative !== undefined) return ![negative].flat().some(test);
   return false;
-}
-
-function wildcard(pattern: string, flags: string): RegExp {
-  const source = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${source}$`, flags);
 }

@@ -1,18 +1,21 @@
 /**
- * The Lambda control plane, in memory: the functions (configuration and uploaded zip), their
- * resource policies, reserved concurrency and tags, and the event source mappings, through the
- * calls the Terraform AWS provider makes for aws_lambda_function, aws_lambda_permission and
- * aws_lambda_event_source_mapping, answered as Lambda answers them (restJson1, 404
- * ResourceNotFoundException, 409 ResourceConflictException). The runtime reads what was deployed
- * from here (`functions`, `mappings`) and hears of every change (`onChange`), so an update takes
- * effect on the next invocation. Not emulated: versions and aliases (only $LATEST), layers, VPC,
- * S3 or image code, code signing (none is ever configured), event sources other than SQS.
+ * The Lambda control plane, in memory: the functions (configuration, and code checked against
+ * Lambda's limits and unpacked in the code store), their resource policies, reserved concurrency
+ * and tags, and the event source mappings, through the calls the Terraform AWS provider makes for
+ * aws_lambda_function, aws_lambda_permission and aws_lambda_event_source_mapping, answered as
+ * Lambda answers them (restJson1, 404 ResourceNotFoundException, 409 ResourceConflictException,
+ * 413 RequestEntityTooLargeException for a request past its limit). The runtime reads what was
+ * deployed from here (`functions`, `mappings`) and hears of every change (`onChange`), so an
+ * update takes effect on the next invocation. Not emulated: versions and aliases (only $LATEST),
+ * layers, VPC, S3 or image code, code signing (none is ever configured), event sources other
+ * than SQS.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { localstack, region as defaultRegion } from '#spec';
+import { awsLimits, localstack, region as defaultRegion } from '#spec';
 import type { JsonInput } from '../protocol/json';
 import { RestRouter, type RestCall } from '../protocol/rest-json';
 import { AwsError, type AwsRequest, type AwsService, type CallShape } from '../protocol/service';
+import type { CodeStore } from './code';
 
 /** A function as deployed: what the runtime runs. Replaced, never changed, on each update. */
 export interface DeployedFunction {
@@ -34,8 +37,10 @@ export interface DeployedFunction {
   readonly tracingMode: string;
   readonly logFormat: string;
   readonly logGroup: string;
-  /** The uploaded zip. */
-  readonly code: Buffer;
+  /** Bytes of the uploaded zip. */
+  readonly codeSize: number;
+  /** Where the zip is unpacked (the code store's folder for its hash), held while this is deployed. */
+  readonly codeDir: string;
   /** Base64 of the zip's SHA-256, as Terraform's filebase64sha256 computes it. */
   readonly codeSha256: string;
   readonly lastModified: string;
@@ -151,7 +156,7 @@ function paginate<T>(items: T[], query: URLSearchParams): { page: T[]; next?: st
 }
 
 /** The settings Create and UpdateFunctionConfiguration share, as read from the call. */
-function settings(body: JsonInput): Partial<Omit<DeployedFunction, 'name' | 'arn' | 'code' | 'codeSha256' | 'lastModified' | 'revisionId'>> {
+function settings(body: JsonInput): Partial<Omit<DeployedFunction, 'name' | 'arn' | 'codeSize' | 'codeDir' | 'codeSha256' | 'lastModified' | 'revisionId'>> {
   const role = body.optionalString('Role');
   if (role !== undefined && !ROLE_ARN.test(role)) throw body.invalid('role', role, `Member must satisfy regular expression pattern: ${ROLE_ARN.source}`);
   const environment = body.optionalStructure('Environment');
@@ -203,7 +208,7 @@ function configuration(fn: DeployedFunction, arn = fn.arn) {
     Runtime: fn.runtime,
     Role: fn.role,
     Handler: fn.handler,
-    CodeSize: fn.code.length,
+    CodeSize: fn.codeSize,
     Description: fn.description,
     Timeout: fn.timeout,
     MemorySize: fn.memorySize,
@@ -281,8 +286,22 @@ export class LambdaService implements AwsService {
   private readonly mappingRecords = new Map<string, MappingRecord>();
   private readonly listeners = new Set<(change: LambdaChange) => void>();
 
-  /** `home` is where the runtime's look-ups by bare name resolve: its region and account. */
-  constructor(private readonly home: Scope = { region: defaultRegion, accountId: localstack.accountId }) {}
+  /** `code` unpacks what is deployed; `home` is where the runtime's look-ups by bare name resolve: its region and account. */
+  constructor(
+    private readonly code: CodeStore,
+    private readonly home: Scope = { region: defaultRegion, accountId: localstack.accountId },
+  ) {}
+
+  /** Lambda's limit on a request (the edge reads no more), as Lambda refuses a larger one. */
+  readonly bodyLimit = {
+    bytes: awsLimits.lambdaRequestLimitBytes - 1,
+    refusal: (operation = 'unknown') =>
+      new AwsError(
+        'RequestEntityTooLargeException',
+        `Request must be smaller than ${awsLimits.lambdaRequestLimitBytes} bytes for the ${operation} operation`,
+        413,
+      ),
+  };
 
   /** Routes by method and path; the edge names a call's operation (for chaos and IAM) with `router.operation`. */
   readonly router = new RestRouter({
@@ -451,15 +470,23 @@ export class LambdaService implements AwsService {
     return record;
   }
 
-  private createFunction({ body, request }: RestCall) {
+  private async createFunction({ body, request }: RestCall) {
     const { name, arn } = parseFunctionName(body.string('FunctionName'), scopeOf(request));
-    if (this.functionRecords.has(arn)) throw conflict(`Function already exist: ${name}`);
+    const alreadyExists = () => conflict(`Function already exist: ${name}`);
+    if (this.functionRecords.has(arn)) throw alreadyExists();
     if ((body.optionalString('PackageType') ?? 'Zip') !== 'Zip') throw new AwsError(INVALID, 'The offline runtime runs Zip functions only.');
     const given = settings(body);
     const role = body.string('Role');
     if (given.runtime === undefined || given.handler === undefined)
       throw new AwsError(INVALID, 'Runtime and Handler are mandatory parameters for functions created with Zip Package Type');
-    const code = zipFile(body.optionalStructure('Code'), body);
+    const architecture = architectures(body) ?? ['x86_64'];
+    const tags = new Map(Object.entries(body.optionalStringMap('Tags') ?? {}));
+    const code = await this.unpacked(zipFile(body.optionalStructure('Code'), body));
+    // Created by another call while this one unpacked.
+    if (this.functionRecords.has(arn)) {
+      this.code.release(code.codeDir);
+      throw alreadyExists();
+    }
     const config: DeployedFunction = {
       description: '',
       timeout: 3,
@@ -475,13 +502,12 @@ export class LambdaService implements AwsService {
       role,
       runtime: given.runtime,
       handler: given.handler,
-      architectures: architectures(body) ?? ['x86_64'],
-      code,
-      codeSha256: sha256(code),
+      architectures: architecture,
+      ...code,
       lastModified: timestamp(),
       revisionId: randomUUID(),
     };
-    this.functionRecords.set(arn, { config, tags: new Map(Object.entries(body.optionalStringMap('Tags') ?? {})), statements: [] });
+    this.functionRecords.set(arn, { config, tags, statements: [] });
     this.emit({ kind: 'function', change: 'created', function: config });
     return configuration(config);
   }
@@ -507,6 +533,13 @@ export class LambdaService implements AwsService {
     const record = this.functionOf(call);
     this.functionRecords.delete(record.config.arn);
     this.emit({ kind: 'function', change: 'deleted', function: record.config });
+    this.code.release(record.config.codeDir);
+  }
+
+  /** The zip checked against Lambda's limits and unpacked, held for the function until released. */
+  private async unpacked(zip: Buffer): Promise<Pick<DeployedFunction, 'codeSize' | 'codeDir' | 'codeSha256'>> {
+    const codeSha256 = sha256(zip);
+    return { codeSize: zip.length, codeSha256, codeDir: await this.code.hold(zip, codeSha256) };
   }
 
   /** Replaces the function's configuration with `changes` applied and a new revision. */
@@ -532,14 +565,23 @@ export class LambdaService implements AwsService {
     return configuration(this.update(record, settings(call.body), 'configuration'));
   }
 
-  private updateCode(call: RestCall) {
+  private async updateCode(call: RestCall) {
     const record = this.functionOf(call);
     this.checkRevision(record, call.body);
-    const code = zipFile(call.body, call.body);
-    const changes = { code, codeSha256: sha256(code), ...defined({ architectures: architectures(call.body) }) };
-    // DryRun validates without changing anything.
-    if (call.body.optionalBoolean('DryRun')) return configuration({ ...record.config, ...changes });
-    return configuration(this.update(record, changes, 'code'));
+    const changes = { ...defined({ architectures: architectures(call.body) }), ...(await this.unpacked(zipFile(call.body, call.body))) };
+    // The code the function lets go of: its old one, or the new one when nothing changes.
+    let released = changes.codeDir;
+    try {
+      // Deleted, or updated to another revision, while this call unpacked.
+      if (this.functionOf(call) !== record) throw functionNotFound(record.config.arn);
+      this.checkRevision(record, call.body);
+      // DryRun validates without changing anything.
+      if (call.body.optionalBoolean('DryRun')) return configuration({ ...record.config, ...changes });
+      released = record.config.codeDir;
+      return configuration(this.update(record, changes, 'code'));
+    } finally {
+      this.code.release(released);
+    }
   }
 
   private addPermission(call: RestCall) {

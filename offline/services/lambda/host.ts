@@ -1,17 +1,17 @@
 /**
  * Lambda's data plane for what was deployed: one runnable LocalFunction per function of the
- * control plane (offline/services/lambda/control.ts), built from its uploaded zip, handler, environment,
+ * control plane (offline/services/lambda/control.ts), built from its unpacked code, handler, environment,
  * timeout, memory, concurrency and role. Driven only by the control plane's state: an update
  * takes effect on the next invocation (a new LocalFunction; the old one stops once what it runs
  * has ended), a deleted function stops. Functions are built on their first invocation, as
  * Lambda starts an environment only when one is needed. Lambda faults injected through the Chaos
  * API (offline only) are looked up here, per invocation, by the function's name.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { unzipSync } from 'fflate';
 import { FUNCTION_NOT_FOUND, type InvokeResult, LocalFunction, STOPPING_ERROR } from './function';
+import type { CodeStore } from './code';
 import type { DeployedFunction, LambdaChange } from './control';
 import type { InvocationFault } from '../../edge/chaos';
 import type { Credentials } from '../sts';
@@ -28,8 +28,8 @@ export interface FunctionHostOptions {
   source: FunctionSource;
   /** The bundled worker harness (services/lambda/worker.ts). */
   harness: string;
-  /** Where each zip is unpacked, under <name>/<code hash>/. */
-  codeDir: string;
+  /** Where the deployed code is unpacked: each LocalFunction holds its folder until it has stopped. */
+  code: Pick<CodeStore, 'retain' | 'release'>;
   /** The runtime's URL: AWS_ENDPOINT_URL, as LocalStack injects it, so the SDK calls the runtime. */
   endpointUrl: string;
   /** The limit of a function without reserved concurrency: the account's unreserved pool, scaled down. */
@@ -64,6 +64,8 @@ export interface RoleCredentials {
 interface Hosted {
   fn: LocalFunction;
   credentials: Credentials;
+  /** The code it runs, held until it has stopped. */
+  codeDir: string;
 }
 
 /** The handler setting `dir/file.export` as a file of the unpacked code (.js, .cjs or .mjs, as present) and an export. */
@@ -76,38 +78,11 @@ export function resolveHandler(codeDir: string, handler: string): { file: string
   return { file, exportName };
 }
 
-/** Unpacks the zip into `dir` once: a folder already there holds the same code (it is named by the code's hash). */
-export function unpackCode(dir: string, zip: Uint8Array): void {
-  if (existsSync(dir)) return;
-  // Unpacked beside it and renamed, so a runtime in another process never sees half a folder.
-  const staging = `${dir}.${process.pid}-${randomBytes(4).toString('hex')}`;
-  for (const [name, content] of Object.entries(unzipSync(zip))) {
-    const target = path.resolve(staging, name);
-    if (!target.startsWith(staging + path.sep)) throw new Error(`The zip entry ${name} points outside its folder`);
-    if (name.endsWith('/')) {
-      mkdirSync(target, { recursive: true });
-      continue;
-    }
-    mkdirSync(path.dirname(target), { recursive: true });
-    writeFileSync(target, content);
-  }
-  mkdirSync(staging, { recursive: true });
-  try {
-    renameSync(staging, dir);
-  } catch (error) {
-    rmSync(staging, { recursive: true, force: true });
-    if (!existsSync(dir)) throw error;
-  }
-}
-
-// Base64 has / and +; a folder name may not.
-const folderName = (codeSha256: string) => codeSha256.replaceAll('/', '_').replaceAll('+', '-').replaceAll('=', '');
-
 export class FunctionHost {
   /** By unqualified ARN: the LocalFunction new invocations go to. */
   private readonly hosted = new Map<string, Hosted>();
   /** Replaced or deleted functions still finishing their invocations. */
-  private readonly retiring = new Set<LocalFunction>();
+  private readonly retiring = new Set<Hosted>();
   /** Throttles of the functions' replaced LocalFunctions, so the health check counts them all. */
   private readonly pastThrottles = new Map<string, number>();
   private readonly unsubscribe: () => void;
@@ -131,7 +106,7 @@ export class FunctionHost {
     try {
       hosted = this.current(deployed);
     } catch (error) {
-      // The role cannot be assumed (deleted?) or the zip cannot be unpacked: Lambda fails the invocation.
+      // The role cannot be assumed (deleted?): Lambda fails the invocation.
       const { name, message } = error instanceof Error ? error : new Error(String(error));
       return { ok: false, errorType: name, errorMessage: message, requestId: randomUUID() };
     }
@@ -151,7 +126,8 @@ export class FunctionHost {
     return Object.fromEntries(
       this.options.source.functions().map((deployed) => {
         const fn = this.hosted.get(deployed.arn)?.fn;
-        const running = [fn, ...[...this.retiring].filter((old) => old.name === deployed.name)].reduce((sum, each) => sum + (each?.running ?? 0), 0);
+        const old = [...this.retiring].filter((retired) => retired.fn.name === deployed.name).map((retired) => retired.fn);
+        const running = [fn, ...old].reduce((sum, each) => sum + (each?.running ?? 0), 0);
         const throttles = (this.pastThrottles.get(deployed.arn) ?? 0) + (fn?.throttles ?? 0);
         return [deployed.name, { concurrencyLimit: this.limitOf(deployed), running, throttles }];
       }),
@@ -184,10 +160,10 @@ export class FunctionHost {
   async stop(): Promise<void> {
     this.stopping = true;
     this.unsubscribe();
-    const all = this.all();
+    const all = [...this.hosted.values(), ...this.retiring];
     this.hosted.clear();
     this.retiring.clear();
-    await Promise.all(all.map((fn) => fn.stop()));
+    await Promise.all(all.map((hosted) => this.end(hosted)));
   }
 
   /** The function a name or ARN names, as deployed now; undefined for a malformed name too. */
@@ -204,7 +180,7 @@ export class FunctionHost {
   }
 
   private all(): LocalFunction[] {
-    return [...[...this.hosted.values()].map((hosted) => hosted.fn), ...this.retiring];
+    return [...this.hosted.values(), ...this.retiring].map((hosted) => hosted.fn);
   }
 
   /** The LocalFunction for new invocations: built now if there is none, or if its role session is about to expire. */
@@ -224,20 +200,25 @@ export class FunctionHost {
     this.hosted.delete(arn);
     const { fn } = hosted;
     this.pastThrottles.set(arn, (this.pastThrottles.get(arn) ?? 0) + fn.throttles);
-    this.retiring.add(fn);
+    this.retiring.add(hosted);
     fn.beginStop();
     void (async () => {
       while (!(await fn.idle(60_000)));
-      this.retiring.delete(fn);
-      await fn.stop();
+      // Stopped by stop() meanwhile, which ends it.
+      if (!this.retiring.delete(hosted)) return;
+      await this.end(hosted);
     })();
   }
 
+  /** Stops its environments, then lets go of its code: no file goes from under a running invocation. */
+  private async end({ fn, codeDir }: Hosted): Promise<void> {
+    await fn.stop();
+    this.options.code.release(codeDir);
+  }
+
   private build(deployed: DeployedFunction): Hosted {
-    const { harness, codeDir, endpointUrl, credentialsFor, onLog } = this.options;
-    const dir = path.join(codeDir, deployed.name, folderName(deployed.codeSha256));
-    unpackCode(dir, deployed.code);
-    const { file, exportName } = resolveHandler(dir, deployed.handler);
+    const { harness, endpointUrl, credentialsFor, onLog } = this.options;
+    const { file, exportName } = resolveHandler(deployed.codeDir, deployed.handler);
     const credentials = credentialsFor(deployed.role, deployed.name);
     const fn = new LocalFunction({
       name: deployed.name,
@@ -260,6 +241,8 @@ export class FunctionHost {
       maxConcurrency: this.limitOf(deployed),
       log: (line) => onLog(deployed.name, line),
     });
-    return { fn, credentials };
+    // Held while it may start environments: the control plane may let go of it first (an update, a deletion).
+    this.options.code.retain(deployed.codeDir);
+    return { fn, credentials, codeDir: deployed.codeDir };
   }
 }

@@ -66,6 +66,8 @@ export interface AwsService {
   handle(request: AwsRequest): Promise<AwsResponse>;
   /** An AwsError in this service's wire format: how the edge answers a fault or a denial. */
   errorResponse(error: AwsError, requestId: string): AwsResponse;
+  /** The largest request body the service reads, if not the edge's own limit, and its answer to a larger one. */
+  readonly bodyLimit?: { bytes: number; refusal(operation: string | undefined): AwsError };
 }
 
 /** The SigV4 credential scope of a call: who signed it, for which region and service. */
