@@ -63,13 +63,11 @@ export function normalizeHost(raw: string): string {
   return host.hostname;
 }
 
+/** The items of a comma- or space-separated list, such as an environment variable's. */
+const listItems = (list: string | undefined): string[] => (list ?? '').split(/[\s,]+/).filter((item) => item !== '');
+
 /** The host names in a comma- or space-separated list, such as OFFLINE_ALLOWED_HOSTS. */
-export function parseHosts(list: string | undefined): string[] {
-  return (list ?? '')
-    .split(/[\s,]+/)
-    .filter((item) => item !== '')
-    .map(normalizeHost);
-}
+export const parseHosts = (list: string | undefined): string[] => listItems(list).map(normalizeHost);
 
 /** The host names requests may name: the loopback ones and the extra ones. */
 export class HostPolicy {
@@ -123,12 +121,7 @@ export function normalizeOrigin(raw: string): string {
 }
 
 /** The origins in a comma- or space-separated list, such as EXTRA_CORS_ALLOWED_ORIGINS. */
-export function parseOrigins(list: string | undefined): string[] {
-  return (list ?? '')
-    .split(/[\s,]+/)
-    .filter((item) => item !== '')
-    .map(normalizeOrigin);
-}
+export const parseOrigins = (list: string | undefined): string[] => listItems(list).map(normalizeOrigin);
 
 /** The runtime's own origins: a page it serves (a dashboard, later) calls it from one of these. */
 export function ownOrigins(port: number): string[] {
