@@ -16,12 +16,13 @@ import { startRuntime } from '../offline/runtime';
 import { buildAll, bundles } from './build';
 import { dashboardIdleSeconds, dashboardSection, dashboardTargetPercent } from './lib/bench-dashboard';
 import { deployNames, deploySection, startupSamples, startupTargetMs } from './lib/bench-deploy';
+import { MEMORY_IDS, MEMORY_WRITERS, memoryCheckpoints, memorySection, memoryTargets } from './lib/bench-memory';
 import { api, consistency, recovery, recoveryOutages, recoveryTargetSeconds, recoveryWrites } from './lib/bench-recovery';
 import { command, type Command, main, Option, parse } from './lib/cli';
 import { percentile } from './lib/experiment';
 
-/** One figure: a distribution of n samples, or a single value. Numbers, in `unit`. */
-export type Result = { name: string; unit: string } & ({ n: number; p50: number; p95: number; p99: number } | { value: number; n?: number });
+/** One figure: a distribution of n samples, or a single value (with the target it must not exceed, if any). Numbers, in `unit`. */
+export type Result = { name: string; unit: string } & ({ n: number; p50: number; p95: number; p99: number } | { value: number; n?: number; target?: number });
 
 /** What bench measures, in the order it measures it, with the samples of a full run. */
 export const measures = {
@@ -43,9 +44,10 @@ const quickSamples = (full: number) => (full <= 3 ? 1 : Math.max(3, Math.ceil(fu
 
 /**
  * The parts of a run that --only and --skip select: `app`, every figure of the application on the
- * runtime; `deploy`, the real Terraform deploy; `dashboard`, the live dashboard's idle cost.
+ * runtime; `deploy`, the real Terraform deploy; `dashboard`, the live dashboard's idle cost;
+ * `memory`, the runtime's resident memory under a long stream of writes.
  */
-export const sections = ['app', 'deploy', 'dashboard'] as const;
+export const sections = ['app', 'deploy', 'dashboard', 'memory'] as const;
 export type Section = (typeof sections)[number];
 
 export function benchCommand(print?: (text: string) => void): Command {
@@ -114,6 +116,13 @@ page's event stream), and ${dashboardIdleSeconds} s after the page closed, in % 
 by side (target: the open page costs under ${dashboardTargetPercent} %; with no page the dashboard
 does not poll, so the first and last figures match).
 
+Section memory (6 to 10 minutes on 2 cores, --quick about 2): the runtime as npm
+start runs it, writes to the product API as fast as it takes them (${MEMORY_WRITERS} at a time,
+over ${MEMORY_IDS.toLocaleString('en')} ids); its RSS (the process, Lambda environments included, and its
+child processes, from /proc) after ${memoryCheckpoints.map((n) => n.toLocaleString('en')).join(', ')} writes (--quick: the first
+two) in MiB, and the growth from the second to the last in % (targets: at most
+${memoryTargets.rssMiB} MiB after ${memoryCheckpoints[2].toLocaleString('en')} writes, at most ${memoryTargets.growthPercent} % growth).
+
 Exit codes: 0 done; 1 a measurement failed (an unexpected status); 2 a wrong
 command line.`,
     );
@@ -125,7 +134,7 @@ function show(result: Result): string {
   const unit = result.unit === 'ratio' ? '×' : ` ${result.unit}`;
   const figures =
     'value' in result
-      ? `${result.value}${unit}${result.n ? `  n ${result.n}` : ''}`
+      ? `${result.value}${unit}${result.n ? `  n ${result.n}` : ''}${result.target === undefined ? '' : `  (target ≤ ${result.target}${unit})`}`
       : `p50 ${result.p50.toFixed(1)}${unit}  p95 ${result.p95.toFixed(1)}${unit}  p99 ${result.p99.toFixed(1)}${unit}  n ${result.n}`;
   return `  ${result.name.padEnd(58)} ${figures}`;
 }
@@ -197,6 +206,11 @@ async function run(argv: string[]): Promise<number> {
     console.log('\nDashboard:');
     await dashboardSection(record, (line) => console.log(line));
   } else console.log(`  section dashboard: skipped (${only ? `--only ${only}` : '--skip dashboard'})`);
+
+  if (runs('memory')) {
+    console.log('\nMemory:');
+    await memorySection(record, (line) => console.log(line), quick);
+  } else console.log(`  section memory: skipped (${only ? `--only ${only}` : '--skip memory'})`);
 
   mkdirSync(path.dirname(out), { recursive: true });
   const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
