@@ -7,14 +7,13 @@
  * acts on every AWS call at the edge. This module only composes them.
  */
 import { GetQueueUrlCommand, QueueDoesNotExist, SQSClient } from '@aws-sdk/client-sqs';
-import { build } from 'esbuild';
 import dynalite from 'dynalite';
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { awsLimits, env, localstack, names, offline, region, retryPath, timing } from '#spec';
-import { buildAll, distDir } from '../scripts/build';
+import { build, buildAll, distDir } from '../scripts/build';
 import { messagesIn } from '../scripts/lib/target';
 import { missingAnswer, serveApi } from './services/apigateway/serve';
 import { ApiGatewayControlService } from './services/apigateway/control';

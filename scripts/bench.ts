@@ -5,24 +5,24 @@
  * requests, measured in one run.
  */
 import './lib/quiet-sdk';
-import { BatchGetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { env as envName, localstack, names, offline, region, timing } from '#spec';
-import { startRuntime, type Runtime } from '../offline/runtime';
+import { env as envName, localstack, names, region, timing } from '#spec';
+import { startRuntime } from '../offline/runtime';
 import { buildAll, bundles } from './build';
 import { dashboardIdleSeconds, dashboardSection, dashboardTargetPercent } from './lib/bench-dashboard';
 import { deployNames, deploySection, startupSamples, startupTargetMs } from './lib/bench-deploy';
+import { MEMORY_IDS, MEMORY_WRITERS, memoryCheckpoints, memorySection, memoryTargets } from './lib/bench-memory';
+import { api, consistency, recovery, recoveryOutages, recoveryTargetSeconds, recoveryWrites } from './lib/bench-recovery';
 import { command, type Command, main, Option, parse } from './lib/cli';
 import { percentile } from './lib/experiment';
-import { ChaosClient, type FaultRule } from './lib/chaos-client';
-import { Target } from './lib/target';
 
-/** One figure: a distribution of n samples, or a single value. Numbers, in `unit`. */
-export type Result = { name: string; unit: string } & ({ n: number; p50: number; p95: number; p99: number } | { value: number; n?: number });
+/** One figure: a distribution of n samples, or a single value (with the target it must not exceed, if any). Numbers, in `unit`. */
+export type Result = { name: string; unit: string } & ({ n: number; p50: number; p95: number; p99: number } | { value: number; n?: number; target?: number });
 
 /** What bench measures, in the order it measures it, with the samples of a full run. */
 export const measures = {
@@ -37,35 +37,17 @@ export const measures = {
 } as const;
 const drainCounts = [100, 1000] as const;
 
-/**
- * Recovery after an outage (issue 10, finding 12): DynamoDB down for `outageSeconds` with
- * `recoveryWrites` writes queued at its start, on the deployed timings (backoff, breaker, polling,
- * visibility); recovery is the time from the end of the outage to the last queued write in the
- * table. The scaled one lowers maxReceiveCount so the retry Lambda's re-queue near the redrive
- * threshold, which an outage reaches every ~33 minutes at the deployed settings, is exercised
- * (the retry Lambda re-queues from a window of receives below the threshold, so maxReceiveCount
- * stays above that window).
- */
-export const recoveryOutages = [
-  { label: '10 s outage', outageSeconds: 10 },
-  { label: '3 min outage', outageSeconds: 180, skippedByQuick: true },
-  { label: '45 s outage, maxReceiveCount 20 (re-queued as every ~33 min of a real one)', outageSeconds: 45, maxReceiveCount: 20 },
-] as const;
-const recoveryWrites = 20;
-/** The design's promise: every queued write in the table within this many seconds of the outage's end. */
-export const recoveryTargetSeconds = 10;
 const bundleLoads = 5;
-const consistencyName = (count: number) => `time to consistency, ${count} queued writes`;
-const drainRateName = (count: number) => `drain rate, ${count} queued writes`;
 
 /** --quick: the same figures from a tenth of the samples (one of each 5 s latency request). */
 const quickSamples = (full: number) => (full <= 3 ? 1 : Math.max(3, Math.ceil(full / 10)));
 
 /**
  * The parts of a run that --only and --skip select: `app`, every figure of the application on the
- * runtime; `deploy`, the real Terraform deploy; `dashboard`, the live dashboard's idle cost.
+ * runtime; `deploy`, the real Terraform deploy; `dashboard`, the live dashboard's idle cost;
+ * `memory`, the runtime's resident memory under a long stream of writes.
  */
-export const sections = ['app', 'deploy', 'dashboard'] as const;
+export const sections = ['app', 'deploy', 'dashboard', 'memory'] as const;
 export type Section = (typeof sections)[number];
 
 export function benchCommand(print?: (text: string) => void): Command {
@@ -134,6 +116,13 @@ page's event stream), and ${dashboardIdleSeconds} s after the page closed, in % 
 by side (target: the open page costs under ${dashboardTargetPercent} %; with no page the dashboard
 does not poll, so the first and last figures match).
 
+Section memory (6 to 10 minutes on 2 cores, --quick about 2): the runtime as npm
+start runs it, writes to the product API as fast as it takes them (${MEMORY_WRITERS} at a time,
+over ${MEMORY_IDS.toLocaleString('en')} ids); its RSS (the process, Lambda environments included, and its
+child processes, from /proc) after ${memoryCheckpoints.map((n) => n.toLocaleString('en')).join(', ')} writes (--quick: the first
+two) in MiB, and the growth from the second to the last in % (targets: at most
+${memoryTargets.rssMiB} MiB after ${memoryCheckpoints[2].toLocaleString('en')} writes, at most ${memoryTargets.growthPercent} % growth).
+
 Exit codes: 0 done; 1 a measurement failed (an unexpected status); 2 a wrong
 command line.`,
     );
@@ -145,7 +134,7 @@ function show(result: Result): string {
   const unit = result.unit === 'ratio' ? '×' : ` ${result.unit}`;
   const figures =
     'value' in result
-      ? `${result.value}${unit}${result.n ? `  n ${result.n}` : ''}`
+      ? `${result.value}${unit}${result.n ? `  n ${result.n}` : ''}${result.target === undefined ? '' : `  (target ≤ ${result.target}${unit})`}`
       : `p50 ${result.p50.toFixed(1)}${unit}  p95 ${result.p95.toFixed(1)}${unit}  p99 ${result.p99.toFixed(1)}${unit}  n ${result.n}`;
   return `  ${result.name.padEnd(58)} ${figures}`;
 }
@@ -167,22 +156,6 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   return [performance.now() - started, value];
 }
 
-function api(runtime: Runtime) {
-  const target = new Target(runtime.url);
-  const chaos = new ChaosClient(runtime.url);
-  return {
-    dynamo: target.dynamo,
-    post: async (id: string) => (await target.post({ id, name: 'Bench', price: 1, description: 'b' })).status,
-    get: async (id: string) => {
-      const response = await fetch(`${target.apiUrl}?id=${id}`);
-      await response.text();
-      return response.status;
-    },
-    faults: (rules: FaultRule[]) => chaos.setFaults(rules),
-    latency: (ms: number) => chaos.setLatency(ms),
-  };
-}
-
 async function series(n: number, fn: (i: number) => Promise<number>, expect: number[]): Promise<number[]> {
   const ms: number[] = [];
   for (let i = 0; i < n; i += 1) {
@@ -191,118 +164,6 @@ async function series(n: number, fn: (i: number) => Promise<number>, expect: num
     ms.push(elapsed);
   }
   return ms;
-}
-
-async function consistency(runtime: Runtime, count: number): Promise<Result[]> {
-  const { post, faults, dynamo } = api(runtime);
-  // Queue the writes while nothing is received, so the drain starts the moment the outage ends.
-  await faults([{ service: 'dynamodb' }, { service: 'sqs', operation: 'ReceiveMessage' }]);
-  await sleep(1_500);
-  const ids = Array.from({ length: count }, (_, i) => `drain-${count}-${i}`);
-  // No more at once than the product function's concurrency limit: beyond it Lambda throttles.
-  for (let i = 0; i < ids.length; i += offline.productConcurrency) {
-    const statuses = await Promise.all(ids.slice(i, i + offline.productConcurrency).map((id) => post(id)));
-    if (statuses.some((s) => s !== 202)) throw new Error(`expected 202s while DynamoDB is down, got ${statuses.join(',')}`);
-  }
-  await faults([]);
-  const started = performance.now();
-  const missing = new Set(ids);
-  while (missing.size > 0) {
-    for (let i = 0; i < ids.length; i += 100) {
-      const keys = ids.slice(i, i + 100).filter((id) => missing.has(id));
-      if (keys.length === 0) continue;
-      const answer = await dynamo.send(new BatchGetItemCommand({ RequestItems: { [names.table]: { Keys: keys.map((id) => ({ id: { S: id } })) } } }));
-      for (const item of answer.Responses?.[names.table] ?? []) missing.delete(item.id?.S ?? '');
-    }
-    if (performance.now() - started > 300_000) throw new Error(`${missing.size} writes still missing after 5 minutes`);
-    if (missing.size > 0) await sleep(50);
-  }
-  const seconds = (performance.now() - started) / 1000;
-  return [
-    { name: consistencyName(count), unit: 's', value: round(seconds) },
-    { name: drainRateName(count), unit: 'items/s', value: Math.round(count / seconds) },
-  ];
-}
-
-interface RecoveryOutage {
-  label: string;
-  outageSeconds: number;
-  maxReceiveCount?: number;
-}
-
-/** One outage on a runtime of its own with the deployed timings (maxReceiveCount aside): see recoveryOutages. */
-export async function recovery(outage: RecoveryOutage): Promise<Result[]> {
-  const lines: string[] = [];
-  const at: number[] = [];
-  const runtime = await startRuntime({
-    port: 0,
-    log: (line) => {
-      lines.push(line);
-      at.push(performance.now());
-    },
-    build: false,
-    ...(outage.maxReceiveCount === undefined ? {} : { timings: { maxReceiveCount: outage.maxReceiveCount } }),
-  });
-  try {
-    const { post, faults, dynamo } = api(runtime);
-    const target = new Target(runtime.url);
-    const key = outage.label.replace(/\W+/g, '-');
-    // Every product environment warm first, so the writes below measure queueing, not cold starts.
-    const warm = await Promise.all(Array.from({ length: offline.productConcurrency }, (_, i) => post(`recovery-${key}-warm-${i}`)));
-    if (warm.some((s) => s !== 200)) throw new Error(`${outage.label}: the product API did not store the writes before the outage: ${warm.join(',')}`);
-    await faults([{ service: 'dynamodb' }]);
-    const began = performance.now();
-    const ids = Array.from({ length: recoveryWrites }, (_, i) => `recovery-${key}-${i}`);
-    const statuses: number[] = [];
-    for (let i = 0; i < ids.length; i += offline.productConcurrency)
-      statuses.push(...(await Promise.all(ids.slice(i, i + offline.productConcurrency).map((id) => post(id)))));
-    if (statuses.some((s) => s !== 202)) {
-      const why = lines.filter((line) => /error|Error|timed out|throttl/.test(line)).slice(-8);
-      throw new Error(`${outage.label}: expected 202s while DynamoDB is down, got ${statuses.join(',')}\n${why.join('\n')}`);
-    }
-    // What the retry path does while the outage lasts, once every write is queued.
-    const from = lines.length;
-    const queuedAt = performance.now();
-    await sleep(Math.max(0, outage.outageSeconds * 1000 - (queuedAt - began)));
-    const during = lines.slice(from);
-    const minutes = (performance.now() - queuedAt) / 60_000;
-    // Once each retry environment's breaker has opened (a few failed calls), DynamoDB sees one probe per cooldown.
-    const steadyFrom = queuedAt + timing.breakerCooldownMs;
-    const steady = lines.filter((line, i) => (at[i] ?? 0) >= steadyFrom && i >= from && /AWS dynamodb\.\w+ => /.test(line)).length;
-    const steadyMinutes = (performance.now() - steadyFrom) / 60_000;
-    await faults([]);
-    const ended = performance.now();
-    const count = (pattern: RegExp) => during.filter((line) => pattern.test(line)).length;
-    const missing = new Set(ids);
-    while (missing.size > 0) {
-      const answer = await dynamo.send(
-        new BatchGetItemCommand({ RequestItems: { [names.table]: { Keys: [...missing].map((id) => ({ id: { S: id } })), ConsistentRead: true } } }),
-      );
-      for (const item of answer.Responses?.[names.table] ?? []) missing.delete(item.id?.S ?? '');
-      if (performance.now() - ended > 180_000) throw new Error(`${outage.label}: ${missing.size} queued writes still missing 3 minutes after the outage`);
-      if (missing.size > 0) await sleep(100);
-    }
-    const seconds = (performance.now() - ended) / 1000;
-    const dead = await target.queueDepth(names.deadLetterQueue);
-    if (dead > 0) throw new Error(`${outage.label}: ${dead} message(s) dead-lettered`);
-    const sqsCalls = count(/AWS sqs\.(ReceiveMessage|ChangeMessageVisibility|SendMessage|DeleteMessage)\w* => /);
-    const perWriteMinute = (n: number) => round(n / recoveryWrites / minutes);
-    const name = (what: string) => `recovery after a ${outage.label}: ${what}`;
-    return [
-      { name: name('end of outage to last queued write in the table'), unit: 's', value: round(seconds), n: recoveryWrites },
-      { name: name('DynamoDB calls during the outage'), unit: 'calls', value: count(/AWS dynamodb\.\w+ => /) },
-      { name: name('DynamoDB calls per minute once the breakers are open'), unit: 'calls/min', value: round(steady / steadyMinutes) },
-      { name: name('SQS calls per queued write per minute'), unit: 'calls/write/min', value: perWriteMinute(sqsCalls) },
-      {
-        name: name('retry Lambda invocations per queued write per minute'),
-        unit: 'invocations/write/min',
-        value: perWriteMinute(count(new RegExp(`\\[${names.retryFunction}\\] START RequestId`))),
-      },
-      { name: name('writes re-queued near the redrive threshold'), unit: 'messages', value: count(/Write re-queued/) },
-    ];
-  } finally {
-    await runtime.stop();
-  }
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -345,6 +206,11 @@ async function run(argv: string[]): Promise<number> {
     console.log('\nDashboard:');
     await dashboardSection(record, (line) => console.log(line));
   } else console.log(`  section dashboard: skipped (${only ? `--only ${only}` : '--skip dashboard'})`);
+
+  if (runs('memory')) {
+    console.log('\nMemory:');
+    await memorySection(record, (line) => console.log(line), quick);
+  } else console.log(`  section memory: skipped (${only ? `--only ${only}` : '--skip memory'})`);
 
   mkdirSync(path.dirname(out), { recursive: true });
   const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };

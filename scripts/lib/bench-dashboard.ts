@@ -7,13 +7,11 @@
  * is what the page costs the server), and no page again after it closed, when the dashboard must
  * have stopped polling. Figures in % of one core.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import net from 'node:net';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startRuntimeProcess, stopRuntimeProcess } from './bench-process';
 
-const repoRoot = path.resolve(__dirname, '..', '..');
 const CHROMIUM = '/usr/bin/chromium';
 
 /** The idle window per reading, in seconds. */
@@ -33,14 +31,6 @@ export const dashboardNames = {
 export type Figure = { name: string; unit: string; value: number; n?: number };
 
 const round = (value: number) => Math.round(value * 100) / 100;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const ticksPerSecond = (() => {
   try {
@@ -65,32 +55,6 @@ async function idleWindow(pid: number, seconds: number): Promise<number> {
   await sleep(seconds * 1000);
   const wall = (performance.now() - started) / 1000;
   return round(((cpuSeconds(pid) - cpu) / wall) * 100);
-}
-
-async function startRuntimeProcess(): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'offline', 'main.ts'), '--port', String(port), '--no-build'], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  const until = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the runtime exited with ${child.exitCode} before it was ready:\n${stderr}`);
-    // The dashboard answers once the runtime has created the app's resources and serves.
-    const ready = await fetch(`${url}/dashboard/api/state`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ready) return { child, url };
-    if (Date.now() > until) {
-      child.kill('SIGKILL');
-      throw new Error(`the runtime did not serve ${url}/dashboard/api/state within 60 s:\n${stderr}`);
-    }
-    await sleep(250);
-  }
 }
 
 /** One open dashboard: a Chromium page, or a reader of its event stream. Closes it when asked. */
@@ -119,8 +83,8 @@ export async function dashboardSection(record: (...figures: Figure[]) => void, s
     say("  section dashboard: skipped (needs /proc to read the runtime's CPU time)");
     return;
   }
-  const { child, url } = await startRuntimeProcess();
-  const pid = child.pid ?? 0;
+  const runtime = await startRuntimeProcess(['--no-build']);
+  const { pid, url } = runtime;
   try {
     await sleep(2 * settleSeconds * 1000); // the start-up's own work (first polls, JIT) out of the way
     say(`  (the runtime idle for ${seconds} s with no page, ${seconds} s with one, ${seconds} s after it closed...)`);
@@ -146,8 +110,6 @@ export async function dashboardSection(record: (...figures: Figure[]) => void, s
       `  dashboard, idle ${seconds} s each: no page ${none} % | one page (${page.how}) ${open} % | after it closed ${after} %  (target: the page under ${dashboardTargetPercent} % of one core)`,
     );
   } finally {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
+    await stopRuntimeProcess(runtime);
   }
 }

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { region } from '#spec';
+import { offline, region } from '#spec';
 import { isThrottled, LocalFunction } from '../../offline/services/lambda/function';
 import { harnessPath } from '../../offline/runtime';
 
@@ -41,6 +41,22 @@ function writePowertoolsBundle(): string {
        logger.info('invoked');
        await new Promise((r) => setTimeout(r, event.sleepMs ?? 0));
        return { initializationType: process.env.AWS_LAMBDA_INITIALIZATION_TYPE, version: process.env.AWS_LAMBDA_FUNCTION_VERSION };
+     };`,
+  );
+  return file;
+}
+
+/** A stand-in bundle that keeps what it allocates: `megabytes` MiB of JS heap per invocation. */
+function writeHogBundle(): string {
+  const file = path.join(dir, 'hog.js');
+  writeFileSync(
+    file,
+    `const held = [];
+     exports.handler = async (event) => {
+       // 131,072 small integers: 1 MiB of V8 heap (8 bytes each).
+       for (let i = 0; i < event.megabytes; i += 1) held.push(new Array(131072).fill(i));
+       const { maxOldGenerationSizeMb, maxYoungGenerationSizeMb } = require('node:worker_threads').resourceLimits;
+       return { heldMb: held.length, maxOldGenerationSizeMb, maxYoungGenerationSizeMb };
      };`,
   );
   return file;
@@ -186,4 +202,43 @@ it('sets AWS_LAMBDA_INITIALIZATION_TYPE as Lambda does, so Powertools logs cold_
   } finally {
     await f.stop();
   }
+});
+
+describe('an environment’s memory', () => {
+  const hog = () =>
+    new LocalFunction({
+      name: 'Hog',
+      bundle: writeHogBundle(),
+      exportName: 'handler',
+      harness,
+      environment: {},
+      timeoutSeconds: 20,
+      memoryMb: 128,
+      region,
+      maxConcurrency: 1,
+      log: () => undefined,
+    });
+
+  it('is sized as Lambda’s Node.js runtime sizes it for the MemorySize (old generation), with a small young generation', async () => {
+    const f = hog();
+    try {
+      expect(await f.invoke({ megabytes: 0 })).toMatchObject({
+        ok: true,
+        result: { maxOldGenerationSizeMb: 128 - 12, maxYoungGenerationSizeMb: offline.lambdaYoungGenerationMb },
+      });
+    } finally {
+      await f.stop();
+    }
+  });
+
+  it('fails an invocation that outgrows the function’s MemorySize, and the next one starts in a fresh environment', async () => {
+    const f = hog();
+    try {
+      // Twice the function's 128 MB: on AWS the environment is killed; here it must not grow the runtime.
+      expect(await f.invoke({ megabytes: 256 })).toMatchObject({ ok: false, errorMessage: expect.stringMatching(/memory/i) });
+      expect(await f.invoke({ megabytes: 1 })).toMatchObject({ ok: true, result: { heldMb: 1 } });
+    } finally {
+      await f.stop();
+    }
+  });
 });

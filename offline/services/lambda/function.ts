@@ -16,6 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import readline from 'node:readline';
+import { offline } from '#spec';
 import type { InvocationFault } from '../../edge/chaos';
 
 export interface FunctionSettings {
@@ -54,6 +55,16 @@ export const INJECTED_ERROR = {
 } as const;
 
 export const isThrottled = (result: InvokeResult): boolean => !result.ok && result.errorType === THROTTLED.errorType;
+
+/**
+ * An environment's V8 heap: the old generation is the function's memory less a tenth, as Lambda's
+ * Node.js runtime sets --max-old-space-size, so a function that outgrows its MemorySize fails as on
+ * AWS instead of growing the runtime; the young generation is small (see offline in the spec).
+ */
+const heapLimits = (memoryMb: number) => ({
+  maxOldGenerationSizeMb: memoryMb - Math.floor(memoryMb / 10),
+  maxYoungGenerationSizeMb: offline.lambdaYoungGenerationMb,
+});
 
 interface Environment {
   worker: Worker;
@@ -194,6 +205,7 @@ export class LocalFunction {
     const { name, bundle, exportName, harness, environment: variables, memoryMb, region, log } = this.settings;
     const worker = new Worker(harness, {
       workerData: { bundle, exportName, functionName: name, memoryMb, region },
+      resourceLimits: heapLimits(memoryMb),
       // What Lambda sets in every environment. AWS_LAMBDA_INITIALIZATION_TYPE=on-demand is how
       // Powertools knows it runs in Lambda: its Logger then reports cold_start true on the first
       // invocation of each environment (without it, always false).
