@@ -23,6 +23,7 @@ import { ProductStack } from '../../infra/stack';
 import { startRuntime } from '../../offline/runtime';
 import { terraformVersion } from '../terraform-env';
 import { motoSkipReason, startMoto, terraform, terraformSkipReason } from './terraform';
+import { startArgs } from './bench-process';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const stackId = 'product-service';
@@ -244,7 +245,7 @@ async function motoCycle(stackDir: string, keepLogs: string | undefined): Promis
 /** Start-up of `npm start -- --empty` as a process: until its ready line, and the figure it prints itself. */
 async function processStartup(): Promise<{ wallMs: number; readyMs: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join('offline', 'main.ts'), '--empty', '--port', '0', '--quiet'], {
+  const child = spawn(process.execPath, [...startArgs(), '--empty', '--port', '0', '--quiet'], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -9,6 +9,17 @@ import path from 'node:path';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
+/**
+ * Node's arguments for the runtime, read from `npm start` in package.json (`node <args>`), so the
+ * bench measures the runtime exactly as users start it.
+ */
+export function startArgs(): string[] {
+  const { scripts } = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const [command, ...args] = scripts.start.split(/\s+/);
+  if (command !== 'node') throw new Error(`package.json's start script should run node, got: ${scripts.start}`);
+  return args;
+}
+
 export interface RuntimeProcess {
   child: ChildProcess;
   pid: number;
@@ -26,7 +37,7 @@ async function freePort(): Promise<number> {
 /** Starts `offline/main.ts` on a free port with `args`; resolves once it says it is ready (the app deployed, unless --empty). */
 export async function startRuntimeProcess(args: string[]): Promise<RuntimeProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'offline', 'main.ts'), '--port', String(port), ...args], {
+  const child = spawn(process.execPath, [...startArgs(), '--port', String(port), ...args], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

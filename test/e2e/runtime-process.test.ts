@@ -16,9 +16,10 @@ import { chaos, postProduct, queueUrlAt, targetAt } from '../support/clients';
 import { dynamoOutage, receivesBlocked } from '../support/faults';
 import { pause } from '../support/offline';
 import { repoRoot } from '../support/processes';
+import { startArgs } from '../../scripts/lib/bench-process';
 
 // --no-build: jest's global set-up has built the bundles; rebuilding here would race other suites.
-const main = ['--import', 'tsx', 'offline/main.ts', '--no-build'];
+const main = [...startArgs(), '--no-build'];
 const run = promisify(execFile);
 /** The environment of a plain `node offline/main.ts`, without the npm variables jest may have been started with. */
 const cleanEnv = Object.fromEntries(
@@ -47,7 +48,7 @@ describe('the command line', () => {
   });
 
   it('refuses to start without an option npm kept (`npm start --port=5000`, without --, leaves no stray argument)', async () => {
-    const env = { ...cleanEnv, npm_lifecycle_event: 'start', npm_lifecycle_script: 'node --import tsx offline/main.ts', npm_config_port: '5000' };
+    const env = { ...cleanEnv, npm_lifecycle_event: 'start', npm_lifecycle_script: `node ${startArgs().join(' ')}`, npm_config_port: '5000' };
     await expect(run(process.execPath, main, { cwd: repoRoot, env })).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringContaining('npm kept --port for itself'),
@@ -56,7 +57,7 @@ describe('the command line', () => {
 
   it('says where --port went when npm kept it (`npm start --port 5000`, without --)', async () => {
     // What npm passes on: its own setting npm_config_port=true, and 5000 as a stray argument.
-    const env = { ...cleanEnv, npm_lifecycle_event: 'start', npm_lifecycle_script: 'node --import tsx offline/main.ts', npm_config_port: 'true' };
+    const env = { ...cleanEnv, npm_lifecycle_event: 'start', npm_lifecycle_script: `node ${startArgs().join(' ')}`, npm_config_port: 'true' };
     await expect(run(process.execPath, [...main, '5000'], { cwd: repoRoot, env })).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringContaining('npm kept --port for itself: options for the script go after --, as in `npm start -- --port …`'),
