@@ -1,9 +1,32 @@
+const os = require('node:os');
+
+/**
+ * TEST_TIME_SCALE multiplies every timeout the tests set (test/support/time-scale.ts). Unset, it is
+ * 1 plus the machine's load per core at the start, so a run beside other work gets more time
+ * instead of failing on timeouts. Set here, once, so jest's workers all read the same value.
+ */
+function timeScale() {
+  const given = process.env.TEST_TIME_SCALE;
+  if (given !== undefined && given !== '') {
+    const scale = Number(given);
+    if (!Number.isFinite(scale) || scale < 1) throw new Error(`TEST_TIME_SCALE must be a number of at least 1, got ${JSON.stringify(given)}`);
+    return scale;
+  }
+  const [load] = os.loadavg();
+  const cores = os.availableParallelism();
+  const scale = Math.round((1 + load / cores) * 10) / 10;
+  if (scale > 1) console.error(`Test timeouts x${scale} (load average ${load.toFixed(1)} on ${cores} cores); TEST_TIME_SCALE sets it`);
+  return scale;
+}
+process.env.TEST_TIME_SCALE = String(timeScale());
+
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: { module: 'commonjs', moduleResolution: 'node', isolatedModules: true } }] };
 
-/** A tier: the suites under test/<name>, Node's environment, the tests' AWS settings. */
+/** A tier: the suites under test/<name>, the tests' environment and AWS settings. */
 const tier = (name, options = {}) => ({
   displayName: name,
-  testEnvironment: 'node',
+  // Node's, with each test's and hook's own timeout scaled too.
+  testEnvironment: '<rootDir>/test/support/environment.ts',
   roots: [`<rootDir>/test/${name}`],
   testMatch: ['**/*.test.ts'],
   transform,
@@ -23,7 +46,7 @@ module.exports = {
     tier('infra', { ...withBundles, setupFilesAfterEnv: ['<rootDir>/test/support/cdktf-matchers.ts'] }),
     tier('browser', withBundles),
   ],
-  testTimeout: 30000,
+  testTimeout: Math.ceil(30_000 * Number(process.env.TEST_TIME_SCALE)),
   // Jest's default is one worker per core but one; on CI's 2 cores that ran every suite in turn.
   // The end-to-end suites mostly wait on timers, child processes and Terraform's waiters, so three
   // run well side by side on 2 cores: 409 s against 559 s with two, the same 1,177 tests green.

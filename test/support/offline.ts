@@ -9,6 +9,7 @@ import type { Target } from '../../scripts/lib/target';
 import { type ApiAnswer, type ApiCall, type ChaosAnswer, chaos, postProduct, request, resetChaos, targetAt } from './clients';
 import { receivesBlocked } from './faults';
 import { startTsChild, stopChild } from './processes';
+import { scaled } from './time-scale';
 
 export type { ApiAnswer, ApiCall } from './clients';
 
@@ -121,13 +122,14 @@ export class OfflineRuntime {
 
 export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls `check` until it returns something truthy, or fails with `what` after `timeoutMs`. */
+/** Polls `check` until it returns something truthy, or fails with `what` after `timeoutMs` (scaled: time-scale.ts). */
 export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
+  const limitMs = scaled(timeoutMs);
+  const until = Date.now() + limitMs;
   for (;;) {
     const value = await check();
     if (value) return value;
-    if (Date.now() > until) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > until) throw new Error(`Timed out after ${limitMs} ms waiting for ${what}`);
     await pause(100);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The unit tier's test environment: Node's, with what makes a test slow or dependent on the
+ * The unit tier's test environment: every tier's (environment.ts), with what makes a test slow or dependent on the
  * machine refused where it happens, so a suite that needs it fails here with a message naming
  * the call instead of slowing the inner loop: a child process, a worker thread, a socket opened
  * or listened on (every HTTP client and server, fetch and the AWS SDK's handler included), and a
@@ -9,12 +9,12 @@
  */
 import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment';
 import type { Circus } from '@jest/types';
-import NodeEnvironment from 'jest-environment-node';
 import childProcess from 'node:child_process';
 import net from 'node:net';
 import timersPromises from 'node:timers/promises';
 import { promisify } from 'node:util';
 import workerThreads from 'node:worker_threads';
+import TestEnvironment from './environment';
 
 /** Where a refused call is reported to the tests (the guard's own test reads and clears it). */
 export const GUARD_KEY = Symbol.for('unit-tier-guard');
@@ -28,7 +28,7 @@ const CHILD_PROCESS_CALLS = ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile
 
 type Patch = [target: object, key: string, replacement: unknown];
 
-export default class UnitEnvironment extends NodeEnvironment {
+export default class UnitEnvironment extends TestEnvironment {
   private readonly refusals: Error[] = [];
   private readonly restores: Array<() => void> = [];
 
@@ -68,7 +68,8 @@ export default class UnitEnvironment extends NodeEnvironment {
     await super.teardown();
   }
 
-  handleTestEvent(event: Circus.Event, state: Circus.State): void {
+  override handleTestEvent(event: Circus.Event, state: Circus.State): void {
+    super.handleTestEvent(event, state);
     // After jest-circus has taken its own setTimeout (its test timeouts), before any suite code runs.
     if (event.name === 'setup') this.guardTimers();
     // A refusal the test threw is among its errors already.
