@@ -118,6 +118,17 @@ export class OfflineRuntime {
   async drained(name: string = names.queue): Promise<boolean> {
     return (await this.depth(name)) === 0;
   }
+
+  /**
+   * Resolves once nothing can write any more: no invocation running, no SNS delivery held back and
+   * nothing in the queue. What is not in the table by then never will be.
+   */
+  async settled(): Promise<void> {
+    await eventually('no invocation running, no delivery held and nothing queued', async () => {
+      const health = JSON.parse((await this.get('/_localstack/health')).body) as { functions: Record<string, { running: number }>; pendingDeliveries: number };
+      return Object.values(health.functions).every((fn) => fn.running === 0) && health.pendingDeliveries === 0 && (await this.drained());
+    });
+  }
 }
 
 export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
