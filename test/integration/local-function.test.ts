@@ -5,6 +5,7 @@ import path from 'node:path';
 import { region } from '#spec';
 import { isThrottled, LocalFunction } from '../../offline/services/lambda/function';
 import { harnessPath } from '../../offline/runtime';
+import { scaled } from '../support/time-scale';
 
 let dir: string;
 const harness = harnessPath; // built by jest's global set-up
@@ -129,9 +130,10 @@ it('throttles at once beyond the concurrency limit, as Lambda does (429 TooManyR
 });
 
 it('frees the limit when an invocation times out (its environment is thrown away)', async () => {
-  const f = fn(1, 0.3);
+  // Scaled (time-scale.ts): on a busy machine the fresh environment's cold start alone can take 0.3 s.
+  const f = fn(1, scaled(300) / 1_000);
   try {
-    const slow = f.invoke({ sleepMs: 2_000 });
+    const slow = f.invoke({ sleepMs: scaled(2_000) });
     expect(await f.invoke({})).toMatchObject({ errorType: 'TooManyRequestsException' });
     expect(await slow).toMatchObject({ errorType: 'Sandbox.Timedout' });
     expect(await f.invoke({})).toMatchObject({ ok: true, result: { calls: 1 } });
