@@ -2,8 +2,9 @@ const os = require('node:os');
 
 /**
  * TEST_TIME_SCALE multiplies every timeout the tests set (test/support/time-scale.ts). Unset, it is
- * 1 plus the machine's load per core at the start, so a run beside other work gets more time
- * instead of failing on timeouts. Set here, once, so jest's workers all read the same value.
+ * 1 plus the machine's load per core at the start (the highest of its 1, 5 and 15 minute load
+ * averages: a machine busy a minute ago is likely busy again), so a run beside other work gets
+ * more time instead of failing on timeouts. Set here, once, so jest's workers all read the same value.
  */
 function timeScale() {
   const given = process.env.TEST_TIME_SCALE;
@@ -12,7 +13,7 @@ function timeScale() {
     if (!Number.isFinite(scale) || scale < 1) throw new Error(`TEST_TIME_SCALE must be a number of at least 1, got ${JSON.stringify(given)}`);
     return scale;
   }
-  const [load] = os.loadavg();
+  const load = Math.max(...os.loadavg());
   const cores = os.availableParallelism();
   const scale = Math.round((1 + load / cores) * 10) / 10;
   if (scale > 1) console.error(`Test timeouts x${scale} (load average ${load.toFixed(1)} on ${cores} cores); TEST_TIME_SCALE sets it`);
@@ -48,8 +49,9 @@ module.exports = {
   ],
   testTimeout: Math.ceil(30_000 * Number(process.env.TEST_TIME_SCALE)),
   // Jest's default is one worker per core but one; on CI's 2 cores that ran every suite in turn.
-  // The end-to-end suites mostly wait on timers, child processes and Terraform's waiters, so three
-  // run well side by side on 2 cores: 409 s against 559 s with two, the same 1,177 tests green.
-  maxWorkers: 3,
+  // The end-to-end suites mostly wait on timers and child processes, and the two deploys (minutes
+  // each) on Terraform's waiters, using little CPU: with three workers, two of them held by the
+  // deploys left one for everything else; a fourth keeps 2 cores busy meanwhile.
+  maxWorkers: 4,
   testSequencer: '<rootDir>/test/support/sequencer.js',
 };

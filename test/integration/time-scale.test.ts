@@ -2,10 +2,10 @@
 import { spawnSync } from 'node:child_process';
 import { repoRoot } from '../support/processes';
 
-/** Loads jest.config.js in a process whose machine has `load` (1 minute) on `cores` cores; what it set and printed. */
-function configure(scale: string | undefined, load = 0, cores = 2) {
+/** Loads jest.config.js in a process whose machine has the load averages `loads` on `cores` cores; what it set and printed. */
+function configure(scale: string | undefined, loads = [0, 0, 0], cores = 2) {
   const script = `const os = require('node:os');
-    os.loadavg = () => [${load}, 0, 0];
+    os.loadavg = () => [${loads.join(', ')}];
     os.availableParallelism = () => ${cores};
     require('./jest.config.js');
     console.log(process.env.TEST_TIME_SCALE);`;
@@ -16,7 +16,7 @@ function configure(scale: string | undefined, load = 0, cores = 2) {
 }
 
 it('takes a given scale as it is, whatever the load', () => {
-  expect(configure('2.5', 9)).toEqual({ status: 0, scale: '2.5', stderr: '' });
+  expect(configure('2.5', [9, 9, 9])).toEqual({ status: 0, scale: '2.5', stderr: '' });
 });
 
 it('refuses a scale below 1 or not a number, naming it', () => {
@@ -27,8 +27,13 @@ it('refuses a scale below 1 or not a number, naming it', () => {
   }
 });
 
-it('is 1 plus the load per core when none is given, and says so when above 1', () => {
-  expect(configure(undefined, 0, 2)).toEqual({ status: 0, scale: '1', stderr: '' });
-  expect(configure('', 3, 2)).toEqual({ status: 0, scale: '2.5', stderr: 'Test timeouts x2.5 (load average 3.0 on 2 cores); TEST_TIME_SCALE sets it' });
-  expect(configure(undefined, 10, 4).scale).toBe('3.5');
+it('is 1 plus the highest load average per core when none is given, and says so when above 1', () => {
+  expect(configure(undefined, [0, 0, 0], 2)).toEqual({ status: 0, scale: '1', stderr: '' });
+  expect(configure('', [3, 1, 0.5], 2)).toEqual({
+    status: 0,
+    scale: '2.5',
+    stderr: 'Test timeouts x2.5 (load average 3.0 on 2 cores); TEST_TIME_SCALE sets it',
+  });
+  // Quiet this minute, busy over the last quarter hour.
+  expect(configure(undefined, [2, 6, 10], 4).scale).toBe('3.5');
 });

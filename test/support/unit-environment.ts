@@ -1,11 +1,12 @@
 /**
- * The unit tier's test environment: every tier's (environment.ts), with what makes a test slow or dependent on the
- * machine refused where it happens, so a suite that needs it fails here with a message naming
- * the call instead of slowing the inner loop: a child process, a worker thread, a socket opened
- * or listened on (every HTTP client and server, fetch and the AWS SDK's handler included), and a
- * real timer of more than 1 ms that fires (jest's fake timers are the way; `timers/promises`
- * follows them here, as it does not in plain jest). Such a suite belongs in test/integration or
- * test/e2e. Each refusal fails the test it happened in, even where the code under test caught it.
+ * The unit tier's test environment: every tier's (environment.ts), with what makes a test slow
+ * or dependent on the machine refused where it happens, so a suite that needs it fails here with
+ * a message naming the call instead of slowing the inner loop: a child process, a worker thread,
+ * a socket opened or listened on (every HTTP client and server, fetch and the AWS SDK's handler
+ * included), and a real timer of more than 1 ms that fires (jest's fake timers are the way;
+ * `timers/promises` and AbortSignal.timeout follow them here, as they do not in plain jest).
+ * Such a suite belongs in test/integration or test/e2e. Each refusal fails the test it happened
+ * in, even where the code under test caught it.
  */
 import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment';
 import type { Circus } from '@jest/types';
@@ -91,10 +92,14 @@ export default class UnitEnvironment extends TestEnvironment {
         if (typeof callback !== 'function' || !((ms ?? 0) > 1)) return real(callback, ms, ...args);
         // Made here, so its stack points at the line that set the timer.
         const refusal = new Error(`The unit tier waits on no real time: a ${ms} ms ${name} fired; use jest.useFakeTimers(), or this suite belongs ${MOVE}`);
-        return real((...callbackArgs: unknown[]) => {
-          this.refusals.push(refusal);
-          callback(...callbackArgs);
-        }, ms);
+        return real(
+          (...callbackArgs: unknown[]) => {
+            this.refusals.push(refusal);
+            callback(...callbackArgs);
+          },
+          ms,
+          ...args,
+        );
       };
       return Object.assign(wrapper, real) as unknown as F;
     };
