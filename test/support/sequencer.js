@@ -1,13 +1,22 @@
 /**
  * The order suites start in. With the durations of a previous run (jest's cache), jest's own:
  * the longest first. On a clean clone, where jest has none and would go by file size, by tier:
- * the real Terraform deploys first (minutes, mostly waiting on the provider), then the
- * end-to-end and browser suites, then the rest, the unit suites last, so the long ones overlap
- * everything else instead of starting last.
+ * the real Terraform deploys and terraform's validate/plan first (minutes, mostly waiting on the
+ * provider), then the experiment library (short files, eight experiments each), the other
+ * end-to-end and the browser suites, then the rest, the unit suites last, so the long ones
+ * overlap everything else instead of starting last.
  */
 const Sequencer = require('@jest/test-sequencer').default;
 
-const TIERS = [/test\/infra\/deploy/, /test\/e2e\//, /test\/browser\//, /test\/infra\//, /test\/integration\//, /test\/unit\//];
+const TIERS = [
+  /test\/infra\/(deploy|terraform)/,
+  /test\/e2e\/experiment-library/,
+  /test\/e2e\//,
+  /test\/browser\//,
+  /test\/infra\//,
+  /test\/integration\//,
+  /test\/unit\//,
+];
 const rank = (test) => {
   const index = TIERS.findIndex((pattern) => pattern.test(test.path));
   return index === -1 ? TIERS.length : index;
