@@ -16,6 +16,7 @@ import { chaos, postProduct, queueUrlAt, targetAt } from '../support/clients';
 import { dynamoOutage, receivesBlocked } from '../support/faults';
 import { pause } from '../support/offline';
 import { repoRoot } from '../support/processes';
+import { scaled } from '../support/time-scale';
 
 // --no-build: jest's global set-up has built the bundles; rebuilding here would race other suites.
 const main = ['--import', 'tsx', 'offline/main.ts', '--no-build'];
@@ -113,8 +114,8 @@ async function start(args: string[]): Promise<Started> {
       };
       const timer = setTimeout(() => {
         listeners.delete(check);
-        reject(new Error(`No line matching ${String(pattern)} within ${timeoutMs} ms; output:\n${lines.join('\n')}`));
-      }, timeoutMs);
+        reject(new Error(`No line matching ${String(pattern)} within ${scaled(timeoutMs)} ms; output:\n${lines.join('\n')}`));
+      }, scaled(timeoutMs));
       listeners.add(check);
       void exited.then(() => {
         listeners.delete(check);
