@@ -169,7 +169,7 @@ export class Settler {
   constructor(
     private readonly read: () => Promise<TargetState>,
     /** The target's settle bound (timings.ts). */
-    readonly boundSeconds: number,
+    private readonly boundSeconds: number,
   ) {}
 
   /**

@@ -25,7 +25,7 @@ export interface TargetTimings {
 }
 
 /** Room for one long poll, one retry invocation and a busy machine, on top of the timings. */
-export const SETTLE_MARGIN_SECONDS = 10;
+const SETTLE_MARGIN_SECONDS = 10;
 /** The longest wait the runner sizes on its own ("a few minutes"); a longer need skips the experiment. */
 export const MAX_SIZED_SECONDS = 300;
 
