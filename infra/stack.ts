@@ -55,11 +55,19 @@ export interface StackOptions {
    * deploy container, which mounts the project.
    */
   statePath?: string;
+  /**
+   * The folder the bundle folders (dist/product, dist/retry) are read from; the project root by
+   * default. A test of the stack's resources alone gives one with empty bundle folders: no build.
+   */
+  bundleRoot?: string;
 }
 
 export class ProductStack extends TerraformStack {
+  private readonly bundleRoot: string;
+
   constructor(scope: Construct, id: string, target: Target, options: StackOptions = {}) {
     super(scope, id);
+    this.bundleRoot = options.bundleRoot ?? repoRoot;
 
     new LocalBackend(this, { path: options.statePath ?? `../../../terraform.${id}.tfstate` });
     this.provider(target);
@@ -202,7 +210,7 @@ export class ProductStack extends TerraformStack {
       policy: policyDocument(options.role.statements(logGroup.arn)),
     });
     const bundle = new TerraformAsset(this, `${id}-bundle`, {
-      path: path.join(repoRoot, options.bundleDir),
+      path: path.join(this.bundleRoot, options.bundleDir),
       type: AssetType.ARCHIVE,
     });
     return new LambdaFunction(this, `${id}-function`, {

@@ -78,7 +78,15 @@ export const filesHelp = `Experiment files (Chaos Toolkit format; the library is
   deletes the rule when its duration is over. An experiment that needs the offline runtime
   (extensions: requires ["offline"], /_offline/ endpoints, jitterMs or services effects) is
   skipped elsewhere, with the reason.
-  Exit codes: 0 held (or skipped); 1 deviated, or the hypothesis failed before the method;
+  Waits follow the target's own timings (its visibility timeout, backoff cap, breaker cooldown
+  and redrive threshold, read first): a file's default settle_seconds is raised to how long the
+  target may take to settle, an experiment whose declared need (extensions: outlasts) the target
+  cannot meet in a few minutes is skipped with the reason, and before and after each run the
+  runner waits, as long as those timings allow, for the queues to empty and no fault or effect
+  to be left. What a run left is reported against it; if it does not settle, the next
+  experiments are skipped, naming it.
+  Exit codes: 0 held (or skipped); 1 deviated, the hypothesis failed before the method, or the
+  run left the target unsettled;
   2 aborted (a tool or target error, a safeguard), a wrong command line or an invalid file;
   130 interrupted (Ctrl-C: rollbacks run, the partial journal and report are written).
   With --all: 0 every experiment ended as expected (skipped ones count), 1 one did not,

@@ -17,6 +17,7 @@ import type { Snapshot } from '../../dashboard/server/types';
 import { browserSkipReason, foreignSite, launchBrowser, numberOf, stateOf, textOf, until } from '../support/browser';
 import { type OfflineRuntime, runtimeForSuite } from '../support/offline';
 import { repoRoot } from '../support/processes';
+import { scaled } from '../support/time-scale';
 
 const skipReason = browserSkipReason();
 if (skipReason) console.log(`Browser tests skipped: ${skipReason}`);
@@ -64,7 +65,7 @@ const experimentEnv = { CHAOS_OUTAGE_MS: '6000', CHAOS_PRODUCTS: '2', CHAOS_SETT
 
   it('loads with the architecture diagram, every service healthy', async () => {
     page = await open();
-    await page.getByTestId('node-dynamodb').waitFor({ timeout: 15_000 });
+    await page.getByTestId('node-dynamodb').waitFor({ timeout: scaled(15_000) });
     await page.getByTestId('node-sqs').waitFor();
     expect(await stateOf(page, 'node-dynamodb')).toBe('healthy');
     // Live readings arrive: the queue depth and the table's items are numbers, not placeholders.
@@ -87,7 +88,7 @@ const experimentEnv = { CHAOS_OUTAGE_MS: '6000', CHAOS_PRODUCTS: '2', CHAOS_SETT
 
   it('switches on the DynamoDB outage with one click: the node turns faulted in both tabs, the steady load gets 202s and the queue fills', async () => {
     tab = await open();
-    await tab.getByTestId('node-dynamodb').waitFor({ timeout: 15_000 });
+    await tab.getByTestId('node-dynamodb').waitFor({ timeout: scaled(15_000) });
 
     await page.getByTestId('control-outage').click();
     await until(
@@ -242,7 +243,7 @@ const experimentEnv = { CHAOS_OUTAGE_MS: '6000', CHAOS_PRODUCTS: '2', CHAOS_SETT
     expect(verdicts).not.toContain('✘');
     // The report is linked and served.
     const link = page.getByTestId('experiment-report').first();
-    await link.waitFor({ timeout: 10_000 });
+    await link.waitFor({ timeout: scaled(10_000) });
     const href = (await link.getAttribute('href'))!;
     const report = await fetch(new URL(href, dashboard()));
     expect([report.status, href]).toEqual([200, href]);

@@ -204,7 +204,8 @@ describe('the dashboard server, mounted in the offline runtime', () => {
 
   it('gives two open pages the same snapshots', async () => {
     const first = subscribe();
-    await pause(1_200);
+    // The second page joins a stream already under way.
+    await eventually('snapshots on the first page', async () => first.states.length >= 2, 10_000);
     const second = subscribe();
     try {
       await eventually('three snapshots on the second page', async () => second.states.length >= 3, 10_000);

@@ -159,7 +159,7 @@ describe('faults on SNS and SQS', () => {
     expect(answer.status).toBe(503);
     expect(answer.headers['retry-after']).toMatch(/^\d+$/);
     await runtime.chaos('POST', 'faults', []);
-    await pause(1_500);
+    await runtime.settled();
     expect(await runtime.item('prod-lost')).toBeUndefined();
     expect(await drained()).toBe(true);
   });

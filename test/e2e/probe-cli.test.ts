@@ -13,7 +13,7 @@ import path from 'node:path';
 import { env, names } from '#spec';
 import type { WriteRecord } from '../../scripts/lib/probes/records';
 import { sdkConfig } from '../support/clients';
-import { eventually, type OfflineRuntime, pause, runtimeForSuite } from '../support/offline';
+import { eventually, type OfflineRuntime, runtimeForSuite } from '../support/offline';
 import { runTs } from '../support/run-ts';
 
 let runtime: OfflineRuntime;
@@ -136,7 +136,7 @@ it('fallback --off: a write DynamoDB fails is answered 502 and lost; --on restor
   await faults([]);
 
   // Nothing was published: no queue, no table. The lost writes were refused, so writes-hold has nothing to wait for.
-  await pause(500);
+  await runtime.settled();
   expect(await runtime.depth(names.queue)).toBe(0);
   expect(await runtime.item('lost-1')).toBeUndefined();
   expect(runtime.logs.some((line) => line.includes('Write lost: DynamoDB failed and the fallback to the queue is off'))).toBe(true);

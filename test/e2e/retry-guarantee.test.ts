@@ -15,7 +15,7 @@ import { fastTimings } from '../../offline/runtime';
 import { retryMapping } from '../../scripts/lib/probes/retry-mapping';
 import { awsCli, sdkConfig } from '../support/clients';
 import { dynamoRefusals } from '../support/faults';
-import { eventually, type OfflineRuntime, pause, runtimeForSuite } from '../support/offline';
+import { eventually, type OfflineRuntime, runtimeForSuite } from '../support/offline';
 
 const product = (id: string, extra: Record<string, unknown> = {}) => ({ id, name: 'Guarded', price: 12.5, description: 'An accepted write.', ...extra });
 const write = (id: string, extra: Record<string, unknown> = {}) => ({ ...product(id), updatedAt: Date.now(), requestId: randomUUID(), ...extra });
@@ -99,6 +99,7 @@ const attribute = (message: Message, name: string) => message.MessageAttributes?
 
 const REFUSED = 'DynamoDB refused the write; it will be retried';
 const NOT_APPLIED = 'Write not applied yet; it will be retried';
+const COULD_NOT_REQUEUE = 'Could not re-queue the write before the redrive threshold';
 
 /** The retry function's lines with `message` about product `id`. */
 const linesAbout = (runtime: OfflineRuntime, id: string, message: string) =>
@@ -131,7 +132,7 @@ describe('the retry Lambda with the deployed redrive threshold (timings scaled)'
         const id = `refused-${code}`;
         await queueAcceptedWrites([id]);
         await runtime.chaos('POST', 'faults', [{ service: 'dynamodb', operation: 'PutItem', error: { statusCode: 400, code } }]);
-        await pause(4_000); // several receives, each refused
+        await eventually('several receives, each refused', async () => linesAbout(runtime, id, REFUSED).length >= 3, 30_000);
         await runtime.chaos('POST', 'faults', []);
 
         expect(await eventually(`${id} in the table`, () => runtime.item(id), 30_000)).toMatchObject({ name: { S: 'Guarded' } });
@@ -250,8 +251,9 @@ describe('the retry Lambda with the deployed redrive threshold (timings scaled)'
 });
 
 describe('finding 6: a long PutItem + SendMessage outage, with the redrive threshold scaled to 6 receives', () => {
+  const maxReceiveCount = 6;
   let runtime: OfflineRuntime;
-  runtimeForSuite((started) => (runtime = started), { timings: { ...fastTimings, maxReceiveCount: 6 } });
+  runtimeForSuite((started) => (runtime = started), { timings: { ...fastTimings, maxReceiveCount } });
 
   it('loses no accepted write: each reaches the table, none is dead-lettered, every failed re-queue is logged', async () => {
     const ids = ['combined-1', 'combined-2', 'combined-3'];
@@ -259,7 +261,14 @@ describe('finding 6: a long PutItem + SendMessage outage, with the redrive thres
     for (const id of ids) expect((await runtime.post(product(id))).status).toBe(202);
     await eventually('the writes in the queue', async () => (await runtime.depth(names.queue)) >= ids.length);
     await runtime.chaos('POST', 'faults', [dynamoDown, { service: 'sqs', operation: 'SendMessage' }]);
-    await pause(20_000);
+    // The outage lasts until each write's re-queue has failed on the last receive before the
+    // threshold (each failure hides it twice as long as the one before: about 15 s).
+    const lastBeforeThreshold = maxReceiveCount - 1;
+    await eventually(
+      `every write's re-queue refused on receive ${lastBeforeThreshold}`,
+      async () => ids.every((id) => linesAbout(runtime, id, COULD_NOT_REQUEUE).some((line) => line.receiveCount === lastBeforeThreshold)),
+      60_000,
+    );
     await runtime.chaos('POST', 'faults', []);
 
     for (const id of ids) await eventually(`${id} in the table`, () => runtime.item(id), 40_000);

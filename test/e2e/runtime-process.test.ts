@@ -10,13 +10,14 @@ import readline from 'node:readline';
 import { promisify } from 'node:util';
 import { names, offline } from '#spec';
 import { STOP_GRACE_MS } from '../../offline/runtime';
+import { startArgs } from '../../scripts/lib/bench-process';
 import { SIGNAL_REPEAT_MS } from '../../scripts/lib/cli';
 import { SDK_NOTICE_OFF } from '../../scripts/lib/quiet-sdk';
 import { chaos, postProduct, queueUrlAt, targetAt } from '../support/clients';
 import { dynamoOutage, receivesBlocked } from '../support/faults';
 import { pause } from '../support/offline';
 import { repoRoot } from '../support/processes';
-import { startArgs } from '../../scripts/lib/bench-process';
+import { scaled } from '../support/time-scale';
 
 // --no-build: jest's global set-up has built the bundles; rebuilding here would race other suites.
 const main = [...startArgs(), '--no-build'];
@@ -114,8 +115,8 @@ async function start(args: string[]): Promise<Started> {
       };
       const timer = setTimeout(() => {
         listeners.delete(check);
-        reject(new Error(`No line matching ${String(pattern)} within ${timeoutMs} ms; output:\n${lines.join('\n')}`));
-      }, timeoutMs);
+        reject(new Error(`No line matching ${String(pattern)} within ${scaled(timeoutMs)} ms; output:\n${lines.join('\n')}`));
+      }, scaled(timeoutMs));
       listeners.add(check);
       void exited.then(() => {
         listeners.delete(check);

@@ -13,7 +13,7 @@ import * as http from '../../lambdas/product/http';
 import { apiPath } from '../support/clients';
 import { sampleProduct } from '../support/events';
 import { dynamoOutage, dynamoRefusals, readFaults } from '../support/faults';
-import { eventually, type OfflineRuntime, pause, runtimeForSuite } from '../support/offline';
+import { eventually, type OfflineRuntime, runtimeForSuite } from '../support/offline';
 
 let runtime: OfflineRuntime;
 runtimeForSuite((started) => (runtime = started), { reset: 'chaos-and-breakers' });
@@ -89,7 +89,7 @@ describe('finding 4: answers that say only what is known', () => {
     expect(message(answer)).toBe(http.NOT_SAVED_MESSAGE);
 
     await runtime.chaos('POST', 'faults', []);
-    await pause(1_500);
+    await runtime.settled();
     expect(await runtime.item('prod-refused')).toBeUndefined();
   });
 });

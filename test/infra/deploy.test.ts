@@ -13,6 +13,7 @@ import { awsLimits, env, functions, localstack, names, region, retryPath, timing
 import { testStack } from '../support/stack';
 import { freePort, motoSkipReason, waitForPort } from '../../scripts/lib/terraform';
 import { synthToDir, terraform, terraformSkipReason } from '../support/terraform';
+import { scaled } from '../support/time-scale';
 
 const skip = motoSkipReason() ?? terraformSkipReason();
 if (skip) console.log(`Skipping the deploy test: ${skip}`);
@@ -27,7 +28,7 @@ if (skip) console.log(`Skipping the deploy test: ${skip}`);
     const port = await freePort();
     endpoint = `http://127.0.0.1:${port}`;
     moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-    await waitForPort(port, 30_000);
+    await waitForPort(port, scaled(30_000));
     dir = synthToDir(testStack(undefined, { statePath: 'terraform.tfstate' }));
     await terraform(dir, ['init', '-input=false']);
   }, 120_000);

@@ -9,6 +9,7 @@ import type { Target } from '../../scripts/lib/target';
 import { type ApiAnswer, type ApiCall, type ChaosAnswer, chaos, postProduct, request, resetChaos, targetAt } from './clients';
 import { receivesBlocked } from './faults';
 import { startTsChild, stopChild } from './processes';
+import { scaled } from './time-scale';
 
 export type { ApiAnswer, ApiCall } from './clients';
 
@@ -117,17 +118,29 @@ export class OfflineRuntime {
   async drained(name: string = names.queue): Promise<boolean> {
     return (await this.depth(name)) === 0;
   }
+
+  /**
+   * Resolves once nothing can write any more: no invocation running, no SNS delivery held back and
+   * nothing in the queue. What is not in the table by then never will be.
+   */
+  async settled(): Promise<void> {
+    await eventually('no invocation running, no delivery held and nothing queued', async () => {
+      const health = JSON.parse((await this.get('/_localstack/health')).body) as { functions: Record<string, { running: number }>; pendingDeliveries: number };
+      return Object.values(health.functions).every((fn) => fn.running === 0) && health.pendingDeliveries === 0 && (await this.drained());
+    });
+  }
 }
 
 export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls `check` until it returns something truthy, or fails with `what` after `timeoutMs`. */
+/** Polls `check` until it returns something truthy, or fails with `what` after `timeoutMs` (scaled: time-scale.ts). */
 export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
+  const limitMs = scaled(timeoutMs);
+  const until = Date.now() + limitMs;
   for (;;) {
     const value = await check();
     if (value) return value;
-    if (Date.now() > until) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > until) throw new Error(`Timed out after ${limitMs} ms waiting for ${what}`);
     await pause(100);
   }
 }

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { SDK_NOTICE_OFF } from '../../scripts/lib/quiet-sdk';
 import { repoRoot } from './processes';
+import { scaled } from './time-scale';
 
 export interface TsRun {
   code: number | null;
@@ -16,9 +17,10 @@ export interface TsRun {
  * Runs `script` with `args` under tsx, in a user's environment: without npm's npm_* settings and
  * without the test set-up's silencing of the SDK's Node version notice. In a process group of its
  * own, so a program that ignored its arguments and went on is stopped whole after `timeoutMs`
- * (said at the end of stderr).
+ * (scaled: time-scale.ts; said at the end of stderr).
  */
 export async function runTs(script: string, args: string[], timeoutMs = 30_000): Promise<TsRun> {
+  const limitMs = scaled(timeoutMs);
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('npm_') && name !== SDK_NOTICE_OFF));
   const started = Date.now();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, script), ...args], {
@@ -32,9 +34,9 @@ export async function runTs(script: string, args: string[], timeoutMs = 30_000):
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const timer = setTimeout(() => {
-    stderr += `\n[killed after ${timeoutMs} ms]`;
+    stderr += `\n[killed after ${limitMs} ms]`;
     if (child.pid) process.kill(-child.pid, 'SIGKILL');
-  }, timeoutMs);
+  }, limitMs);
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
   clearTimeout(timer);
   return { code, stdout, stderr, ms: Date.now() - started };

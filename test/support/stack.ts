@@ -1,4 +1,5 @@
 import { Testing } from 'cdktf';
+import path from 'node:path';
 import { ProductStack, type StackOptions } from '../../infra/stack';
 import { localstack, region } from '#spec';
 import type { Target } from '../../infra/target';
@@ -8,6 +9,11 @@ export const localstackTarget: Target = { kind: 'localstack', region, endpoint: 
 /** A fresh stack in a test app; jest's global set-up has built the bundles it zips. */
 export function testStack(target: Target = localstackTarget, options: StackOptions = {}): ProductStack {
   return new ProductStack(Testing.app(), 'product-service', target, options);
+}
+
+/** The stack with empty bundle folders (test/support/no-code), for a unit test of its resources: no build. */
+export function stackWithoutCode(): ProductStack {
+  return testStack(undefined, { bundleRoot: path.join(__dirname, 'no-code') });
 }
 
 interface Synthesized {

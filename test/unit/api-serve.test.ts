@@ -96,14 +96,22 @@ it('answers 500 with a clear reason for an unknown function or an integration it
 });
 
 it('gives up after the integration’s deployed timeout (504), and answers a throttle as API Gateway does', async () => {
-  const slow = backend(
-    { ...proxy, timeoutInMillis: 100 },
-    () => new Promise((resolve) => setTimeout(() => resolve({ ok: true, result: {}, requestId: 'r' }), 1_000)),
-  );
-  const started = Date.now();
-  const late = await serveApi(slow.api, request('/items/1'), req('GET'), none, 'id');
-  expect(late.statusCode).toBe(504);
-  expect(Date.now() - started).toBeLessThan(900);
+  jest.useFakeTimers();
+  try {
+    const slow = backend(
+      { ...proxy, timeoutInMillis: 100 },
+      () => new Promise((resolve) => setTimeout(() => resolve({ ok: true, result: {}, requestId: 'r' }), 1_000)),
+    );
+    let late: Awaited<ReturnType<typeof serveApi>> | undefined;
+    void serveApi(slow.api, request('/items/1'), req('GET'), none, 'id').then((answer) => (late = answer));
+    await jest.advanceTimersByTimeAsync(99);
+    expect(late).toBeUndefined();
+    // At the integration's timeout, not the backend's answer 900 ms later.
+    await jest.advanceTimersByTimeAsync(1);
+    expect(late?.statusCode).toBe(504);
+  } finally {
+    jest.useRealTimers();
+  }
 
   const busy = backend(proxy, (): Promise<InvokeResult> =>
     Promise.resolve({ ok: false, errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.', requestId: 'r' }),

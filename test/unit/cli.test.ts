@@ -177,11 +177,22 @@ describe('progress', () => {
     expect(text()).toBe('0 writes\n7 writes\n');
   });
 
-  it('shows the state on a timer', async () => {
-    const { stream, text } = capture();
-    const bar = progress(() => `${text().length} so far`, { stream, tty: false, everyMs: 20 });
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    bar.done();
-    expect(text().split('\n').length).toBeGreaterThan(2);
+  it('shows the state on a timer', () => {
+    jest.useFakeTimers();
+    try {
+      const { stream, text } = capture();
+      let n = 0;
+      const bar = progress(() => `${n} writes`, { stream, tty: false, everyMs: 20 });
+      n = 1;
+      jest.advanceTimersByTime(19);
+      expect(text()).toBe('');
+      jest.advanceTimersByTime(1);
+      n = 2;
+      jest.advanceTimersByTime(20);
+      bar.done();
+      expect(text()).toBe('1 writes\n2 writes\n');
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

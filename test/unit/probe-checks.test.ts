@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pollUntil } from '../../scripts/lib/probes/poll';
+import { POLL_EVERY_MS, pollUntil } from '../../scripts/lib/probes/poll';
 import { withinBounds } from '../../scripts/lib/probes/queues';
 import { readRecords, type WriteRecord } from '../../scripts/lib/probes/records';
 import { CLOCK_LEEWAY_MS, expectations, holds, summarize, writesHold } from '../../scripts/lib/probes/writes-hold';
@@ -20,6 +20,10 @@ const write = (id: string, version: number, status: number, sentAt: number): Wri
   retryAfter: null,
 });
 const table = (entries: Array<[string, string, number]>) => new Map<string, StoredValue>(entries.map(([id, name, updatedAt]) => [id, { name, updatedAt }]));
+
+// The poll loop's waits run on jest's clock.
+beforeEach(() => jest.useFakeTimers());
+afterEach(() => jest.useRealTimers());
 
 describe('writes-hold', () => {
   it('expects the newest accepted write of each product: a later refused one does not count, a later run does', () => {
@@ -57,14 +61,18 @@ describe('writes-hold', () => {
   it('polls until the writes hold, and stops early when a refused write is in the table', async () => {
     const records = [write('a', 1, 202, T)];
     let reads = 0;
-    const late = await writesHold(records, async () => (++reads < 3 ? table([]) : table([['a', 'a v1', T + 1]])), 5_000);
-    expect(late).toMatchObject({ held: true, summary: { accepted: 1, holding: 1, pending: 0 } });
+    const late = writesHold(records, async () => (++reads < 3 ? table([]) : table([['a', 'a v1', T + 1]])), 5_000);
+    await jest.advanceTimersByTimeAsync(POLL_EVERY_MS - 1);
+    expect(reads).toBe(1);
+    await jest.advanceTimersByTimeAsync(POLL_EVERY_MS + 1);
+    expect(await late).toMatchObject({ held: true, summary: { accepted: 1, holding: 1, pending: 0 } });
     expect(reads).toBe(3);
 
-    const started = Date.now();
-    const refused = await writesHold([write('r', 1, 502, T)], async () => table([['r', 'r v1', T + 1]]), 5_000);
+    let refused: Awaited<ReturnType<typeof writesHold>> | undefined;
+    void writesHold([write('r', 1, 502, T)], async () => table([['r', 'r v1', T + 1]]), 5_000).then((result) => (refused = result));
+    // Settled with no time passing: no poll waited.
+    await jest.advanceTimersByTimeAsync(0);
     expect(refused).toMatchObject({ held: false, summary: { refusedInTable: 1 } });
-    expect(Date.now() - started).toBeLessThan(1_000);
   });
 });
 
@@ -90,26 +98,33 @@ describe('pollUntil', () => {
     ).toMatchObject({ held: false, value: 1, readings: 1 });
 
     let n = 0;
-    const flaky = await pollUntil(
+    const flaky = pollUntil(
       async () => {
         n += 1;
         if (n % 2 === 0) throw new Error('fault');
         return n;
       },
       (value) => value >= 5,
-      { withinMs: 5_000, everyMs: 1 },
+      { withinMs: 5_000, everyMs: 10 },
     );
-    expect(flaky).toMatchObject({ held: true, value: 5, readings: 3 });
+    await jest.advanceTimersByTimeAsync(40);
+    expect(await flaky).toMatchObject({ held: true, value: 5, readings: 3 });
 
-    const never = await pollUntil(
+    let attempts = 0;
+    const never = pollUntil(
       async () => {
+        attempts += 1;
         throw new Error('down');
       },
       () => true,
       { withinMs: 50, everyMs: 10 },
     );
-    expect(never.value).toBeUndefined();
-    expect((never.error as Error).message).toBe('down');
+    await jest.advanceTimersByTimeAsync(50);
+    const failed = await never;
+    expect(failed.value).toBeUndefined();
+    expect((failed.error as Error).message).toBe('down');
+    // A reading at 0, 10, ... 50 ms: every one retried, none after the window.
+    expect(attempts).toBe(6);
   });
 });
 

@@ -11,13 +11,19 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { names } from '#spec';
 import { setFallback, switched } from '../../scripts/lib/probes/fallback';
+import { POLL_EVERY_MS } from '../../scripts/lib/probes/poll';
 import { setRetryMapping } from '../../scripts/lib/probes/retry-mapping';
 
 const lambdaMock = mockClient(LambdaClient);
 const lambda = new LambdaClient({ region: 'us-east-1' });
 const deployed = { TABLE_NAME: 'Products', TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:ProductEventsTopic', NODE_OPTIONS: '--enable-source-maps' };
 
-beforeEach(() => lambdaMock.reset());
+beforeEach(() => {
+  lambdaMock.reset();
+  // The waits between polls run on jest's clock.
+  jest.useFakeTimers();
+});
+afterEach(() => jest.useRealTimers());
 
 describe('the fallback switch', () => {
   it('sets WRITE_FALLBACK=off over the deployed variables, and removing it gives them back exactly', () => {
@@ -35,7 +41,10 @@ describe('the fallback switch', () => {
       .resolves({ Environment: { Variables: { ...deployed, WRITE_FALLBACK: 'off' } }, LastUpdateStatus: 'Successful' });
     lambdaMock.on(UpdateFunctionConfigurationCommand).resolves({ LastUpdateStatus: 'InProgress' });
 
-    expect(await setFallback(lambda, 'off')).toEqual({ function: names.productFunction, fallback: 'off' });
+    const setting = setFallback(lambda, 'off');
+    // One poll while the update is InProgress.
+    await jest.advanceTimersByTimeAsync(POLL_EVERY_MS);
+    expect(await setting).toEqual({ function: names.productFunction, fallback: 'off' });
     expect(lambdaMock).toHaveReceivedCommandWith(UpdateFunctionConfigurationCommand, {
       FunctionName: names.productFunction,
       Environment: { Variables: { ...deployed, WRITE_FALLBACK: 'off' } },
@@ -66,7 +75,10 @@ describe('the retry mapping', () => {
     lambdaMock.on(UpdateEventSourceMappingCommand).resolves({ State: 'Disabling' });
     lambdaMock.on(GetEventSourceMappingCommand).resolvesOnce({ State: 'Disabling' }).resolves({ State: 'Disabled' });
 
-    expect(await setRetryMapping(lambda, false)).toEqual({ uuid: 'm-1', state: 'Disabled' });
+    const setting = setRetryMapping(lambda, false);
+    // One poll while it is Disabling.
+    await jest.advanceTimersByTimeAsync(POLL_EVERY_MS);
+    expect(await setting).toEqual({ uuid: 'm-1', state: 'Disabled' });
     expect(lambdaMock).toHaveReceivedCommandWith(ListEventSourceMappingsCommand, { FunctionName: names.retryFunction });
     expect(lambdaMock).toHaveReceivedCommandWith(UpdateEventSourceMappingCommand, { UUID: 'm-1', Enabled: false });
   });

@@ -260,12 +260,19 @@ describe('POST /productApi', () => {
       .on(PutItemCommand)
       .rejectsOnce(new InternalServerError({ message: 'down', ...meta(500) }))
       .resolves({});
-    const handler = newHandler({ BREAKER_FAILURE_THRESHOLD: '1', BREAKER_COOLDOWN_MS: '50' });
-    expect((await handler(postProduct(sampleProduct()), lambdaContext())).statusCode).toBe(202);
-    expect((await handler(postProduct(sampleProduct()), lambdaContext())).statusCode).toBe(202);
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    expect((await handler(postProduct(sampleProduct()), lambdaContext())).statusCode).toBe(200);
-    expect(dynamo.commandCalls(PutItemCommand)).toHaveLength(2);
+    jest.useFakeTimers();
+    try {
+      const handler = newHandler({ BREAKER_FAILURE_THRESHOLD: '1', BREAKER_COOLDOWN_MS: '50' });
+      expect((await handler(postProduct(sampleProduct()), lambdaContext())).statusCode).toBe(202);
+      jest.advanceTimersByTime(49);
+      expect((await handler(postProduct(sampleProduct()), lambdaContext())).statusCode).toBe(202);
+      expect(dynamo.commandCalls(PutItemCommand)).toHaveLength(1);
+      jest.advanceTimersByTime(1);
+      expect((await handler(postProduct(sampleProduct()), lambdaContext())).statusCode).toBe(200);
+      expect(dynamo.commandCalls(PutItemCommand)).toHaveLength(2);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
 

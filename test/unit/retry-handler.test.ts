@@ -344,7 +344,14 @@ describe('finding 8: each record logs with its own requestId', () => {
       return {};
     });
     const handler = newHandler({ BREAKER_FAILURE_THRESHOLD: '10' });
-    await keptBack(handler(sqsEvent(...writes.map((write) => sqsRecord(JSON.stringify(write)))), lambdaContext()));
+    jest.useFakeTimers();
+    try {
+      const invocation = keptBack(handler(sqsEvent(...writes.map((write) => sqsRecord(JSON.stringify(write)))), lambdaContext()));
+      await jest.advanceTimersByTimeAsync(60);
+      await invocation;
+    } finally {
+      jest.useRealTimers();
+    }
 
     const expected = new Map(writes.map((write) => [write.id, write.requestId]));
     const lines = logs.lines().filter((line) => typeof line.productId === 'string');

@@ -10,13 +10,18 @@ import { linkLatest } from '../report';
 import { Target } from '../target';
 import { readRecords, type WriteRecord } from '../probes/records';
 import { type Configuration, resolveConfiguration } from './configuration';
-import { exitCode, type FollowUpRun, JOURNAL_EXTRAS, type Journal } from './journal';
-import { type Declared, declaredExtension, type FollowUp, prepareRequest, skipReason, type TargetKind } from './offline-extensions';
-import { writeIndex, writeLibrarySummary, writeRunReport } from './report/index';
-import { type RunEvent, runExperiment } from './run';
+import { followUps } from './follow-ups';
+import { exitCode, JOURNAL_EXTRAS, type Journal, type Settling } from './journal';
+import { type LibraryEntry, outcomeLine, outcomeOf, progressLines } from './lines';
+import { type Declared, declaredExtension, prepareRequest, skipReason, type TargetKind } from './offline-extensions';
+import { leftoverText, writeIndex, writeLibrarySummary, writeRunReport } from './report/index';
+import { runExperiment } from './run';
 import { type Sampler, startSampler, targetReadings } from './sampler';
 import { ExperimentError, parseExperiment } from './schema';
+import { Settler, stateReader } from './settle';
+import { sizeRun } from './sizing';
 import { targetKind } from './target';
+import { deployedTimings, describeTimings, readTimings, settleBoundSeconds, type TargetTimings } from './timings';
 
 /** Where reports go unless --report-dir says otherwise; `latest` inside points at the newest. */
 export const REPORTS_ROOT = 'reports';
@@ -25,17 +30,7 @@ export const EXPERIMENTS_DIR = 'experiments';
 /** Configuration values the runner sets itself: --var cannot. */
 export const RUNNER_VALUES = { endpoint: '--endpoint', state_file: '--report-dir', seed: '--seed' } as const;
 
-export type Outcome = 'held' | 'deviated' | 'failed' | 'aborted' | 'interrupted' | 'skipped';
-
-export interface LibraryEntry {
-  file: string;
-  title: string;
-  outcome: Outcome;
-  expected: 'held' | 'deviated';
-  asExpected: boolean;
-  reason?: string;
-  reportDir?: string;
-}
+export { type LibraryEntry, type Outcome, outcomeLine, outcomeOf, progressLines } from './lines';
 
 /** `--var key=value`: a value that parses as a JSON number or boolean becomes one. Collects into `previous`. */
 export function parseVar(raw: string, previous: Configuration = {}): Configuration {
@@ -119,106 +114,6 @@ export interface CtkIo {
 const stamp = (date: Date) => date.toISOString().replace(/[:.]/g, '-');
 const stem = (file: string) => path.basename(file, path.extname(file));
 
-/** What the run ended as. */
-export function outcomeOf(journal: Pick<Journal, 'status' | 'deviated'>): Exclude<Outcome, 'skipped'> {
-  if (journal.status === 'completed') return journal.deviated ? 'deviated' : 'held';
-  return journal.status;
-}
-
-/** The progress lines: one per activity, ✔/✘ for the hypothesis and safeguard probes. */
-export function progressLines(print: (line: string) => void, tty = false, write: (text: string) => void = (text) => process.stdout.write(text)) {
-  let open: string | undefined;
-  return (event: RunEvent) => {
-    const checked = event.phase === 'before' || event.phase === 'after' || event.phase === 'safeguard';
-    const label = `${event.phase === 'rollback' ? '↩ rollback' : '▶'} ${event.name}`;
-    if (event.kind === 'start') {
-      if (tty && !checked && open === undefined && event.activity.background !== true) {
-        open = event.name;
-        write(`${label} …`);
-      }
-      return;
-    }
-    const { run } = event;
-    let line: string;
-    if (checked) {
-      const phase = { before: 'before the method', after: 'after the method', safeguard: 'safeguard' }[event.phase as 'before'];
-      const why = run.status === 'failed' ? ` (could not run: ${run.exception})` : run.tolerance_met ? '' : ' (outside its tolerance)';
-      line = `  ${run.tolerance_met ? '✔' : '✘'} ${phase}: ${event.name}${why}`;
-    } else {
-      line = `${label} … ${run.status === 'succeeded' ? 'succeeded' : `failed: ${run.exception}`} (${run.duration.toFixed(1)} s)`;
-    }
-    if (open === event.name) {
-      open = undefined;
-      write(`\r\x1b[K`);
-    } else if (open !== undefined) {
-      // Another activity's line is open: end it first.
-      open = undefined;
-      write('\n');
-    }
-    print(line);
-  };
-}
-
-/** The outcome as one line. */
-export function outcomeLine(entry: Pick<LibraryEntry, 'outcome' | 'expected' | 'reason'>): string {
-  const reason = entry.reason ? `: ${entry.reason}` : '';
-  switch (entry.outcome) {
-    case 'held':
-      return `✔ HELD: the steady state held before and after the method${entry.expected === 'deviated' ? ' (NOT as expected: it was expected to deviate)' : ''}`;
-    case 'deviated':
-      return `${entry.expected === 'deviated' ? '✔ DEVIATED, as expected' : '✘ DEVIATED'}${reason}`;
-    case 'failed':
-      return `✘ FAILED${reason}`;
-    case 'aborted':
-      return `! ABORTED${reason}`;
-    case 'interrupted':
-      return `■ INTERRUPTED${reason}`;
-    case 'skipped':
-      return `- SKIPPED${reason}`;
-  }
-}
-
-/** Sends the follow-ups (a DELETE when a rule's duration is over) and records them; `flush` sends the pending ones now. */
-function followUps() {
-  const done: FollowUpRun[] = [];
-  const pending = new Map<NodeJS.Timeout, FollowUp>();
-  const send = async (followUp: FollowUp, early: boolean) => {
-    // Epoch ms until the journal's start is known.
-    const record: FollowUpRun = { method: followUp.method, url: followUp.url, body: followUp.body, t: Date.now(), status: 0, ...(early ? { early } : {}) };
-    try {
-      const response = await fetch(followUp.url, {
-        method: followUp.method,
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(followUp.body),
-        signal: AbortSignal.timeout(10_000),
-      });
-      record.status = response.status;
-    } catch (error) {
-      record.error = (error as Error).message;
-    }
-    done.push(record);
-  };
-  const sending: Array<Promise<void>> = [];
-  return {
-    done,
-    schedule(followUp: FollowUp) {
-      const timer = setTimeout(() => {
-        pending.delete(timer);
-        sending.push(send(followUp, false));
-      }, followUp.afterMs);
-      pending.set(timer, followUp);
-    },
-    async flush() {
-      for (const [timer, followUp] of pending) {
-        clearTimeout(timer);
-        sending.push(send(followUp, true));
-      }
-      pending.clear();
-      await Promise.all(sending);
-    },
-  };
-}
-
 /** The probes' writes, for the chart: none when no probe wrote, or when the file is not theirs. */
 function readWrites(file: string): WriteRecord[] {
   if (!existsSync(file)) return [];
@@ -232,6 +127,10 @@ function readWrites(file: string): WriteRecord[] {
 interface RunContext {
   endpoint: string;
   kind: TargetKind;
+  /** The target's timings: each run's waits are sized from them (sizing.ts). */
+  timings?: TargetTimings;
+  /** Waits for the target to settle before each run and after it (settle.ts). */
+  settler?: Settler;
   seed: number;
   vars: Configuration;
   print: (line: string) => void;
@@ -241,6 +140,10 @@ interface RunContext {
   sampleEveryMs?: number;
 }
 
+/** How a wait for the target ended, in one progress line. */
+const settledLine = (settling: Settling) =>
+  settling.settled ? `  · settled after ${settling.waited} s` : `  ✘ not settled after ${settling.waited} s: ${settling.remaining.join('; ')}`;
+
 /** Runs one experiment into `runDir` (or skips it); never throws for what the run did. */
 export async function runOne(loaded: LoadedExperiment, runDir: string, context: RunContext): Promise<{ entry: LibraryEntry; code: number }> {
   const { file, json, title, declared } = loaded;
@@ -248,11 +151,31 @@ export async function runOne(loaded: LoadedExperiment, runDir: string, context: 
   const expected = declared.expect;
   print(`\n${title}\n  ${file} against ${context.endpoint} (${context.kind}), seed ${context.seed}, expected to ${expected === 'held' ? 'hold' : 'deviate'}`);
   if (declared.why) print(`  why: ${declared.why}`);
+  const skipped = (reason: string) => {
+    print(outcomeLine({ outcome: 'skipped', expected, reason: `not run on ${context.endpoint}: ${reason}` }));
+    return { entry: { file, title, outcome: 'skipped' as const, expected, asExpected: true, reason }, code: 0 };
+  };
   const skip = skipReason(json, context.kind, declared);
-  if (skip) {
-    print(outcomeLine({ outcome: 'skipped', expected, reason: `not run on ${context.endpoint}: ${skip}` }));
-    return { entry: { file, title, outcome: 'skipped', expected, asExpected: true, reason: skip }, code: 0 };
-  }
+  if (skip) return skipped(skip);
+  const sizing = context.timings
+    ? sizeRun({
+        json,
+        declared,
+        env: context.env,
+        vars: context.vars,
+        provided: { endpoint: context.endpoint, state_file: '', seed: context.seed },
+        timings: context.timings,
+        kind: context.kind,
+      })
+    : { vars: {}, notes: [] };
+  if (sizing.skip) return skipped(sizing.skip);
+  for (const note of sizing.notes) print(`  · ${note}`);
+  const before = await context.settler?.before({
+    ...(context.signal ? { signal: context.signal } : {}),
+    onWait: (found, bound) => print(`  … waiting up to ${bound} s for the target to settle before the hypothesis: ${found.join('; ')}`),
+  });
+  if (before?.skip) return skipped(before.skip);
+  if (before?.settling) print(settledLine(before.settling));
   mkdirSync(runDir, { recursive: true });
   const stateFile = path.join(runDir, 'writes.jsonl');
   const later = followUps();
@@ -264,7 +187,7 @@ export async function runOne(loaded: LoadedExperiment, runDir: string, context: 
       onStart: () => (sampler = startSampler(readings, context.sampleEveryMs)),
       ...(context.signal ? { signal: context.signal } : {}),
       env: context.env,
-      vars: context.vars,
+      vars: { ...context.vars, ...sizing.vars },
       provided: { endpoint: context.endpoint, state_file: stateFile, seed: context.seed },
       onRequest: (request) => {
         const prepared = prepareRequest(context.kind, context.seed, request);
@@ -285,6 +208,19 @@ export async function runOne(loaded: LoadedExperiment, runDir: string, context: 
   const origin = Date.parse(journal.start);
   for (const record of later.done) record.t -= origin;
   const extras = journal[JOURNAL_EXTRAS];
+  // Not after Ctrl-C: the user wants the run to stop, not to wait.
+  const leftover =
+    before && !context.signal?.aborted
+      ? await context.settler?.after(file, before.baseline, {
+          ...(context.signal ? { signal: context.signal } : {}),
+          onWait: (found, bound) => print(`  … the run left ${found.join('; ')}: waiting up to ${bound} s for it to settle`),
+        })
+      : undefined;
+  if (leftover) print(settledLine(leftover));
+  if (context.timings) extras.timings = context.timings;
+  if (sizing.notes.length > 0) extras.sized = sizing.notes;
+  if (before?.settling) extras.unsettledBefore = before.settling;
+  if (leftover) extras.leftover = leftover;
   extras.file = file;
   extras.target = { endpoint: context.endpoint, kind: context.kind };
   extras.seed = context.seed;
@@ -304,13 +240,17 @@ export async function runOne(loaded: LoadedExperiment, runDir: string, context: 
     title,
     outcome,
     expected,
-    asExpected: outcome === expected,
+    // A leftover that did not settle is the run's finding too: the system did not come back by itself.
+    asExpected: outcome === expected && (leftover?.settled ?? true),
     ...(extras.reason && outcome !== 'held' ? { reason: extras.reason } : {}),
+    ...(leftover ? { leftover: leftoverText(leftover) } : {}),
     reportDir: runDir,
   };
   print(outcomeLine(entry));
+  if (leftover) print(`  ${leftover.settled ? '·' : '✘'} ${leftoverText(leftover)}`);
   print(`  Report: ${path.join(runDir, 'report.html')} (report.md, junit.xml, journal.json beside it)`);
-  return { entry, code: exitCode(journal) };
+  // A held run that left the target unsettled did not end as expected either (see asExpected).
+  return { entry, code: leftover && !leftover.settled && exitCode(journal) === 0 ? 1 : exitCode(journal) };
 }
 
 /** Points reports/latest at `dir` and rewrites the index, when the reports go to the default root. */
@@ -344,9 +284,22 @@ export async function runFiles(files: string[], library: boolean, settings: CtkS
     return 2;
   }
   const seed = settings.seed ?? Math.floor(Math.random() * 2 ** 32);
+  print(`Chaos Toolkit experiments against ${settings.endpoint} (${kind}), seed ${seed} (replay with --seed ${seed})`);
+  let timings: TargetTimings;
+  try {
+    timings = await readTimings(settings.endpoint);
+  } catch (error) {
+    timings = deployedTimings();
+    print(`  (the target's timings could not be read: ${(error as Error).message}; the waits are sized from the deployed ones)`);
+  }
+  const state = stateReader(settings.endpoint, kind);
+  const bound = settleBoundSeconds(timings);
+  print(`Target timings: ${describeTimings(timings)}: before and after each experiment the runner waits up to ${bound} s for the target to settle`);
   const context: RunContext = {
     endpoint: settings.endpoint,
     kind,
+    timings,
+    settler: new Settler(state.read, bound),
     seed,
     vars: settings.vars ?? {},
     print,
@@ -355,8 +308,16 @@ export async function runFiles(files: string[], library: boolean, settings: CtkS
     ...(io.signal ? { signal: io.signal } : {}),
     ...(settings.sampleEveryMs ? { sampleEveryMs: settings.sampleEveryMs } : {}),
   };
-  print(`Chaos Toolkit experiments against ${settings.endpoint} (${kind}), seed ${seed} (replay with --seed ${seed})`);
+  try {
+    return await runAll(loaded, library, settings, context, now);
+  } finally {
+    state.close();
+  }
+}
 
+/** runFiles, once the target is known. */
+async function runAll(loaded: LoadedExperiment[], library: boolean, settings: CtkSettings, context: RunContext, now: () => Date): Promise<number> {
+  const { print, signal } = context;
   if (!library && loaded.length === 1) {
     const [one] = loaded as [LoadedExperiment];
     const runDir = settings.reportDir ?? path.join(REPORTS_ROOT, `${stamp(now())}-${stem(one.file)}`);
@@ -370,7 +331,7 @@ export async function runFiles(files: string[], library: boolean, settings: CtkS
   const entries: LibraryEntry[] = [];
   let interrupted = false;
   for (const [i, one] of loaded.entries()) {
-    if (io.signal?.aborted) {
+    if (signal?.aborted) {
       interrupted = true;
       break;
     }
@@ -398,7 +359,7 @@ export async function runFiles(files: string[], library: boolean, settings: CtkS
   );
   for (const entry of entries)
     print(
-      `  ${entry.asExpected ? '✔' : '✘'} ${entry.file}: ${entry.outcome}${entry.outcome === 'skipped' ? ` (${entry.reason})` : entry.asExpected ? (entry.outcome === 'deviated' ? ', as expected' : '') : ` (expected ${entry.expected})`}`,
+      `  ${entry.asExpected ? '✔' : '✘'} ${entry.file}: ${entry.outcome}${entry.outcome === 'skipped' ? ` (${entry.reason})` : entry.outcome !== entry.expected ? ` (expected ${entry.expected})` : entry.outcome === 'deviated' ? ', as expected' : ''}${entry.leftover ? `; ${entry.leftover}` : ''}`,
     );
   print(`Summary: ${path.join(libraryDir, 'summary.md')} (junit.xml beside it)`);
   if (interrupted) return 130;

@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import type { WriteRecord } from '../probes/records';
+import type { TargetTimings } from './timings';
 
 export type RunStatus = 'completed' | 'failed' | 'aborted' | 'interrupted';
 
@@ -53,6 +54,26 @@ export interface JournalExtras {
   writes?: WriteRecord[];
   /** Requests the runner sent itself: the DELETE ending a rule's `durationMs` on LocalStack. */
   followUps?: FollowUpRun[];
+  /** The target's retry-path timings, which the runner sized the run's waits from. */
+  timings?: TargetTimings;
+  /** What the runner sized from them, and why (a settle window raised, say). */
+  sized?: string[];
+  /** The target had not settled before the hypothesis: what the runner found and waited for. */
+  unsettledBefore?: Settling;
+  /** What the run left on the target once its rollbacks had run, and whether it settled within the target's own bound. */
+  leftover?: Settling;
+}
+
+/** How a wait for the target to settle ended (ctk/settle.ts). */
+export interface Settling {
+  /** What was not settled when the wait began. */
+  found: string[];
+  settled: boolean;
+  /** Seconds waited, and the most the target's timings allowed. */
+  waited: number;
+  bound: number;
+  /** What was still there when it stopped waiting (nothing when settled). */
+  remaining: string[];
 }
 
 /** One reading of the target: t is ms since the journal's start. */

@@ -10,10 +10,11 @@
  *   them), and the runner itself DELETEs a rule with a duration once the duration is over.
  *
  * Also: which offline-only features an experiment uses, and the `serverless-chaos` extension
- * block (`requires`, `expect`, `why`), so an experiment is skipped, never run without its fault,
- * on a target that lacks them.
+ * block (`requires`, `expect`, `why`, `outlasts`), so an experiment is skipped, never run
+ * without its fault, on a target that lacks them.
  */
 import { createHash } from 'node:crypto';
+import { NAMED_TIMINGS, type NamedTiming } from './timings';
 
 export type TargetKind = 'offline' | 'localstack';
 
@@ -46,7 +47,7 @@ type Rule = Record<string, unknown>;
 const isRule = (value: unknown): value is Rule => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** JSON with sorted keys: the same rule gives the same text, whatever the order of its fields. */
-function canonical(value: unknown): string {
+export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (isRule(value)) {
     return `{${Object.keys(value)
@@ -105,6 +106,8 @@ export interface Declared {
   requires: string[];
   expect: 'held' | 'deviated';
   why?: string;
+  /** Configuration values (seconds) that must outlast a timing of the target, by name; else the run is skipped (ctk/sizing.ts). */
+  outlasts?: Record<string, NamedTiming>;
 }
 
 export const EXTENSION_NAME = 'serverless-chaos';
@@ -114,13 +117,31 @@ export function declaredExtension(experiment: unknown): Declared {
   const list = isRule(experiment) ? experiment.extensions : undefined;
   const entry = Array.isArray(list) ? list.find((item: unknown) => isRule(item) && item.name === EXTENSION_NAME) : undefined;
   if (!isRule(entry)) return { requires: [], expect: 'held' };
-  const { requires = [], expect = 'held', why } = entry;
+  const { requires = [], expect = 'held', why, outlasts } = entry;
   if (!Array.isArray(requires) || !requires.every((item) => typeof item === 'string')) {
     throw new Error(`extensions.${EXTENSION_NAME}.requires must be a list of strings`);
   }
   if (expect !== 'held' && expect !== 'deviated') throw new Error(`extensions.${EXTENSION_NAME}.expect must be "held" or "deviated"`);
   if (why !== undefined && typeof why !== 'string') throw new Error(`extensions.${EXTENSION_NAME}.why must be a string`);
-  return { requires: requires as string[], expect, ...(why === undefined ? {} : { why }) };
+  return {
+    requires: requires as string[],
+    expect,
+    ...(why === undefined ? {} : { why }),
+    ...(outlasts === undefined ? {} : { outlasts: declaredOutlasts(experiment as Rule, outlasts) }),
+  };
+}
+
+/** `outlasts`: {"<configuration name>": "<target timing>"}, each name declared in the configuration. */
+function declaredOutlasts(experiment: Rule, outlasts: unknown): Record<string, NamedTiming> {
+  const where = `extensions.${EXTENSION_NAME}.outlasts`;
+  const known = Object.keys(NAMED_TIMINGS);
+  if (!isRule(outlasts)) throw new Error(`${where} must be an object: {"<configuration name>": "${known.join('" | "')}"}`);
+  const configuration = isRule(experiment.configuration) ? experiment.configuration : {};
+  for (const [name, timing] of Object.entries(outlasts)) {
+    if (!(name in configuration)) throw new Error(`${where}.${name} names no configuration value of the experiment`);
+    if (typeof timing !== 'string' || !known.includes(timing)) throw new Error(`${where}.${name} must be one of: ${known.join(', ')}`);
+  }
+  return outlasts as Record<string, NamedTiming>;
 }
 
 /** Every provider the experiment declares, wherever it is. */

@@ -8,6 +8,7 @@ import {
   expectedOf,
   extrasOf,
   hypothesisTitle,
+  leftoverText,
   methodLines,
   type Outcome,
   outcomeLine,
@@ -67,6 +68,16 @@ export function reportBlocks(journal: Journal): Block[] {
     { kind: 'verdict', outcome, asExpected: asExpected(journal), text: outcomeLine(journal) },
   ];
   if (extras.expected?.why) blocks.push({ kind: 'paragraph', text: `Expected ${expected}: ${extras.expected.why}` });
+  // One that did not settle is in the verdict already.
+  if (extras.leftover?.settled) blocks.push({ kind: 'paragraph', text: `After the run: ${leftoverText(extras.leftover)}.` });
+  if (extras.unsettledBefore) {
+    const { found, settled, waited, remaining } = extras.unsettledBefore;
+    blocks.push({
+      kind: 'paragraph',
+      text: `Before the hypothesis the target held ${found.join('; ')}: ${settled ? `settled after ${waited} s` : `still ${remaining.join('; ')} after ${waited} s`}.`,
+    });
+  }
+  if (extras.sized) blocks.push({ kind: 'paragraph', text: `Sized from the target's timings: ${extras.sized.join('; ')}.` });
   const facts: Array<[string, string]> = [];
   if (extras.file) facts.push(['experiment file', extras.file]);
   facts.push(['target', extras.target ? `${extras.target.kind} at ${extras.target.endpoint}` : 'not recorded']);

@@ -13,7 +13,7 @@ import { type LibraryEntry, libraryJunit, runJunit } from './junit';
 import { renderMarkdown, mdText } from './markdown';
 
 export type { LibraryEntry } from './junit';
-export { asExpected, expectedOf, outcomeLine, outcomeOf, type Outcome, type ReportExtras, type SeriesSample, type WriteRecord } from './model';
+export { asExpected, expectedOf, leftoverText, outcomeLine, outcomeOf, type Outcome, type ReportExtras, type SeriesSample, type WriteRecord } from './model';
 
 export interface RunReportOptions {
   /** Renders the chart to SVG (Vega by default; tests pass their own, as Jest cannot load Vega's ES modules). */
@@ -32,6 +32,10 @@ export async function writeRunReport(dir: string, journal: Journal, options: Run
 
 const icon = (entry: LibraryEntry) => (entry.outcome === 'skipped' ? '⏭' : entry.asExpected ? '✅' : '❌');
 
+/** Why an entry did not end as expected: its outcome, or what it left on the target. */
+const notAsExpected = (entry: LibraryEntry) =>
+  [entry.outcome === entry.expected ? entry.outcome : `${entry.outcome}, expected ${entry.expected}`, entry.leftover].filter(Boolean).join('; ');
+
 export function librarySummaryMarkdown(dir: string, entries: LibraryEntry[]): string {
   const ran = entries.filter((e) => e.outcome !== 'skipped');
   const skipped = entries.filter((e) => e.outcome === 'skipped');
@@ -39,7 +43,7 @@ export function librarySummaryMarkdown(dir: string, entries: LibraryEntry[]): st
   const verdict =
     bad.length === 0
       ? `✅ Every experiment ended as expected (${ran.length} run${skipped.length > 0 ? `, ${skipped.length} skipped` : ''}).`
-      : `❌ ${bad.length} of ${entries.length} did not end as expected: ${bad.map((e) => `${e.file} (${e.outcome}, expected ${e.expected})`).join(', ')}.`;
+      : `❌ ${bad.length} of ${entries.length} did not end as expected: ${bad.map((e) => `${e.file} (${notAsExpected(e)})`).join(', ')}.`;
   const link = (entry: LibraryEntry) => (entry.reportDir ? `[report](${encodeURI(`${entry.reportDir}/report.html`)})` : '');
   return [
     `# Experiment library: ${entries.length} experiment${entries.length === 1 ? '' : 's'}`,
@@ -48,7 +52,10 @@ export function librarySummaryMarkdown(dir: string, entries: LibraryEntry[]): st
     '',
     '| | experiment | file | outcome | expected | reason | report |',
     '|---|---|---|---|---|---|---|',
-    ...entries.map((e) => `| ${icon(e)} | ${mdText(e.title)} | ${mdText(e.file)} | ${e.outcome} | ${e.expected} | ${mdText(e.reason ?? '')} | ${link(e)} |`),
+    ...entries.map(
+      (e) =>
+        `| ${icon(e)} | ${mdText(e.title)} | ${mdText(e.file)} | ${e.outcome} | ${e.expected} | ${mdText([e.reason, e.leftover].filter(Boolean).join('; '))} | ${link(e)} |`,
+    ),
     '',
     ...(skipped.length > 0
       ? [`Skipped (count as expected): ${skipped.map((e) => `${mdText(e.file)}${e.reason ? ` (${mdText(e.reason)})` : ''}`).join('; ')}.`, '']

@@ -113,15 +113,21 @@ export interface LibraryEntry {
   expected: 'held' | 'deviated';
   asExpected: boolean;
   reason?: string;
+  /** What the run left on the target (leftoverText). */
+  leftover?: string;
   reportDir?: string;
 }
 
 export function libraryJunit(entries: LibraryEntry[]): string {
   const suites = entries.map((entry) => {
     const tc: TestCase = { name: `outcome: ${entry.outcome} (expected ${entry.expected})`, classname: entry.file };
-    const because = entry.reason ? `: ${entry.reason}` : '';
+    const because = `${entry.reason ? `: ${entry.reason}` : ''}${entry.leftover ? `; ${entry.leftover}` : ''}`;
     if (entry.outcome === 'skipped') tc.skipped = `skipped${because}`;
-    else if (!entry.asExpected) tc.failure = { message: `${entry.outcome}, expected ${entry.expected}${because}`, type: entry.outcome };
+    else if (!entry.asExpected)
+      tc.failure = {
+        message: `${entry.outcome === entry.expected ? entry.outcome : `${entry.outcome}, expected ${entry.expected}`}${because}`,
+        type: entry.outcome,
+      };
     else tc.systemOut = `${entry.outcome}, as expected${because}${entry.reportDir ? ` (report: ${entry.reportDir})` : ''}`;
     return testSuite(entry.title, [tc], { file: entry.file });
   });

@@ -25,7 +25,9 @@ export function renderMarkdown(blocks: Block[], chartFile = 'chart.svg'): string
         lines.push(`# ${mdText(block.text)}`, '');
         break;
       case 'verdict': {
-        const icon = block.outcome === 'deviated' && block.asExpected ? '☑️' : (verdictIcon[block.outcome] ?? '');
+        // Held is not good news when a deviation was expected, or when the run left the target unsettled.
+        const icon =
+          block.outcome === 'deviated' && block.asExpected ? '☑️' : block.outcome === 'held' && !block.asExpected ? '❌' : (verdictIcon[block.outcome] ?? '');
         lines.push(`**${icon} ${mdText(block.text)}**`, '');
         break;
       }

@@ -4,7 +4,7 @@
  * rollbacks. Shared by the Markdown, HTML and JUnit writers, so they say the same thing.
  */
 import type { WriteRecord } from '../../probes/records';
-import { type ActivityRun, JOURNAL_EXTRAS, type Journal } from '../journal';
+import { type ActivityRun, JOURNAL_EXTRAS, type Journal, type Settling } from '../journal';
 
 export type { WriteRecord };
 
@@ -31,6 +31,9 @@ export interface ReportExtras {
   expected?: { outcome: Expected; why?: string };
   series?: SeriesSample[];
   writes?: WriteRecord[];
+  sized?: string[];
+  unsettledBefore?: Settling;
+  leftover?: Settling;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -82,11 +85,29 @@ export function outcomeOf(journal: Journal): Outcome {
 
 export const expectedOf = (journal: Journal): Expected => extrasOf(journal).expected?.outcome ?? 'held';
 
-/** Whether the run ended as the experiment expected: held or deviated, as declared. */
-export const asExpected = (journal: Journal): boolean => outcomeOf(journal) === expectedOf(journal);
+/** A leftover in one line: what the run left on the target, and whether it settled within the target's own bound. */
+export function leftoverText({ found, settled, waited, bound, remaining }: Settling): string {
+  if (settled) return `it left ${found.join('; ')}, settled ${waited} s after its end`;
+  const still = remaining.join('; ') === found.join('; ') ? '' : `: still ${remaining.join('; ')}`;
+  // The runner stops waiting early when only what nothing clears by itself is left (a rule without a duration, an effect, a dead letter).
+  const why = waited >= bound ? `within ${bound} s, the target's settle bound` : '(nothing clears it by itself)';
+  return `it left ${found.join('; ')}, not settled ${why}${still}`;
+}
+
+/** Whether the target settled after the run (nothing left, or what was left cleared within the target's bound). */
+export const settledAfter = (journal: Journal): boolean => extrasOf(journal).leftover?.settled ?? true;
+
+/** Whether the run ended as the experiment expected: held or deviated, as declared, and the target settled after it. */
+export const asExpected = (journal: Journal): boolean => outcomeOf(journal) === expectedOf(journal) && settledAfter(journal);
 
 /** The verdict, in one line: what happened, whether it was expected, and why. */
 export function outcomeLine(journal: Journal): string {
+  const leftover = extrasOf(journal).leftover;
+  const line = verdictLine(journal);
+  return leftover && !leftover.settled ? `${line} But ${leftoverText(leftover)}.` : line;
+}
+
+function verdictLine(journal: Journal): string {
   const outcome = outcomeOf(journal);
   const expected = expectedOf(journal);
   const reason = extrasOf(journal).reason;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { offline, region } from '#spec';
 import { isThrottled, LocalFunction } from '../../offline/services/lambda/function';
 import { harnessPath } from '../../offline/runtime';
+import { scaled } from '../support/time-scale';
 
 let dir: string;
 const harness = harnessPath; // built by jest's global set-up
@@ -125,13 +126,12 @@ it('runs concurrent invocations in separate environments, up to the limit', asyn
 });
 
 it('throttles at once beyond the concurrency limit, as Lambda does (429 TooManyRequestsException), queueing nothing', async () => {
-  const f = fn(2, 5);
+  const f = fn(2, scaled(5_000) / 1_000);
   try {
-    const started = Date.now();
-    const running = [0, 1].map(() => f.invoke({ sleepMs: 1_000 }));
+    const running = [0, 1].map(() => f.invoke({ sleepMs: scaled(1_000) }));
     const throttled = await Promise.all([0, 1, 2].map(() => f.invoke({})));
     // Answered while the two running invocations still run: nothing waited for an environment.
-    expect(Date.now() - started).toBeLessThan(500);
+    expect(f.running).toBe(2);
     for (const result of throttled) expect(result).toMatchObject({ ok: false, errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.' });
     expect(throttled.every(isThrottled)).toBe(true);
     expect(f.running).toBe(2);
@@ -145,9 +145,10 @@ it('throttles at once beyond the concurrency limit, as Lambda does (429 TooManyR
 });
 
 it('frees the limit when an invocation times out (its environment is thrown away)', async () => {
-  const f = fn(1, 0.3);
+  // Scaled (time-scale.ts): on a busy machine the fresh environment's cold start alone can take 0.3 s.
+  const f = fn(1, scaled(300) / 1_000);
   try {
-    const slow = f.invoke({ sleepMs: 2_000 });
+    const slow = f.invoke({ sleepMs: scaled(2_000) });
     expect(await f.invoke({})).toMatchObject({ errorType: 'TooManyRequestsException' });
     expect(await slow).toMatchObject({ errorType: 'Sandbox.Timedout' });
     expect(await f.invoke({})).toMatchObject({ ok: true, result: { calls: 1 } });
@@ -160,7 +161,8 @@ it('once stopping, refuses new invocations, lets running ones finish, and answer
   const f = fn(2, 10);
   try {
     const finishing = f.invoke({ sleepMs: 300 });
-    const long = f.invoke({ sleepMs: 5_000 });
+    // Scaled with the bound below, so a busy machine cannot blur the two.
+    const long = f.invoke({ sleepMs: scaled(5_000) });
     f.beginStop();
     expect(await f.invoke({})).toMatchObject({ ok: false, errorType: 'Runtime.Stopping' });
     expect(await f.idle(1_000)).toBe(false); // the long one still runs
@@ -169,7 +171,7 @@ it('once stopping, refuses new invocations, lets running ones finish, and answer
     const started = Date.now();
     await f.stop();
     expect(await long).toMatchObject({ ok: false, errorType: 'Runtime.Stopping' });
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(Date.now() - started).toBeLessThan(scaled(1_000));
     expect(f.running).toBe(0);
   } finally {
     await f.stop();

@@ -13,6 +13,7 @@ import { renderMarkdown } from '../../scripts/lib/ctk/report/markdown';
 import { asExpected, outcomeLine, outcomeOf, probeLines } from '../../scripts/lib/ctk/report/model';
 import { elements, journal, parseXml } from '../support/ctk-journals';
 import { repoRoot } from '../support/processes';
+import { scaled } from '../support/time-scale';
 
 const STUB_SVG = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10"><rect width="1" height="1"/></svg>';
 const stub = async () => STUB_SVG;
@@ -215,7 +216,11 @@ describe('report.html', () => {
       const { journal } = await load(${JSON.stringify(path.join(repoRoot, 'test/support/ctk-journals.ts'))});
       const { writeRunReport } = await load(${JSON.stringify(path.join(repoRoot, 'scripts/lib/ctk/report/index.ts'))});
       await writeRunReport(${JSON.stringify(dir)}, journal('safeguard'));`;
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: scaled(60_000),
+    });
     expect(`${run.status} ${run.stderr}`).toMatch(/^0 /);
     const html = readFileSync(path.join(dir, 'report.html'), 'utf8');
     const svg = html.slice(html.indexOf('<svg'), html.indexOf('</svg>') + 6);
