@@ -20,8 +20,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
-import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
-import { AssetType, Fn, LocalBackend, TerraformAsset, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
+import { AssetType, Fn, LocalBackend, TerraformAsset, TerraformLocal, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import type { Construct } from 'constructs';
 import path from 'node:path';
 import {
@@ -81,10 +80,21 @@ export class ProductStack extends TerraformStack {
 
     const topic = new SnsTopic(this, 'product-events-topic', { name: names.topic });
 
+    // Only the topic may send to the queue, and to the DLQ (its subscription's dead letters). Each
+    // queue carries its policy itself rather than through an aws_sqs_queue_policy: the provider
+    // waits 25 s after every change to a queue's attributes, so a separate policy would add 25 s
+    // to each apply and each destroy. A queue's own ARN cannot be referenced while it is created,
+    // so it is built from the topic's partition, region and account (a local: the policy then
+    // reads `${local.queue_arn_prefix}:<name>`, without an expression's quotes inside its JSON).
+    const [partition, arnRegion, account] = [1, 3, 4].map((index) => Fn.element(Fn.split(':', topic.arn), index) as string);
+    const queueArnPrefix = new TerraformLocal(this, 'queue_arn_prefix', `arn:${partition}:sqs:${arnRegion}:${account}`);
+    const topicMaySend = (name: string) => topicMaySendPolicy(`${queueArnPrefix.asString}:${name}`, topic.arn);
+
     const deadLetterQueue = new SqsQueue(this, 'product-events-dlq', {
       name: names.deadLetterQueue,
       messageRetentionSeconds: retryPath.messageRetentionSeconds,
       maxMessageSize: retryPath.maxMessageBytes,
+      policy: topicMaySend(names.deadLetterQueue),
     });
 
     const queue = new SqsQueue(this, 'product-events-queue', {
@@ -94,13 +104,8 @@ export class ProductStack extends TerraformStack {
       receiveWaitTimeSeconds: retryPath.receiveWaitTimeSeconds,
       maxMessageSize: retryPath.maxMessageBytes,
       redrivePolicy: queueRedrivePolicy(deadLetterQueue.arn),
+      policy: topicMaySend(names.queue),
     });
-
-    // Only the topic may send to the queue, and to the DLQ (its subscription's dead letters).
-    const topicMaySend = (id: string, target: SqsQueue) =>
-      new SqsQueuePolicy(this, id, { queueUrl: target.url, policy: topicMaySendPolicy(target.arn, topic.arn) });
-    topicMaySend('product-events-queue-policy', queue);
-    const deadLetterPolicy = topicMaySend('product-events-dlq-policy', deadLetterQueue);
 
     new SnsTopicSubscription(this, 'product-events-subscription', {
       topicArn: topic.arn,
@@ -112,9 +117,8 @@ export class ProductStack extends TerraformStack {
       // deliveries for days, but LocalStack tries once and drops a failed delivery unless this is
       // set. The same DLQ as the retry path's, so one queue holds, counts and redrives every write
       // that could not be applied (npm run chaos -- redrive).
+      // The DLQ, created with its policy, accepts the topic's dead letters before the first delivery can fail.
       redrivePolicy: subscriptionRedrivePolicy(deadLetterQueue.arn),
-      // So the DLQ accepts the topic's dead letters before the first delivery can fail.
-      dependsOn: [deadLetterPolicy],
     });
 
     const environment = functionEnvironment({

@@ -1,7 +1,8 @@
 /**
  * Every npm script that is a command line of ours answers --help quickly with a Usage line, and a
  * misspelled option with exit code 2 and one `Error:` line naming it and the option meant. The
- * scripts run as package.json runs them (its `node --import tsx <file> [args]`), each as a child process.
+ * scripts run as package.json runs them (its `node --import tsx <file> [args]`, or `--require tsx/cjs`
+ * for `start`), each as a child process.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -11,15 +12,21 @@ import { actionCommand, actions } from '../../scripts/cdktf';
 import { repoRoot } from '../support/processes';
 import { type TsRun, runTs } from '../support/run-ts';
 
-const TSX = 'node --import tsx ';
+/** How package.json's scripts load TypeScript: tsx's ESM hooks, or its CommonJS hook (npm start, for memory). */
+const LOADERS = [
+  ['--import', 'tsx'],
+  ['--require', 'tsx/cjs'],
+];
+const loaderOf = (line: string) => LOADERS.find((loader) => line.startsWith(`node ${loader.join(' ')} `));
 const scripts = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
 
 /** Runs an npm script's command line with extra arguments, without npm (so no npm_* settings leak in). */
 async function runScript(script: string, args: string[], timeoutMs = 20_000): Promise<TsRun> {
-  const line = scripts[script];
-  if (!line?.startsWith(TSX)) throw new Error(`npm script ${script} is not "${TSX}<file> ...": ${line}`);
-  const [file = '', ...fixed] = line.slice(TSX.length).split(' ');
-  return runTs(file, [...fixed, ...args], timeoutMs);
+  const line = scripts[script] ?? '';
+  const loader = loaderOf(line);
+  if (!loader) throw new Error(`npm script ${script} is not "node --import tsx <file> ..." nor "node --require tsx/cjs <file> ...": ${line}`);
+  const [file = '', ...fixed] = line.slice(`node ${loader.join(' ')} `.length).split(' ');
+  return runTs(file, [...fixed, ...args], timeoutMs, loader);
 }
 
 // Each script with a misspelling of one of its options, and the option meant.
@@ -40,7 +47,7 @@ const cases: Array<{ script: string; typo: string[]; meant: string }> = [
 
 it('covers every npm script that runs a command line of ours', () => {
   const ours = Object.entries(scripts)
-    .filter(([, line]) => line.startsWith(TSX))
+    .filter(([, line]) => loaderOf(line))
     .map(([name]) => name);
   expect(cases.map((c) => c.script).sort()).toEqual(ours.sort());
 });

@@ -6,8 +6,8 @@
  * runtime restarted under the old state file redeployed by one apply (DEPLOY_RESTART_TEST=1), and
  * a destroy that leaves nothing behind.
  *
- * The provider's own waits set the pace (each SQS queue and queue policy change waits 25 s, each
- * function 5 s): an apply takes about 90 s whatever the server, a destroy about 45 s.
+ * The provider's own waits set the pace (each SQS queue change waits 25 s, each
+ * function 5 s): an apply takes about 65 s whatever the server, a destroy about 15 s.
  */
 import { functions, localstack, names, region, retryPath, timing, tutorialFault } from '#spec';
 import { logMessages } from '../../lambdas/log-messages';
@@ -180,7 +180,7 @@ type Json = Record<string, unknown>;
       expect(await list('Functions', 'lambda', 'list-functions')).toEqual([]);
 
       // The refresh finds every resource gone (answered not-found in each service's format) and creates them again.
-      expect(await tf('apply', '-auto-approve')).toContain('Apply complete! Resources: 25 added, 0 changed, 0 destroyed.');
+      expect(await tf('apply', '-auto-approve')).toContain('Apply complete! Resources: 23 added, 0 changed, 0 destroyed.');
       await expectDeployed();
       expect(await tf('plan', '-detailed-exitcode')).toContain('No changes.');
     },
@@ -190,7 +190,7 @@ type Json = Record<string, unknown>;
   it('destroys everything it deployed', async () => {
     // The tutorial's faults above were 5xx on purpose.
     const from = runtime.logs.length;
-    expect(await tf('destroy', '-auto-approve')).toContain('Destroy complete! Resources: 25 destroyed.');
+    expect(await tf('destroy', '-auto-approve')).toContain('Destroy complete! Resources: 23 destroyed.');
     expect(await list('TableNames', 'dynamodb', 'list-tables')).toEqual([]);
     expect(await list('QueueUrls', 'sqs', 'list-queues')).toEqual([]);
     expect(await list('Topics', 'sns', 'list-topics')).toEqual([]);

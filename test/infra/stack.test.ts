@@ -74,35 +74,42 @@ it('subscribes the queue to the topic with raw delivery, and lets only that topi
     topic_arn: '${aws_sns_topic.product-events-topic.arn}',
     endpoint: '${aws_sqs_queue.product-events-queue.arn}',
   });
-  const policy = JSON.parse(resources('aws_sqs_queue_policy')['product-events-queue-policy']!.policy as string);
+  const policy = JSON.parse(resources('aws_sqs_queue')['product-events-queue']!.policy as string);
   expect(policy.Statement).toEqual([
     expect.objectContaining({
       Effect: 'Allow',
       Principal: { Service: 'sns.amazonaws.com' },
       Action: 'sqs:SendMessage',
-      Resource: '${aws_sqs_queue.product-events-queue.arn}',
+      Resource: queueArnFromTopic(names.queue),
       Condition: { ArnEquals: { 'aws:SourceArn': '${aws_sns_topic.product-events-topic.arn}' } },
     }),
   ]);
+});
+
+/** A queue's own ARN as its policy names it: the topic's partition, region and account, and the queue's name. */
+const queueArnFromTopic = (name: string) => `\${local.queue_arn_prefix}:${name}`;
+
+it('sets each queue policy on the queue itself, so no separate policy resource waits on its own', () => {
+  // The provider waits 25 s after each change to a queue's attributes (README, deploy timings).
+  expect(resources('aws_sqs_queue_policy')).toEqual({});
+  for (const queue of Object.values(resources('aws_sqs_queue'))) expect(queue.policy).toEqual(expect.stringContaining(`:${queue.name as string}"`));
+  const topicArnPart = (index: number) => `\${element(split(":", aws_sns_topic.product-events-topic.arn), ${index})}`;
+  expect(parse(synthesized).locals).toEqual({ queue_arn_prefix: `arn:${topicArnPart(1)}:sqs:${topicArnPart(3)}:${topicArnPart(4)}` });
 });
 
 it('dead-letters a failed SNS delivery to the DLQ, which lets only the topic send to it', () => {
   // LocalStack drops a failed SNS → SQS delivery unless the subscription has a redrive policy.
   const subscription = only('aws_sns_topic_subscription');
   expect(JSON.parse(subscription.redrive_policy as string)).toEqual({ deadLetterTargetArn: '${aws_sqs_queue.product-events-dlq.arn}' });
-  expect(subscription.depends_on).toEqual(['aws_sqs_queue_policy.product-events-dlq-policy']);
 
-  const policies = resources('aws_sqs_queue_policy');
-  expect(Object.keys(policies).sort()).toEqual(['product-events-dlq-policy', 'product-events-queue-policy']);
-  const dlqPolicy = policies['product-events-dlq-policy']!;
-  expect(dlqPolicy.queue_url).toBe('${aws_sqs_queue.product-events-dlq.url}');
-  expect(JSON.parse(dlqPolicy.policy as string).Statement).toEqual([
+  const dlq = resources('aws_sqs_queue')['product-events-dlq']!;
+  expect(JSON.parse(dlq.policy as string).Statement).toEqual([
     {
       Sid: 'AllowProductEventsTopic',
       Effect: 'Allow',
       Principal: { Service: 'sns.amazonaws.com' },
       Action: 'sqs:SendMessage',
-      Resource: '${aws_sqs_queue.product-events-dlq.arn}',
+      Resource: queueArnFromTopic(names.deadLetterQueue),
       Condition: { ArnEquals: { 'aws:SourceArn': '${aws_sns_topic.product-events-topic.arn}' } },
     },
   ]);

@@ -14,16 +14,16 @@ export interface TsRun {
 }
 
 /**
- * Runs `script` with `args` under tsx, in a user's environment: without npm's npm_* settings and
+ * Runs `script` with `args` under tsx (`loader`: Node's arguments that load it), in a user's environment: without npm's npm_* settings and
  * without the test set-up's silencing of the SDK's Node version notice. In a process group of its
  * own, so a program that ignored its arguments and went on is stopped whole after `timeoutMs`
  * (scaled: time-scale.ts; said at the end of stderr).
  */
-export async function runTs(script: string, args: string[], timeoutMs = 30_000): Promise<TsRun> {
+export async function runTs(script: string, args: string[], timeoutMs = 30_000, loader = ['--import', 'tsx']): Promise<TsRun> {
   const limitMs = scaled(timeoutMs);
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('npm_') && name !== SDK_NOTICE_OFF));
   const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, script), ...args], {
+  const child = spawn(process.execPath, [...loader, path.join(repoRoot, script), ...args], {
     cwd: repoRoot,
     env,
     detached: true,

@@ -21,6 +21,7 @@ interface Synthesized {
   provider: Record<string, Array<Record<string, unknown>>>;
   output: Record<string, { value: unknown }>;
   variable?: Record<string, { default?: unknown }>;
+  locals?: Record<string, unknown>;
 }
 
 export const parse = (json: string) => JSON.parse(json) as Synthesized;
