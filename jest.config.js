@@ -40,6 +40,8 @@ const withBundles = { globalSetup: '<rootDir>/test/support/global-setup.ts' };
 /** @type {import('jest').Config} */
 module.exports = {
   projects: [
+    // The type check, ESLint and Prettier, each as a process (test/static/checks.test.ts).
+    tier('static'),
     // No child process, socket or real timer (test/support/unit-environment.ts refuses them), no build.
     tier('unit', { testEnvironment: '<rootDir>/test/support/unit-environment.ts' }),
     tier('integration', withBundles),

@@ -2,7 +2,7 @@
  * The order suites start in. With the durations of a previous run (jest's cache), jest's own:
  * the longest first. On a clean clone, where jest has none and would go by file size, by tier:
  * the real Terraform deploys and terraform's validate/plan first (minutes, mostly waiting on the
- * provider), then the experiment library (short files, eight experiments each), the other
+ * provider), then the static checks (type check, lint, format), then the experiment library (short files, eight experiments each), the other
  * end-to-end and the browser suites, then the rest, the unit suites last, so the long ones
  * overlap everything else instead of starting last.
  */
@@ -10,6 +10,7 @@ const Sequencer = require('@jest/test-sequencer').default;
 
 const TIERS = [
   /test\/infra\/(deploy|terraform)/,
+  /test\/static\//,
   /test\/e2e\/experiment-library/,
   /test\/e2e\//,
   /test\/browser\//,
