@@ -178,6 +178,12 @@ export const offline = {
    */
   maxJsonDepth: 100,
   lambdaYoungGenerationMb: 3,
+  /**
+   * How long the edge keeps an idle connection open. Node's default (5 s) races clients that
+   * reuse a pooled connection after about that long: the request meets the closing socket and
+   * fails with "socket hang up". AWS's endpoints and load balancers keep idle connections for a minute.
+   */
+  idleConnectionSeconds: 65,
 } as const;
 
 /** The tutorial's fault: DynamoDB fails 80% of calls with 500 SomethingWentWrong. */

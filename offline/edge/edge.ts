@@ -16,7 +16,7 @@ import { setMaxListeners } from 'node:events';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { awsLimits } from '#spec';
+import { awsLimits, offline } from '#spec';
 import { type ApiRequest, type HttpAnswer, matchApiRequest, newRequestId, stoppingAnswer } from '../services/apigateway/serve';
 import { accessDenied, canonicalQueueUrl, EVENT_SOURCE_HEADER, FAULT_MESSAGE, faultResponse, identify } from './aws-protocol';
 import { type Call, Chaos, ChaosValidationError, type Fault } from './chaos';
@@ -181,6 +181,9 @@ export class Edge {
       if (req.headers[DASHBOARD_HEADER] !== undefined) return void dashboardReadings.run(true, () => this.serve(req, res));
       this.serve(req, res);
     });
+    this.server.keepAliveTimeout = offline.idleConnectionSeconds * 1_000;
+    // Node's guidance: the header timeout outlasts the keep-alive one, or a reused socket can be cut mid-request.
+    this.server.headersTimeout = (offline.idleConnectionSeconds + 1) * 1_000;
   }
 
   /**

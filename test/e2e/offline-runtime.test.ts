@@ -4,6 +4,7 @@
  */
 import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import { awsLimits, localstack, names, region, tutorialFault } from '#spec';
 import { QUEUED_MESSAGE, STORED_MESSAGE } from '../../lambdas/product/http';
 import { arn, awsCli, edgeApiPath, hasAwsCli, queueUrlAt } from '../support/clients';
@@ -81,6 +82,28 @@ describe('the tutorial', () => {
     const stdout = await awsCli(runtime.url, 'dynamodb', 'scan', '--table-name', names.table, '--output', 'json');
     const scanned = JSON.parse(stdout) as { Items: Array<Record<string, { S?: string; N?: string }>> };
     expect(scanned.Items.find((item) => item.id?.S === 'prod-cli')?.price).toEqual({ N: '12.5' });
+  });
+});
+
+describe('connections', () => {
+  it('keeps an idle connection open past Node’s 5 s default, so a client reusing it meets no closing socket', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const health = () =>
+      new Promise<{ status?: number; reused: boolean }>((resolve, reject) => {
+        const request = http.get(`${runtime.url}/_localstack/health`, { agent }, (response) => {
+          response.resume();
+          response.on('end', () => resolve({ status: response.statusCode, reused: request.reusedSocket }));
+        });
+        request.on('error', reject);
+      });
+    try {
+      expect(await health()).toEqual({ status: 200, reused: false });
+      // The idle window is the point of the test: a server that closed the connection makes the agent open a new one.
+      await pause(6_000);
+      expect(await health()).toEqual({ status: 200, reused: true });
+    } finally {
+      agent.destroy();
+    }
   });
 });
 

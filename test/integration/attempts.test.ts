@@ -12,10 +12,17 @@ import { AttemptLog, recordClientAttempts, wasAnswered, withAttemptLog } from '#
 import { CircuitBreaker } from '#resilience/breaker';
 import { guardedPut } from '#resilience/guarded-put';
 import { ProductStore } from '#adapters/dynamodb-store';
+import { scaled } from '../support/time-scale';
 
 const topicArn = `arn:aws:sns:${region}:${localstack.accountId}:${names.topic}`;
 
 type Reply = 'hang' | 500 | 'ok';
+/**
+ * How long an attempt may wait for an answer, and how long a hanging one is held: scaled
+ * (time-scale.ts), since on a busy machine an answered attempt can itself take longer than 150 ms.
+ */
+const attemptTimeoutMs = scaled(150);
+const hangMs = scaled(1_000);
 let server: http.Server;
 let endpoint: string;
 let replies: Reply[] = [];
@@ -28,7 +35,7 @@ beforeAll(async () => {
       const reply = replies[received] ?? 500;
       received += 1;
       if (reply === 'hang') {
-        setTimeout(() => response.destroy(), 1_000);
+        setTimeout(() => response.destroy(), hangMs);
         return;
       }
       const sns = String(request.headers['content-type']).includes('x-www-form-urlencoded');
@@ -73,7 +80,7 @@ const clientConfig = () => ({
   endpoint,
   credentials: { accessKeyId: localstack.accessKey, secretAccessKey: localstack.secretKey },
   maxAttempts: 2,
-  requestHandler: new NodeHttpHandler({ requestTimeout: 150, throwOnRequestTimeout: true }),
+  requestHandler: new NodeHttpHandler({ requestTimeout: attemptTimeoutMs, throwOnRequestTimeout: true }),
 });
 const write = { id: 'prod-1', name: 'n', price: 1, description: '', updatedAt: Date.now(), requestId: 'r-1' };
 const put = () =>
@@ -81,7 +88,7 @@ const put = () =>
     new ProductStore(new DynamoDBClient(clientConfig()), names.table, retryGuards.clockSkewSeconds),
     new CircuitBreaker({ threshold: 5, cooldownMs: 1_000 }),
     write,
-    () => AbortSignal.timeout(5_000),
+    () => AbortSignal.timeout(scaled(5_000)),
   );
 
 describe('DynamoDB PutItem through guardedPut', () => {

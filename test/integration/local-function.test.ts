@@ -94,9 +94,15 @@ it('runs invocations in one warm environment with the function’s environment a
 });
 
 it('fails an invocation that outlives its timeout, and starts the next one cold', async () => {
-  const f = fn(1, 0.3);
+  // Scaled (time-scale.ts): on a busy machine the next environment's cold start alone can take 0.3 s.
+  const timeoutSeconds = scaled(300) / 1_000;
+  const f = fn(1, timeoutSeconds);
   try {
-    expect(await f.invoke({ sleepMs: 2_000 })).toMatchObject({ ok: false, errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 0.30 seconds' });
+    expect(await f.invoke({ sleepMs: scaled(2_000) })).toMatchObject({
+      ok: false,
+      errorType: 'Sandbox.Timedout',
+      errorMessage: `Task timed out after ${timeoutSeconds.toFixed(2)} seconds`,
+    });
     expect(await f.invoke({})).toMatchObject({ ok: true, result: { calls: 1 } });
   } finally {
     await f.stop();

@@ -13,6 +13,7 @@ import { isAtLeastAsNew, orderingHorizon } from '#domain/ordering';
 import type { ProductWrite } from '#domain/product';
 import { ProductStore } from '#adapters/dynamodb-store';
 import { createTable } from '../../offline/provision';
+import { scaled } from '../support/time-scale';
 
 let database: Server;
 let dynamo: DynamoDBClient;
@@ -64,7 +65,7 @@ describe('the ordering rule: the DynamoDB condition and isAtLeastAsNew agree (dy
       : undefined;
     const write: ProductWrite = { id, ...base, updatedAt: now, requestId: 'req-m' };
 
-    const landed = await new ProductStore(dynamo, names.table, retryGuards.clockSkewSeconds).put(write, horizon, AbortSignal.timeout(5_000)).then(
+    const landed = await new ProductStore(dynamo, names.table, retryGuards.clockSkewSeconds).put(write, horizon, AbortSignal.timeout(scaled(5_000))).then(
       () => true,
       (error: unknown) => {
         if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;

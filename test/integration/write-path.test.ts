@@ -23,6 +23,7 @@ import { apiEvent, lambdaContext, postProduct, sampleProduct } from '../support/
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { startTsChild, stopChild } from '../support/processes';
 import { messagesIn } from '../../scripts/lib/target';
+import { scaled } from '../support/time-scale';
 
 let database: Server;
 let messaging: ChildProcess | undefined;
@@ -178,11 +179,11 @@ describe('guardedPut confirms a failed condition against the table', () => {
   const write = (id: string, updatedAt: number, requestId = 'req-1'): ProductWrite => ({ id, name: 'n', price: 1, description: '', updatedAt, requestId });
 
   it('a real condition failure over a newer write is stale (dynalite returns no item, so it reads one)', async () => {
-    expect(await guardedPut(store(), breaker(), write('confirm-1', 2_000), () => AbortSignal.timeout(5_000))).toEqual({ kind: 'stored' });
+    expect(await guardedPut(store(), breaker(), write('confirm-1', 2_000), () => AbortSignal.timeout(scaled(5_000)))).toEqual({ kind: 'stored' });
     const newer = { kind: 'stale', stored: { updatedAt: 2_000, requestId: 'req-1' } };
-    expect(await guardedPut(store(), breaker(), write('confirm-1', 1_000), () => AbortSignal.timeout(5_000))).toEqual(newer);
+    expect(await guardedPut(store(), breaker(), write('confirm-1', 1_000), () => AbortSignal.timeout(scaled(5_000)))).toEqual(newer);
     // A redelivery of the applied write is done, not a second change.
-    expect(await guardedPut(store(), breaker(), write('confirm-1', 2_000), () => AbortSignal.timeout(5_000))).toEqual(newer);
+    expect(await guardedPut(store(), breaker(), write('confirm-1', 2_000), () => AbortSignal.timeout(scaled(5_000)))).toEqual(newer);
     expect(Number((await stored('confirm-1'))?.updatedAt?.N)).toBe(2_000);
   });
 
@@ -197,7 +198,7 @@ describe('guardedPut confirms a failed condition against the table', () => {
       { step: 'initialize', name: 'injectConditionalCheckFailed' },
     );
     const outcome = await guardedPut(new ProductStore(faulty, names.table, retryGuards.clockSkewSeconds), breaker(), write('confirm-2', 3_000), () =>
-      AbortSignal.timeout(5_000),
+      AbortSignal.timeout(scaled(5_000)),
     );
     expect(outcome).toMatchObject({ kind: 'unavailable', mayHaveLanded: false });
     expect(await stored('confirm-2')).toBeUndefined();
