@@ -44,8 +44,7 @@ import {
   topicMaySendPolicy,
 } from '#spec';
 import { endpointServices, type Target } from './target';
-
-const repoRoot = path.resolve(__dirname, '..');
+import { REPO_ROOT } from '../shared/paths';
 
 export interface StackOptions {
   /**
@@ -66,7 +65,7 @@ export class ProductStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, target: Target, options: StackOptions = {}) {
     super(scope, id);
-    this.bundleRoot = options.bundleRoot ?? repoRoot;
+    this.bundleRoot = options.bundleRoot ?? REPO_ROOT;
 
     new LocalBackend(this, { path: options.statePath ?? `../../../terraform.${id}.tfstate` });
     this.provider(target);

@@ -6,9 +6,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { REPO_ROOT } from '../shared/paths';
 
 export const mirrorDir = '/opt/tf-plugins';
-export const mirrorConfig = path.resolve(__dirname, '..', 'infra', 'terraform-mirror.tfrc');
+export const mirrorConfig = path.join(REPO_ROOT, 'infra', 'terraform-mirror.tfrc');
 
 export function terraformEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base, CHECKPOINT_DISABLE: '1' };

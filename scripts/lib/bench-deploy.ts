@@ -24,8 +24,8 @@ import { startRuntime } from '../../offline/runtime';
 import { terraformVersion } from '../terraform-env';
 import { motoSkipReason, startMoto, terraform, terraformSkipReason } from './terraform';
 import { startArgs } from './bench-process';
+import { REPO_ROOT } from '../../shared/paths';
 
-const repoRoot = path.resolve(__dirname, '..', '..');
 const stackId = 'product-service';
 
 /** Samples of each start-up figure. */
@@ -246,7 +246,7 @@ async function motoCycle(stackDir: string, keepLogs: string | undefined): Promis
 async function processStartup(): Promise<{ wallMs: number; readyMs: number }> {
   const started = performance.now();
   const child = spawn(process.execPath, [...startArgs(), '--empty', '--port', '0', '--quiet'], {
-    cwd: repoRoot,
+    cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -6,15 +6,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-
-const repoRoot = path.resolve(__dirname, '..', '..');
+import { REPO_ROOT } from '../../shared/paths';
 
 /**
  * Node's arguments for the runtime, read from `npm start` in package.json (`node <args>`), so the
  * bench measures the runtime exactly as users start it.
  */
 export function startArgs(): string[] {
-  const { scripts } = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const { scripts } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
   const [command, ...args] = scripts.start.split(/\s+/);
   if (command !== 'node') throw new Error(`package.json's start script should run node, got: ${scripts.start}`);
   return args;
@@ -38,7 +37,7 @@ async function freePort(): Promise<number> {
 export async function startRuntimeProcess(args: string[]): Promise<RuntimeProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [...startArgs(), '--port', String(port), ...args], {
-    cwd: repoRoot,
+    cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

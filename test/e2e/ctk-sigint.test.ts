@@ -7,9 +7,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-
-const root = path.join(__dirname, '../..');
+import { REPO_ROOT } from '../../shared/paths';
 
 const script = `
 const { runExperiment } = require('./scripts/lib/ctk/run.ts');
@@ -44,7 +42,7 @@ it('SIGINT during the method: rollbacks run, the journal says interrupted, exit 
   };
   try {
     const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
-      cwd: root,
+      cwd: REPO_ROOT,
       env: { ...process.env, CTK_EXPERIMENT: JSON.stringify(experiment) },
     });
     onHang = () => child.kill('SIGINT');

@@ -5,14 +5,14 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { repoRoot } from '../support/processes';
+import { REPO_ROOT } from '../../shared/paths';
 
 const run = promisify(execFile);
 
 it.each(['typecheck', 'lint', 'format:check'])(
   'npm run %s passes',
   async (script) => {
-    const failure = await run('npm', ['run', '--silent', script], { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024 }).then(
+    const failure = await run('npm', ['run', '--silent', script], { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 }).then(
       () => undefined,
       (error: { code?: number; stdout?: string; stderr?: string }) => `exit ${error.code}\n${error.stdout ?? ''}${error.stderr ?? ''}`,
     );

@@ -22,11 +22,10 @@ import { Settler, stateReader } from './settle';
 import { sizeRun } from './sizing';
 import { targetKind } from './target';
 import { deployedTimings, describeTimings, readTimings, settleBoundSeconds, type TargetTimings } from './timings';
+import { EXPERIMENTS_DIR, REPORTS_ROOT } from '../../../shared/paths';
 
-/** Where reports go unless --report-dir says otherwise; `latest` inside points at the newest. */
-export const REPORTS_ROOT = 'reports';
-/** The experiment library that --all runs. */
-export const EXPERIMENTS_DIR = 'experiments';
+// Where reports go unless --report-dir says otherwise (`latest` inside points at the newest), and the library --all runs.
+export { EXPERIMENTS_DIR, REPORTS_ROOT };
 /** Configuration values the runner sets itself: --var cannot. */
 export const RUNNER_VALUES = { endpoint: '--endpoint', state_file: '--report-dir', seed: '--seed' } as const;
 
