@@ -3,7 +3,7 @@
  * Lambdas first, so the stack always zips the current code, even on a fresh clone.
  */
 import { App } from 'cdktf';
-import { buildAll } from '../scripts/build';
+import { buildAll } from '../shared/build/lambda-bundles';
 import { ProductStack } from './stack';
 import { targetFromEnv } from './target';
 

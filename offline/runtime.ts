@@ -13,7 +13,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { awsLimits, env, localstack, names, offline, region, retryPath, timing } from '#spec';
-import { build, buildAll, distDir } from '../scripts/build';
+import { build } from '../shared/build/esbuild';
+import { buildAll } from '../shared/build/lambda-bundles';
+import { DIST_DIR } from '../shared/paths';
 import { messagesIn } from '../scripts/lib/target';
 import { missingAnswer, serveApi } from './services/apigateway/serve';
 import { ApiGatewayControlService } from './services/apigateway/control';
@@ -133,7 +135,7 @@ const defaults: Timings = {
 
 const credentials = { accessKeyId: localstack.accessKey, secretAccessKey: localstack.secretKey };
 
-export const harnessPath = path.join(distDir, 'offline', 'lambda-worker.js');
+export const harnessPath = path.join(DIST_DIR, 'offline', 'lambda-worker.js');
 
 export async function buildHarness(): Promise<string> {
   const outfile = harnessPath;
@@ -236,7 +238,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const iam = new IamService();
     const sts = new StsService(iam);
     const logs = new LogsService();
-    const code = new CodeStore(path.join(distDir, 'offline', 'functions'));
+    const code = new CodeStore(path.join(DIST_DIR, 'offline', 'functions'));
     // Last, after the functions running the code have stopped: nothing unpacked outlives the runtime.
     cleanup.push(() => code.close());
     const lambda = new LambdaService(code);
@@ -372,7 +374,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const overrides = options.environmentOverrides ?? {};
     await provisionApp({
       endpoint: url,
-      distDir,
+      distDir: DIST_DIR,
       visibilityTimeoutSeconds: timings.visibilityTimeoutSeconds,
       maxReceiveCount: timings.maxReceiveCount,
       environment: { product: { ...scaled, ...overrides.product }, retry: { ...scaled, ...overrides.retry } },

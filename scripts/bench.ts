@@ -13,7 +13,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { env as envName, localstack, names, region, timing } from '#spec';
 import { startRuntime } from '../offline/runtime';
-import { buildAll, bundles } from './build';
+import { buildAll, bundles } from '../shared/build/lambda-bundles';
 import { dashboardIdleSeconds, dashboardSection, dashboardTargetPercent } from './lib/bench-dashboard';
 import { deployNames, deploySection, startupSamples, startupTargetMs } from './lib/bench-deploy';
 import { MEMORY_IDS, MEMORY_WRITERS, memoryCheckpoints, memorySection, memoryTargets } from './lib/bench-memory';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
-import { buildDashboardPage } from '../../scripts/build';
+import { buildDashboardPage } from './page-bundle';
 import { REPO_ROOT } from '../../shared/paths';
 
 const TYPES: Record<string, string> = {
