@@ -2,10 +2,10 @@
  * `npm start`: the offline runtime in the foreground, on 127.0.0.1:4566 unless told otherwise.
  * Ctrl-C (or SIGTERM) stops it cleanly and says what it discarded.
  */
-import '../scripts/lib/quiet-sdk';
+import '../shared/cli/quiet-sdk';
 import { localstack, names } from '#spec';
-import { command, int, InvalidArgumentError, main, onStopSignal, Option, parse, UsageError } from '../scripts/lib/cli';
-import { EXTRA_HOSTS_ENV, EXTRA_ORIGINS_ENV, normalizeHost, normalizeOrigin, parseHosts, parseOrigins } from './edge/origin';
+import { command, int, InvalidArgumentError, main, onStopSignal, Option, parse, UsageError } from '../shared/cli/command';
+import { EXTRA_HOSTS_ENV, EXTRA_ORIGINS_ENV, normalizeHost, normalizeOrigin, parseHosts, parseOrigins } from '../shared/http/origin';
 import { fastTimings, type LogLevel, STOP_GRACE_MS, type StopReport, startRuntime, type Timings } from './runtime';
 
 interface StartOptions {

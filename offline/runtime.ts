@@ -31,7 +31,7 @@ import { Edge, type LogLevel } from './edge/edge';
 import { FunctionHost, ROLE_SESSION_SECONDS } from './services/lambda/host';
 import { CodeStore } from './services/lambda/code';
 import { MappingHost } from './services/event-source-mappings/host';
-import { EXTRA_HOSTS_ENV, EXTRA_ORIGINS_ENV, parseHosts, parseOrigins } from './edge/origin';
+import { EXTRA_HOSTS_ENV, EXTRA_ORIGINS_ENV, parseHosts, parseOrigins } from '../shared/http/origin';
 import { BACKEND_KEY_HEADER, BACKEND_REFUSAL, fromEdge, newBackendKey, serveOnlyWithKey } from './edge/backend-key';
 import { provisionApp } from './provision';
 import { createDashboard, type Dashboard, type LogListener } from '../dashboard/server';
@@ -71,7 +71,7 @@ export interface RuntimeOptions {
   random?: () => number;
   /**
    * Origins besides the runtime's own whose web pages may change faults and data (see
-   * offline/edge/origin.ts); by default those in EXTRA_CORS_ALLOWED_ORIGINS, as LocalStack reads them.
+   * shared/http/origin.ts); by default those in EXTRA_CORS_ALLOWED_ORIGINS, as LocalStack reads them.
    */
   allowedOrigins?: string[];
   /** Host names besides the loopback ones that requests may name; by default those in OFFLINE_ALLOWED_HOSTS. */

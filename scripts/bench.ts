@@ -4,7 +4,7 @@
  * Noisy machines give noisy numbers: each timing is a distribution (p50/p95/p99) over many
  * requests, measured in one run.
  */
-import './lib/quiet-sdk';
+import '../shared/cli/quiet-sdk';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { dashboardIdleSeconds, dashboardSection, dashboardTargetPercent } from '
 import { deployNames, deploySection, startupSamples, startupTargetMs } from './lib/bench-deploy';
 import { MEMORY_IDS, MEMORY_WRITERS, memoryCheckpoints, memorySection, memoryTargets } from './lib/bench-memory';
 import { api, consistency, recovery, recoveryOutages, recoveryTargetSeconds, recoveryWrites } from './lib/bench-recovery';
-import { command, type Command, main, Option, parse } from './lib/cli';
+import { command, type Command, main, Option, parse } from '../shared/cli/command';
 import { percentile } from './lib/experiment';
 
 /** One figure: a distribution of n samples, or a single value (with the target it must not exceed, if any). Numbers, in `unit`. */

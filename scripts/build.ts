@@ -7,7 +7,7 @@ import path from 'node:path';
 import { dashboardDistDir, buildDashboardPage } from '../dashboard/server/page-bundle';
 import { buildAll, bundles } from '../shared/build/lambda-bundles';
 import { DIST_DIR } from '../shared/paths';
-import { command, type Command, main, parse } from './lib/cli';
+import { command, type Command, main, parse } from '../shared/cli/command';
 
 export function buildCommand(print?: (text: string) => void): Command {
   return command(

@@ -6,7 +6,7 @@
  * so a typo such as `--auto-aprove` would otherwise go unnoticed.
  */
 import { spawnSync } from 'node:child_process';
-import { command, type Command, int, main, Option, parse, UsageError } from './lib/cli';
+import { command, type Command, int, main, Option, parse, UsageError } from '../shared/cli/command';
 import { mirrorConfig, terraformEnv } from './terraform-env';
 
 interface PassThrough {

@@ -4,10 +4,10 @@
  * first as LocalStack checks it, so a command that works offline works on LocalStack too.
  * `redrive` moves what the dead-letter queues hold back to the product queue.
  */
-import './lib/quiet-sdk';
+import '../shared/cli/quiet-sdk';
 import { deadLetterQueues, localstack, names, region, tutorialFault } from '#spec';
 import { checkRules, formatPath, jsonEqual, type Problem } from '../offline/edge/chaos';
-import { type Command, command, decimal, int, main, parse, UsageError } from './lib/cli';
+import { type Command, command, decimal, int, main, parse, UsageError } from '../shared/cli/command';
 import { ChaosClient, type FaultRule, regionProblem, serviceProblem } from './lib/chaos-client';
 import { redrive } from './lib/redrive';
 import { Target } from './lib/target';

@@ -4,13 +4,13 @@
  * through the Chaos API, the AWS APIs and the product API only. The offline runtime serves the
  * same page itself at http://localhost:4566/dashboard/.
  */
-import './lib/quiet-sdk';
+import '../shared/cli/quiet-sdk';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { localstack } from '#spec';
 import { createDashboard } from '../dashboard/server';
-import { EXTRA_HOSTS_ENV, parseHosts } from '../offline/edge/origin';
-import { command, type Command, int, InvalidArgumentError, main, onStopSignal, Option, parse, UsageError } from './lib/cli';
+import { EXTRA_HOSTS_ENV, parseHosts } from '../shared/http/origin';
+import { command, type Command, int, InvalidArgumentError, main, onStopSignal, Option, parse, UsageError } from '../shared/cli/command';
 
 export const DEFAULT_DASHBOARD_PORT = 4567;
 

@@ -2,10 +2,10 @@
  * `npm run demo`: starts the offline runtime, runs the chaos experiment against it, prints the
  * summary and where the report is, and stops the runtime. Needs nothing but Node.
  */
-import './lib/quiet-sdk';
+import '../shared/cli/quiet-sdk';
 import path from 'node:path';
 import { localstack, timing } from '#spec';
-import { command, type Command, main, parse } from './lib/cli';
+import { command, type Command, main, parse } from '../shared/cli/command';
 import { startRuntimeThread } from './lib/runtime-thread';
 import { experimentOptions, type ExperimentSettings, interruptOnSigint, REPORTS_ROOT, runExperiment, stepsHelp } from './experiment';
 

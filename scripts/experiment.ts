@@ -5,14 +5,14 @@
  * `npm run experiment -- <files...> | --all`: Chaos Toolkit experiment files instead (see
  * lib/ctk/cli.ts); the built-in game day's own options are refused with them.
  */
-import './lib/quiet-sdk';
+import '../shared/cli/quiet-sdk';
 import path from 'node:path';
 import { awsLimits, localstack, timing, tutorialFault } from '#spec';
-import { command, type Command, int, main, onStopSignal, parse, UsageError } from './lib/cli';
+import { command, type Command, int, main, onStopSignal, parse, UsageError } from '../shared/cli/command';
 import { type Configuration } from './lib/ctk/configuration';
 import { EXPERIMENTS_DIR, libraryFiles, parseVar, REPORTS_ROOT, runFiles } from './lib/ctk/cli';
 import { Experiment, type Journal, type ProgressEvent } from './lib/experiment';
-import { progress, type Progress } from './lib/progress';
+import { progress, type Progress } from '../shared/cli/progress';
 import { linkLatest, summaryText, writeReport } from './lib/report';
 
 export { REPORTS_ROOT };

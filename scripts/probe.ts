@@ -5,10 +5,10 @@
  * command line or when it could not take its reading (the target unreachable, a resource
  * missing), with one `Error:` line on stderr.
  */
-import './lib/quiet-sdk';
+import '../shared/cli/quiet-sdk';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { deadLetterQueues, env, localstack, names, region } from '#spec';
-import { type Command, command, decimal, InvalidArgumentError, int, main, Option, parse, UsageError } from './lib/cli';
+import { type Command, command, decimal, InvalidArgumentError, int, main, Option, parse, UsageError } from '../shared/cli/command';
 import { ProbeError, probeError } from './lib/probes/errors';
 import { setFallback } from './lib/probes/fallback';
 import { queuesWithin } from './lib/probes/queues';

@@ -5,13 +5,13 @@
  * checking the invariants after each schedule. Prints progress and totals; exits 1 on any
  * violation, with the seed and the shrunk schedule to replay it.
  */
-import './lib/quiet-sdk';
+import '../shared/cli/quiet-sdk';
 import fc from 'fast-check';
 import { offline, timing } from '#spec';
 import { fastTimings, startRuntime } from '../offline/runtime';
 import { beyondTimeoutMs, blamingCodes, plantedStamps, runSchedule, scheduleArbitrary } from './lib/chaos-schedule';
-import { command, type Command, int, main, Option, parse } from './lib/cli';
-import { progress } from './lib/progress';
+import { command, type Command, int, main, Option, parse } from '../shared/cli/command';
+import { progress } from '../shared/cli/progress';
 import { mappingDescriptions, type MappingKind, mappingKinds } from './lib/retry-mapping';
 
 const writers = 8;

@@ -18,8 +18,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { names } from '#spec';
-import { InvalidJson, parseJson } from '../../offline/edge/json-body';
-import { HostPolicy, OriginPolicy } from '../../offline/edge/origin';
+import { InvalidJson, parseJson } from '../../shared/http/json-body';
+import { HostPolicy, OriginPolicy } from '../../shared/http/origin';
 import { BadRequest, Controls } from './controls';
 import { ExperimentRunner, listExperiments, REPORTS_DIR } from './experiment';
 import { Traffic } from './load';

@@ -4,7 +4,7 @@
  * from the Chaos API apply here, to every AWS call, whoever makes it; the runtime's own control
  * endpoints (/_offline/*: the Lambda faults the function host applies) are served here too. Web
  * pages of other origins may not change anything through the control endpoints or the AWS APIs
- * (offline/edge/origin.ts); the product API is left open, as API Gateway leaves it. SQS queue
+ * (shared/http/origin.ts); the product API is left open, as API Gateway leaves it. SQS queue
  * URLs in any form LocalStack accepts are mapped to the one the emulator knows. A call an
  * emulator lacks, or answers in a shape the Terraform AWS provider cannot use, goes through that
  * service's shim (offline/services/shims/dynamodb.ts, sns.ts). IAM is enforced here too, for
@@ -21,8 +21,8 @@ import { type ApiRequest, type HttpAnswer, matchApiRequest, newRequestId, stoppi
 import { accessDenied, canonicalQueueUrl, EVENT_SOURCE_HEADER, FAULT_MESSAGE, faultResponse, identify } from './aws-protocol';
 import { type Call, Chaos, ChaosValidationError, type Fault } from './chaos';
 import { HeldDeliveries } from './held-deliveries';
-import { InvalidJson, nestingProblem, parseJson } from './json-body';
-import { HostPolicy, OriginPolicy } from './origin';
+import { InvalidJson, nestingProblem, parseJson } from '../../shared/http/json-body';
+import { HostPolicy, OriginPolicy } from '../../shared/http/origin';
 import type { EmulatorShim } from '../services/shims/emulator-shim';
 import type { IamService } from '../services/iam/iam';
 import type { AuthorizedCall } from '../services/iam/actions';

@@ -12,7 +12,7 @@ import { REPO_ROOT } from '../../shared/paths';
 const script = `
 const { runExperiment } = require('./scripts/lib/ctk/run.ts');
 const { exitCode } = require('./scripts/lib/ctk/journal.ts');
-const { onStopSignal } = require('./scripts/lib/cli.ts');
+const { onStopSignal } = require('./shared/cli/command.ts');
 const controller = new AbortController();
 onStopSignal(() => controller.abort(), () => process.exit(99));
 runExperiment(JSON.parse(process.env.CTK_EXPERIMENT), { signal: controller.signal }).then((journal) => {

@@ -7,7 +7,7 @@ import readline from 'node:readline';
 import { env } from '#spec';
 import { fastTimings } from '../../offline/runtime';
 import type { Journal, RequestRecord } from '../../scripts/lib/experiment';
-import { SDK_NOTICE_OFF } from '../../scripts/lib/quiet-sdk';
+import { SDK_NOTICE_OFF } from '../../shared/cli/quiet-sdk';
 import { tutorialRuleName } from '../support/faults';
 import { eventually, type OfflineRuntime, runtimeForSuite } from '../support/offline';
 import { REPO_ROOT } from '../../shared/paths';

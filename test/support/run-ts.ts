@@ -1,7 +1,7 @@
 /** Runs a TypeScript command line of ours as a process (tsx), as `npm run` would, and collects what it printed and its exit code. */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { SDK_NOTICE_OFF } from '../../scripts/lib/quiet-sdk';
+import { SDK_NOTICE_OFF } from '../../shared/cli/quiet-sdk';
 import { REPO_ROOT } from '../../shared/paths';
 import { scaled } from './time-scale';
 

@@ -3,7 +3,7 @@
  * what cdktf takes goes through, a typo stops with a suggestion (cdktf would ignore it).
  */
 import { actionCommand } from '../../scripts/cdktf';
-import { parse, UsageError } from '../../scripts/lib/cli';
+import { parse, UsageError } from '../../shared/cli/command';
 
 const check = (name: Parameters<typeof actionCommand>[0], ...args: string[]) =>
   parse(

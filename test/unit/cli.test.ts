@@ -1,7 +1,7 @@
 /** The shared command-line helpers: number parsers, the hint for options npm kept, parse errors, progress lines. */
 import { PassThrough } from 'node:stream';
-import { command, decimal, int, npmHint, Option, parse, UsageError } from '../../scripts/lib/cli';
-import { progress } from '../../scripts/lib/progress';
+import { command, decimal, int, npmHint, Option, parse, UsageError } from '../../shared/cli/command';
+import { progress } from '../../shared/cli/progress';
 
 describe('int', () => {
   it.each([

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { experimentCommand, filesRequest } from '../../scripts/experiment';
-import { parse, UsageError } from '../../scripts/lib/cli';
+import { parse, UsageError } from '../../shared/cli/command';
 import { libraryFiles, loadExperiment, outcomeOf, parseVar, progressLines } from '../../scripts/lib/ctk/cli';
 import { declaredExtension, offlineFeatures, prepareRequest, ruleSeed, skipReason } from '../../scripts/lib/ctk/offline-extensions';
 

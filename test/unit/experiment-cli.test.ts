@@ -2,7 +2,7 @@
 import { localstack } from '#spec';
 import { demoCommand, nextSteps } from '../../scripts/demo';
 import { experimentCommand } from '../../scripts/experiment';
-import { parse, UsageError } from '../../scripts/lib/cli';
+import { parse, UsageError } from '../../shared/cli/command';
 
 function help(build: (print: (text: string) => void) => ReturnType<typeof experimentCommand>): string {
   let text = '';

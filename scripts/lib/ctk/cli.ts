@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { InvalidArgumentError, UsageError } from '../cli';
+import { InvalidArgumentError, UsageError } from '../../../shared/cli/command';
 import { linkLatest } from '../report';
 import { Target } from '../target';
 import { readRecords, type WriteRecord } from '../probes/records';
