@@ -6,7 +6,8 @@
  */
 import '../shared/cli/quiet-sdk';
 import { deadLetterQueues, localstack, names, region, tutorialFault } from '#spec';
-import { checkRules, formatPath, jsonEqual, type Problem } from '../offline/edge/chaos';
+import { checkRules, jsonEqual } from '../shared/contracts/chaos-api-validate';
+import { formatPath, type Problem } from '../shared/contracts/chaos-api';
 import { type Command, command, decimal, int, main, parse, UsageError } from '../shared/cli/command';
 import { ChaosClient, type FaultRule, regionProblem, serviceProblem } from './lib/chaos-client';
 import { redrive } from './lib/redrive';

@@ -2,7 +2,7 @@
 /** @jsxImportSource preact */
 import { useState } from 'preact/hooks';
 import { control } from './api';
-import type { ControlAnswer, FaultRule, LambdaFault, Snapshot } from './types';
+import type { ControlAnswer, OfflineFaultRule, LambdaFault, Snapshot } from './types';
 
 const SERVICES = ['dynamodb', 'sqs', 'sns', 'lambda', 'apigateway', 'logs', 'sts'];
 
@@ -53,7 +53,7 @@ export function latencyWords(s: Snapshot): string {
   return parts.length ? parts.join('; ') : 'none';
 }
 
-export function describeRule(r: FaultRule): string {
+export function describeRule(r: OfflineFaultRule): string {
   const parts = [r.service ?? 'every service'];
   if (r.operation) parts.push(r.operation);
   if (r.region) parts.push(r.region);
@@ -135,7 +135,7 @@ export function FaultControls({ s }: { s: Snapshot | null }) {
   const offline = s?.target.kind !== 'localstack';
   const add = (e: Event) => {
     e.preventDefault();
-    const rule: FaultRule = { service };
+    const rule: OfflineFaultRule = { service };
     if (operation.trim()) rule.operation = operation.trim();
     if (probability.trim() !== '') rule.probability = Number(probability);
     if (status.trim() || code.trim()) {
@@ -146,7 +146,7 @@ export function FaultControls({ s }: { s: Snapshot | null }) {
     if (offline && duration.trim()) rule.durationMs = Math.round(Number(duration) * 1000);
     void c.run('faults', { op: 'add', rule });
   };
-  const strip = (r: FaultRule): FaultRule => {
+  const strip = (r: OfflineFaultRule): OfflineFaultRule => {
     const copy = { ...r };
     delete copy.remainingMs;
     return copy;

@@ -10,7 +10,8 @@ import { setRetryMapping } from '../../scripts/lib/probes/retry-mapping';
 import { experimentArgs, type ExperimentRunner, listExperiments } from './experiment';
 import { DEFAULT_RATE_PER_SECOND, MAX_RATE_PER_SECOND, type Traffic } from './load';
 import type { Readings } from './readings';
-import type { ControlAnswer, Effects, FaultRule } from './types';
+import type { OfflineEffects, OfflineFaultRule } from '../../shared/contracts/chaos-api';
+import type { ControlAnswer } from './types';
 
 export class BadRequest extends Error {}
 
@@ -113,7 +114,7 @@ export class Controls {
     }
     if (op !== 'add' && op !== 'remove') throw new BadRequest('"op" must be add, remove or clear');
     if (!isObject(body.rule)) throw new BadRequest(`"rule" (a fault rule object) is needed to ${op} a rule`);
-    const rule = body.rule as FaultRule;
+    const rule = body.rule as OfflineFaultRule;
     const method = op === 'add' ? 'PATCH' : 'DELETE';
     const done = await this.chaos(method, path, [rule]);
     const rules = Array.isArray(done.result) ? done.result.length : undefined;
@@ -130,7 +131,7 @@ export class Controls {
     const jitterMs = field(body, 'jitterMs', isNumber, 'a number of milliseconds');
     const service = field(body, 'service', isString, 'a service name such as dynamodb');
     const path = '/_localstack/chaos/effects';
-    let effects: Effects;
+    let effects: OfflineEffects;
     if (service) {
       // Per service: the others' settings are kept (a POST replaces everything).
       const current = (await this.context.readings.effects().catch(() => null)) ?? { latency: 0 };

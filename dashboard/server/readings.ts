@@ -16,7 +16,8 @@ import type { TargetKind } from '../../scripts/lib/ctk/offline-extensions';
 import { targetKind } from '../../scripts/lib/ctk/target';
 import { retryMapping } from '../../scripts/lib/probes/retry-mapping';
 import { Target } from '../../scripts/lib/target';
-import type { Effects, FaultRule, FunctionKey } from './types';
+import type { OfflineEffects, OfflineFaultRule } from '../../shared/contracts/chaos-api';
+import type { FunctionKey } from './types';
 
 /** A single reading may take this long before it counts as failed (null in the snapshot). */
 export const READING_TIMEOUT_MS = 2_000;
@@ -83,8 +84,8 @@ export class Readings {
     return targetKind(this.endpoint, READING_TIMEOUT_MS).catch(() => 'localstack' as const);
   }
 
-  faults = () => this.chaosGet<FaultRule[]>('/_localstack/chaos/faults');
-  effects = () => this.chaosGet<Effects>('/_localstack/chaos/effects');
+  faults = () => this.chaosGet<OfflineFaultRule[]>('/_localstack/chaos/faults');
+  effects = () => this.chaosGet<OfflineEffects>('/_localstack/chaos/effects');
   lambdaFaults = () => this.chaosGet<unknown[]>('/_offline/chaos/lambda-faults');
 
   queueDepth(name: string): Promise<number> {

@@ -2,18 +2,7 @@
  * The dashboard's wire format: what `GET /dashboard/api/state` answers and `event: state` carries,
  * the `event: log` lines, and the controls' answers. No Node imports: the page may import these types.
  */
-
-/** A fault rule as the Chaos API takes it (LocalStack's schema), with the offline runtime's extensions. */
-export interface FaultRule {
-  service?: string;
-  region?: string;
-  operation?: string;
-  probability?: number;
-  error?: { statusCode?: number; code?: string };
-  durationMs?: number;
-  remainingMs?: number;
-  seed?: number;
-}
+import type { OfflineEffects, OfflineFaultRule } from '../../shared/contracts/chaos-api';
 
 export const SERVICES = ['apigateway', 'lambda', 'dynamodb', 'sns', 'sqs'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -29,12 +18,6 @@ export interface FunctionState {
   errors: number;
   coldStarts: number;
   fallback?: 'on' | 'off';
-}
-
-export interface Effects {
-  latency: number;
-  jitterMs?: number;
-  services?: Record<string, { latency: number; jitterMs?: number }>;
 }
 
 export interface TimelinePoint {
@@ -65,10 +48,10 @@ export interface Snapshot {
   /** Epoch ms. */
   at: number;
   target: { endpoint: string; kind: 'offline' | 'localstack' };
-  services: Record<ServiceName, { faulted: boolean; rules: FaultRule[]; latencyMs: number }>;
+  services: Record<ServiceName, { faulted: boolean; rules: OfflineFaultRule[]; latencyMs: number }>;
   /** GET /_localstack/chaos/faults as is. */
-  faults: FaultRule[];
-  effects: Effects;
+  faults: OfflineFaultRule[];
+  effects: OfflineEffects;
   /** GET /_offline/chaos/lambda-faults; null on LocalStack. */
   lambdaFaults: unknown[] | null;
   /** null: the reading failed. */

@@ -4,7 +4,8 @@
  * before they are sent, since LocalStack refuses a list with two equal rules.
  */
 import { region } from '#spec';
-import { ChaosValidationError, checkRules, type FaultRule, formatProblem, uniqueRules } from '../../offline/edge/chaos';
+import { ChaosValidationError, checkRules, uniqueRules } from '../../shared/contracts/chaos-api-validate';
+import { type FaultRule, formatProblem } from '../../shared/contracts/chaos-api';
 import awsNames from './aws-names.json';
 
 export type { FaultRule };

@@ -2,7 +2,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { localstack, region, tutorialFault } from '#spec';
-import { Chaos, ChaosValidationError } from '../../offline/edge/chaos';
+import { Chaos } from '../../offline/edge/chaos';
+import { ChaosValidationError } from '../../shared/contracts/chaos-api-validate';
 import { runChaosCli, UsageError } from '../../scripts/chaos';
 import { nearest } from '../../scripts/lib/chaos-client';
 import { describeMessage, unwrapSnsEnvelope } from '../../scripts/lib/redrive';

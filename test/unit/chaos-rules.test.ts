@@ -2,7 +2,9 @@
  * The Chaos API contract of offline/edge/chaos.ts: LocalStack's schema (FaultRule, NetworkEffectsConfig,
  * uniqueItems) checked exactly, and what the edge cases mean: `{}`, probability 0, `DELETE []`.
  */
-import { Chaos, ChaosValidationError, checkEffects, checkRules, formatProblem, jsonEqual, uniqueRules } from '../../offline/edge/chaos';
+import { Chaos } from '../../offline/edge/chaos';
+import { ChaosValidationError, checkEffects, checkRules, jsonEqual, uniqueRules } from '../../shared/contracts/chaos-api-validate';
+import { formatProblem } from '../../shared/contracts/chaos-api';
 
 const call = { service: 'dynamodb', region: 'us-east-1', operation: 'PutItem' };
 const problems = (rules: unknown) => checkRules(rules).map(formatProblem);

@@ -1,7 +1,7 @@
 /** The randomized schedules' fault pool, draws and mapping configurations (the runs themselves are in test/e2e/randomized-chaos.test.ts and the soak). */
 import fc from 'fast-check';
 import { names, retryGuards, retryPath, timing } from '#spec';
-import { checkRules } from '../../offline/edge/chaos';
+import { checkRules } from '../../shared/contracts/chaos-api-validate';
 import { beyondTimeoutMs, blamingCodes, faultPool, plantedStamps, scheduleArbitrary } from '../../scripts/lib/chaos-schedule';
 import { kindOf, mappingInput, mappingKinds } from '../../scripts/lib/retry-mapping';
 
