@@ -15,6 +15,7 @@ import path from 'node:path';
 import { awsLimits, env, localstack, names, offline, region, retryPath, timing } from '#spec';
 import { build } from '../shared/build/esbuild';
 import { buildAll } from '../shared/build/lambda-bundles';
+import { OFFLINE_EDITION } from '../shared/contracts/offline-api';
 import { DIST_DIR } from '../shared/paths';
 import { messagesIn } from '../scripts/lib/target';
 import { missingAnswer, serveApi } from './services/apigateway/serve';
@@ -263,7 +264,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       ...(options.dashboard === false ? {} : { dashboard: { handle: (req, res) => (dashboard ? dashboard.handle(req, res) : Promise.resolve(false)) } }),
       health: () => ({
         services: Object.fromEntries(['dynamodb', 'sns', 'sqs', ...controlPlane.flatMap((service) => service.names)].sort().map((s) => [s, 'running'])),
-        edition: 'offline',
+        edition: OFFLINE_EDITION,
         pendingDeliveries: edge.pendingDeliveries,
         functions: hosts.functions?.health() ?? {},
       }),

@@ -4,7 +4,7 @@
  * answers the command that would do the same, so the page teaches the API it drives.
  */
 import { names } from '#spec';
-import { LAMBDA_FAULTS_PATH } from '../../offline/edge/edge';
+import { LAMBDA_FAULTS_PATH } from '../../shared/contracts/offline-api';
 import { setFallback } from '../../scripts/lib/probes/fallback';
 import { setRetryMapping } from '../../scripts/lib/probes/retry-mapping';
 import { experimentArgs, type ExperimentRunner, listExperiments } from './experiment';

@@ -2,7 +2,7 @@
  * The dashboard's readings of a target, through its public APIs only: the Chaos API, SQS's queue
  * attributes, a DynamoDB scan of the table, Lambda's function configuration and event source
  * mapping, and (on LocalStack, where the runtime's own log is not at hand) the functions' log
- * groups in CloudWatch Logs. Every call carries DASHBOARD_HEADER, so the offline runtime logs
+ * groups in CloudWatch Logs. Every call carries OBSERVER_HEADER, so the offline runtime logs
  * them as `debug` lines ending in "(dashboard)" and spares them its faults and latency (see
  * offline/edge/edge.ts). LocalStack does not: there a reading of a faulted service fails, and the
  * snapshot says null.
@@ -11,8 +11,8 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cl
 import { type DynamoDBClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { env, localstack, names, region } from '#spec';
-import { DASHBOARD_HEADER } from '../../offline/edge/edge';
-import type { TargetKind } from '../../scripts/lib/ctk/offline-extensions';
+import { OBSERVER_HEADER } from '../../shared/contracts/offline-api';
+import type { TargetKind } from '../../shared/contracts/offline-api';
 import { targetKind } from '../../scripts/lib/ctk/target';
 import { retryMapping } from '../../scripts/lib/probes/retry-mapping';
 import { Target } from '../../scripts/lib/target';
@@ -31,7 +31,7 @@ function tag<T>(client: T): T {
   (client as unknown as Tagged).middlewareStack.add(
     (next) => (args) => {
       const request = (args as { request?: { headers?: Record<string, string> } }).request;
-      if (request?.headers) request.headers[DASHBOARD_HEADER] = 'reading';
+      if (request?.headers) request.headers[OBSERVER_HEADER] = 'reading';
       return next(args);
     },
     { step: 'build' },
@@ -74,7 +74,7 @@ export class Readings {
   }
 
   private async chaosGet<T>(path: string): Promise<T | null> {
-    const response = await fetch(`${this.endpoint}${path}`, { headers: { [DASHBOARD_HEADER]: 'reading' }, signal: AbortSignal.timeout(READING_TIMEOUT_MS) });
+    const response = await fetch(`${this.endpoint}${path}`, { headers: { [OBSERVER_HEADER]: 'reading' }, signal: AbortSignal.timeout(READING_TIMEOUT_MS) });
     if (!response.ok) return null;
     return (await response.json()) as T;
   }

@@ -30,6 +30,7 @@ import type { AuthorizedCall } from '../services/iam/actions';
 import { AwsError, type AwsResponse, type AwsService, type Principal, signingScope, toAwsRequest } from '../services/protocol/service';
 import type { StsService } from '../services/sts';
 import { BACKEND_KEY_HEADER } from './backend-key';
+import { LAMBDA_FAULTS_PATH, OBSERVER_HEADER, OFFLINE_PREFIX } from '../../shared/contracts/offline-api';
 
 /** `info` lines are the default view; `debug` lines (the event source's empty polls) only with --verbose. */
 export type LogLevel = 'info' | 'debug';
@@ -66,23 +67,10 @@ export interface EdgeOptions {
   dashboard?: { handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> };
 }
 
-/**
- * The header the dashboard puts on its own readings (the Chaos API, queue depths, the table):
- * their log lines end in "(dashboard)" and are `debug` lines, shown only with --verbose, so an
- * open page does not flood the terminal once a second; and faults and latency leave them alone,
- * as an outage leaves CloudWatch's metrics readable: the page keeps showing the table and the
- * queues during an outage, and its readings draw nothing from a seeded rule's sequence (an
- * experiment replays the same with a page open). IAM still applies.
- */
-export const DASHBOARD_HEADER = 'x-chaos-dashboard';
 const DASHBOARD_PREFIX = '/dashboard';
 const dashboardReadings = new AsyncLocalStorage<boolean>();
 
 const MAX_BODY_BYTES = awsLimits.apiGatewayMaxPayloadBytes;
-/** The runtime's own control endpoints: a path LocalStack does not have, so no tool mistakes them for its API. */
-const OFFLINE_PREFIX = '/_offline/';
-/** Lambda-level faults (AWS FIS's aws:lambda:invocation-error and -add-delay), offline only. */
-export const LAMBDA_FAULTS_PATH = `${OFFLINE_PREFIX}chaos/lambda-faults`;
 
 class PayloadTooLarge extends Error {}
 
@@ -179,7 +167,7 @@ export class Edge {
         return sendJson(res, 403, { message: wrongHost });
       }
       if (options.dashboard && (path === DASHBOARD_PREFIX || path.startsWith(`${DASHBOARD_PREFIX}/`))) return this.serveDashboard(options.dashboard, req, res);
-      if (req.headers[DASHBOARD_HEADER] !== undefined) return void dashboardReadings.run(true, () => this.serve(req, res));
+      if (req.headers[OBSERVER_HEADER] !== undefined) return void dashboardReadings.run(true, () => this.serve(req, res));
       this.serve(req, res);
     });
   }

@@ -14,9 +14,8 @@
  * without its fault, on a target that lacks them.
  */
 import { createHash } from 'node:crypto';
+import type { TargetKind } from '../../../shared/contracts/offline-api';
 import { NAMED_TIMINGS, type NamedTiming } from './timings';
-
-export type TargetKind = 'offline' | 'localstack';
 
 /** The Chaos API's fault rules: where the extensions apply. */
 export const FAULTS_PATH = '/_localstack/chaos/faults';

@@ -12,7 +12,8 @@ import type { FaultRule } from '../chaos-client';
 import { describeRule } from '../experiment';
 import { Target } from '../target';
 import type { Settling } from './journal';
-import { canonical, type TargetKind } from './offline-extensions';
+import { canonical } from './offline-extensions';
+import { type TargetKind } from '../../../shared/contracts/offline-api';
 
 export interface TargetState {
   queue: number | null;

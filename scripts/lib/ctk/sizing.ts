@@ -12,7 +12,8 @@
  * timings that would run it.
  */
 import { type Configuration, resolveConfiguration } from './configuration';
-import type { Declared, TargetKind } from './offline-extensions';
+import type { Declared } from './offline-extensions';
+import type { TargetKind } from '../../../shared/contracts/offline-api';
 import { envConfiguration, parseExperiment } from './schema';
 import { describeTimings, MAX_SIZED_SECONDS, NAMED_TIMINGS, settleBoundSeconds, type TargetTimings } from './timings';
 

@@ -1,5 +1,5 @@
 /** What kind of target an endpoint is: the offline runtime says so in its health check. */
-import type { TargetKind } from './offline-extensions';
+import { OFFLINE_EDITION, type TargetKind } from '../../../shared/contracts/offline-api';
 
 /** GET /_localstack/health: `"edition": "offline"` is the offline runtime, anything else LocalStack. Throws when it cannot be reached. */
 export async function targetKind(endpoint: string, timeoutMs = 10_000): Promise<TargetKind> {
@@ -13,5 +13,5 @@ export async function targetKind(endpoint: string, timeoutMs = 10_000): Promise<
   }
   if (!response.ok) throw new Error(`the target at ${endpoint} answered its health check ${url} with ${response.status}`);
   const health = (await response.json().catch(() => ({}))) as { edition?: unknown };
-  return health.edition === 'offline' ? 'offline' : 'localstack';
+  return health.edition === OFFLINE_EDITION ? 'offline' : 'localstack';
 }
