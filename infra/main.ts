@@ -5,7 +5,7 @@
 import { App } from 'cdktf';
 import { buildAll } from '../shared/build/lambda-bundles';
 import { ProductStack } from './stack';
-import { targetFromEnv } from './target';
+import { targetFromEnv } from './deploy-target';
 
 async function main(): Promise<void> {
   const target = targetFromEnv();

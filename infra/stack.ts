@@ -43,7 +43,7 @@ import {
   timing,
   topicMaySendPolicy,
 } from '#spec';
-import { endpointServices, type Target } from './target';
+import { endpointServices, type DeployTarget } from './deploy-target';
 import { REPO_ROOT } from '../shared/paths';
 
 export interface StackOptions {
@@ -63,7 +63,7 @@ export interface StackOptions {
 export class ProductStack extends TerraformStack {
   private readonly bundleRoot: string;
 
-  constructor(scope: Construct, id: string, target: Target, options: StackOptions = {}) {
+  constructor(scope: Construct, id: string, target: DeployTarget, options: StackOptions = {}) {
     super(scope, id);
     this.bundleRoot = options.bundleRoot ?? REPO_ROOT;
 
@@ -163,7 +163,7 @@ export class ProductStack extends TerraformStack {
     new TerraformOutput(this, 'dlq_url', { value: deadLetterQueue.url });
   }
 
-  private provider(target: Target): void {
+  private provider(target: DeployTarget): void {
     if (target.kind === 'aws') {
       new AwsProvider(this, 'aws', { region: target.region });
       return;

@@ -17,7 +17,7 @@ import { build } from '../shared/build/esbuild';
 import { buildAll } from '../shared/build/lambda-bundles';
 import { OFFLINE_EDITION } from '../shared/contracts/offline-api';
 import { DIST_DIR } from '../shared/paths';
-import { messagesIn } from '../scripts/lib/target';
+import { messagesIn } from '../shared/app-client/queue-depth';
 import { missingAnswer, serveApi } from './services/apigateway/serve';
 import { ApiGatewayControlService } from './services/apigateway/control';
 import { IamService } from './services/iam/iam';

@@ -11,7 +11,7 @@ import { formatPath, type Problem } from '../shared/contracts/chaos-api';
 import { type Command, command, decimal, int, main, parse, UsageError } from '../shared/cli/command';
 import { ChaosClient, type FaultRule, regionProblem, serviceProblem } from './lib/chaos-client';
 import { redrive } from './lib/redrive';
-import { Target } from './lib/target';
+import { AppClient } from '../shared/app-client/app-client';
 
 export { UsageError };
 
@@ -136,7 +136,7 @@ function sqsProblem(error: unknown, endpoint: string): Error {
 }
 
 async function redriveDeadLetters(dryRun: boolean, endpoint: string, print: Print): Promise<void> {
-  const target = new Target(endpoint, { maxAttempts: 2 });
+  const target = new AppClient(endpoint, { maxAttempts: 2 });
   const from = deadLetterQueues.join(' and ');
   if (dryRun) print(`Dry run: the messages in ${from} (nothing is moved):`);
   try {

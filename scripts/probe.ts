@@ -16,7 +16,7 @@ import { readRecords } from './lib/probes/records';
 import { setRetryMapping } from './lib/probes/retry-mapping';
 import { writeProducts } from './lib/probes/write';
 import { writesHold } from './lib/probes/writes-hold';
-import { Target } from './lib/target';
+import { AppClient } from '../shared/app-client/app-client';
 
 export { UsageError };
 
@@ -65,7 +65,7 @@ function withEndpoint(cmd: Command): Command {
 const endpointOf = (options: { endpoint?: string }) => options.endpoint ?? endpointUrl(process.env.CHAOS_ENDPOINT || localstack.endpoint);
 
 function clients(endpoint: string) {
-  const target = new Target(endpoint, { maxAttempts: 1 });
+  const target = new AppClient(endpoint, { maxAttempts: 1 });
   const lambda = new LambdaClient({ region, endpoint, credentials: { accessKeyId: localstack.accessKey, secretAccessKey: localstack.secretKey } });
   const destroy = () => {
     target.dynamo.destroy();
@@ -155,7 +155,7 @@ Exit 0 when every status is expected (and, with --expect-retry-after, every 503 
       }) => {
         const endpoint = endpointOf(options);
         const { summary, held } = await writeProducts({
-          apiUrl: new Target(endpoint).apiUrl,
+          apiUrl: new AppClient(endpoint).apiUrl,
           state: options.state,
           products: options.products,
           versions: options.versions,

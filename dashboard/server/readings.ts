@@ -13,9 +13,9 @@ import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-l
 import { env, localstack, names, region } from '#spec';
 import { OBSERVER_HEADER } from '../../shared/contracts/offline-api';
 import type { TargetKind } from '../../shared/contracts/offline-api';
-import { targetKind } from '../../scripts/lib/ctk/target';
+import { targetKind } from '../../shared/app-client/target-kind';
 import { retryMapping } from '../../scripts/lib/probes/retry-mapping';
-import { Target } from '../../scripts/lib/target';
+import { AppClient } from '../../shared/app-client/app-client';
 import type { OfflineEffects, OfflineFaultRule } from '../../shared/contracts/chaos-api';
 import type { FunctionKey } from './types';
 
@@ -46,7 +46,7 @@ export interface TableRow {
 }
 
 export class Readings {
-  readonly target: Target;
+  readonly target: AppClient;
   readonly lambda: LambdaClient;
   /** Untagged clients for what the user asks for (a control is the user's call, logged as any other). */
   readonly controlLambda: LambdaClient;
@@ -55,7 +55,7 @@ export class Readings {
 
   constructor(readonly endpoint: string) {
     const credentials = { accessKeyId: localstack.accessKey, secretAccessKey: localstack.secretKey };
-    this.target = new Target(endpoint, { maxAttempts: 1 });
+    this.target = new AppClient(endpoint, { maxAttempts: 1 });
     tag(this.target.dynamo);
     tag(this.target.sqs);
     this.lambda = tag(new LambdaClient({ region, endpoint, credentials, maxAttempts: 1 }));

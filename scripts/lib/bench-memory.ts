@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { processTreeRss, startRuntimeProcess, stopRuntimeProcess } from './bench-process';
-import { Target } from './target';
+import { AppClient } from '../../shared/app-client/app-client';
 
 /** Writes after which the RSS is read; --quick stops at the second. */
 export const memoryCheckpoints = [1_000, 10_000, 100_000] as const;
@@ -47,7 +47,7 @@ export async function memorySection(record: (...figures: Figure[]) => void, say:
   const total = checkpoints[checkpoints.length - 1] ?? 0;
   const runtime = await startRuntimeProcess([]);
   try {
-    const target = new Target(runtime.url);
+    const target = new AppClient(runtime.url);
     const rss: Record<number, number> = {};
     say(`  (${count(total)} writes to the product API, ${MEMORY_WRITERS} at a time, over ${count(MEMORY_IDS)} ids...)`);
     const started = performance.now();

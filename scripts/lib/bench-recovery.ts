@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { names, offline, timing } from '#spec';
 import { startRuntime, type Runtime } from '../../offline/runtime';
 import { ChaosClient, type FaultRule } from './chaos-client';
-import { Target } from './target';
+import { AppClient } from '../../shared/app-client/app-client';
 
 /** One figure, as bench.ts records it. */
 export type Figure = { name: string; unit: string; value: number; n?: number };
@@ -37,7 +37,7 @@ const round = (value: number) => Math.round(value * 100) / 100;
 
 /** The product API and the Chaos API of a runtime, as the figures drive them. */
 export function api(runtime: Runtime) {
-  const target = new Target(runtime.url);
+  const target = new AppClient(runtime.url);
   const chaos = new ChaosClient(runtime.url);
   return {
     dynamo: target.dynamo,
@@ -105,7 +105,7 @@ export async function recovery(outage: RecoveryOutage): Promise<Figure[]> {
   });
   try {
     const { post, faults, dynamo } = api(runtime);
-    const target = new Target(runtime.url);
+    const target = new AppClient(runtime.url);
     const key = outage.label.replace(/\W+/g, '-');
     // Every product environment warm first, so the writes below measure queueing, not cold starts.
     const warm = await Promise.all(Array.from({ length: offline.productConcurrency }, (_, i) => post(`recovery-${key}-warm-${i}`)));

@@ -17,7 +17,7 @@
  */
 import { logMessages } from '../../lambdas/log-messages';
 import { NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE } from '../../lambdas/product/http';
-import type { StoredValue } from './target';
+import type { StoredValue } from '../../shared/app-client/app-client';
 
 export type Answer = 'accepted' | 'refused' | 'unknown' | 'wrong';
 

@@ -17,7 +17,7 @@ import { ChaosClient, type FaultRule } from './chaos-client';
 import { checkLoggedWrites, checkTable, classifyAnswer, type Tally, type WriteRecord } from './chaos-invariants';
 import { unwrapSnsEnvelope } from './redrive';
 import { type MappingKind, mappingKinds, useRetryMapping } from './retry-mapping';
-import { type StoredValue, Target } from './target';
+import { type StoredValue, AppClient } from '../../shared/app-client/app-client';
 
 export interface Phase {
   faults: FaultRule[];
@@ -168,7 +168,7 @@ export interface Outcome {
 let runCounter = 0;
 
 /** Takes this run's messages out of every DLQ (deleted, so the next schedule starts clean) and leaves the others. */
-async function takeDeadLetters(target: Target, runId: string): Promise<Array<{ id: string; reason: string }>> {
+async function takeDeadLetters(target: AppClient, runId: string): Promise<Array<{ id: string; reason: string }>> {
   const found: Array<{ id: string; reason: string }> = [];
   for (const name of deadLetterQueues) {
     const url = (await target.sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl ?? '';
@@ -210,7 +210,7 @@ async function takeDeadLetters(target: Target, runId: string): Promise<Array<{ i
 }
 
 /** Puts the schedule's planted items into the table as an import would: PutItem with the test user's credentials, no API, no condition. */
-async function plant(target: Target, runId: string, plants: Plant[]): Promise<Map<string, StoredValue>> {
+async function plant(target: AppClient, runId: string, plants: Plant[]): Promise<Map<string, StoredValue>> {
   const planted = new Map<string, StoredValue>();
   for (const { product, stamp } of plants) {
     const id = `${runId}-${product}`;
@@ -234,7 +234,7 @@ const QUIET_MS = 5_000;
 
 export async function runSchedule(schedule: Schedule, options: ScheduleOptions): Promise<Outcome> {
   const runId = `r${process.pid}-${(runCounter += 1)}`;
-  const target = new Target(options.endpoint);
+  const target = new AppClient(options.endpoint);
   const { endpoint, apiUrl } = target;
   const chaos = new ChaosClient(endpoint);
   const logsBefore = options.logs().length;

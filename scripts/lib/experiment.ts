@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { awsLimits, deadLetterQueues, names, offline, timing, tutorialFault } from '#spec';
 import { ChaosApiError, ChaosClient, type FaultRule } from './chaos-client';
-import { Target } from './target';
+import { AppClient } from '../../shared/app-client/app-client';
 
 export interface ExperimentOptions {
   endpoint: string;
@@ -194,7 +194,7 @@ export class Experiment {
   readonly runId = randomBytes(3).toString('hex');
   private readonly started = Date.now();
   private readonly chaos: ChaosClient;
-  private readonly target: Target;
+  private readonly target: AppClient;
   private readonly apiUrl: string;
   private readonly cooldownMs: number;
   private readonly requests: RequestRecord[] = [];
@@ -215,7 +215,7 @@ export class Experiment {
 
   constructor(private readonly options: ExperimentOptions) {
     // One attempt per reading: under a fault the sampler records "unknown" rather than retrying.
-    this.target = new Target(options.endpoint, { maxAttempts: 1 });
+    this.target = new AppClient(options.endpoint, { maxAttempts: 1 });
     this.chaos = new ChaosClient(this.target.endpoint);
     this.apiUrl = this.target.apiUrl;
     this.cooldownMs = options.breakerCooldownMs ?? timing.breakerCooldownMs;

@@ -22,7 +22,7 @@ import { ProductStore } from '#adapters/dynamodb-store';
 import { apiEvent, lambdaContext, postProduct, sampleProduct } from '../support/events';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { startTsChild, stopChild } from '../support/processes';
-import { messagesIn } from '../../scripts/lib/target';
+import { messagesIn } from '../../shared/app-client/queue-depth';
 
 let database: Server;
 let messaging: ChildProcess | undefined;

@@ -3,7 +3,7 @@ import { names } from '#spec';
 import { logMessages } from '../../lambdas/log-messages';
 import { NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE } from '../../lambdas/product/http';
 import { type Answer, checkLoggedWrites, checkTable, classifyAnswer, logEntries, type WriteRecord } from '../../scripts/lib/chaos-invariants';
-import type { StoredValue } from '../../scripts/lib/target';
+import type { StoredValue } from '../../shared/app-client/app-client';
 
 describe('classifyAnswer tells accepted, refused and unknown apart', () => {
   it.each([

@@ -6,7 +6,7 @@ import { POLL_EVERY_MS, pollUntil } from '../../scripts/lib/probes/poll';
 import { withinBounds } from '../../scripts/lib/probes/queues';
 import { readRecords, type WriteRecord } from '../../scripts/lib/probes/records';
 import { CLOCK_LEEWAY_MS, expectations, holds, summarize, writesHold } from '../../scripts/lib/probes/writes-hold';
-import type { StoredValue } from '../../scripts/lib/target';
+import type { StoredValue } from '../../shared/app-client/app-client';
 import { ProbeError, runProbe, UsageError } from '../../scripts/probe';
 
 const T = 1_800_000_000_000;

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import { InvalidArgumentError, UsageError } from '../../../shared/cli/command';
 import { linkLatest } from '../report';
-import { Target } from '../target';
+import { AppClient } from '../../../shared/app-client/app-client';
 import { readRecords, type WriteRecord } from '../probes/records';
 import { type Configuration, resolveConfiguration } from './configuration';
 import { followUps } from './follow-ups';
@@ -21,7 +21,7 @@ import { type Sampler, startSampler, targetReadings } from './sampler';
 import { ExperimentError, parseExperiment } from './schema';
 import { Settler, stateReader } from './settle';
 import { sizeRun } from './sizing';
-import { targetKind } from './target';
+import { targetKind } from '../../../shared/app-client/target-kind';
 import { deployedTimings, describeTimings, readTimings, settleBoundSeconds, type TargetTimings } from './timings';
 import { EXPERIMENTS_DIR, REPORTS_ROOT } from '../../../shared/paths';
 
@@ -179,7 +179,7 @@ export async function runOne(loaded: LoadedExperiment, runDir: string, context: 
   mkdirSync(runDir, { recursive: true });
   const stateFile = path.join(runDir, 'writes.jsonl');
   const later = followUps();
-  const readings = targetReadings(new Target(context.endpoint, { maxAttempts: 1 }));
+  const readings = targetReadings(new AppClient(context.endpoint, { maxAttempts: 1 }));
   let sampler: Sampler | undefined;
   let journal: Journal;
   try {

@@ -6,14 +6,14 @@
  */
 import { ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
 import { names } from '#spec';
-import type { Target } from '../target';
+import type { AppClient } from '../../../shared/app-client/app-client';
 import type { Sample } from './journal';
 
 export const SAMPLE_EVERY_MS = 500;
 export const READING_TIMEOUT_MS = 2_000;
 
 /** The table's item count: a Scan with Select COUNT, page by page. */
-export async function itemCount(target: Target, abortSignal: AbortSignal): Promise<number> {
+export async function itemCount(target: AppClient, abortSignal: AbortSignal): Promise<number> {
   let count = 0;
   let page: ScanCommandOutput | undefined;
   do {
@@ -40,7 +40,7 @@ export interface Readings {
   items: (signal: AbortSignal) => Promise<number>;
 }
 
-export function targetReadings(target: Target): Readings {
+export function targetReadings(target: AppClient): Readings {
   return {
     queue: (signal) => target.queueDepth(names.queue, signal),
     dlq: (signal) => target.queueDepth(names.deadLetterQueue, signal),

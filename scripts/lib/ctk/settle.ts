@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { deadLetterQueues, names } from '#spec';
 import type { FaultRule } from '../chaos-client';
 import { describeRule } from '../experiment';
-import { Target } from '../target';
+import { AppClient } from '../../../shared/app-client/app-client';
 import type { Settling } from './journal';
 import { canonical } from './offline-extensions';
 import { type TargetKind } from '../../../shared/contracts/offline-api';
@@ -100,7 +100,7 @@ async function getJson(url: string): Promise<unknown> {
 
 /** Reads the target's state through its normal endpoint; a reading that fails is null. */
 export function stateReader(endpoint: string, kind: TargetKind): { read: () => Promise<TargetState>; close: () => void } {
-  const target = new Target(endpoint, { maxAttempts: 1 });
+  const target = new AppClient(endpoint, { maxAttempts: 1 });
   const base = target.endpoint;
   const orNull = <T>(promise: Promise<T>) => promise.catch(() => null);
   const depth = (name: string) => target.queueDepth(name, AbortSignal.timeout(READING_TIMEOUT_MS));

@@ -12,7 +12,7 @@ import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-l
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { localstack, names, region, retryPath } from '#spec';
 import { loadConfig } from '../../../lambdas/config';
-import { Target } from '../target';
+import { AppClient } from '../../../shared/app-client/app-client';
 
 export interface TargetTimings {
   visibilityTimeoutSeconds: number;
@@ -44,7 +44,7 @@ export function deployedTimings(): TargetTimings {
 
 /** Reads the timings from the target; throws when it cannot (the stack not deployed, the target down). */
 export async function readTimings(endpoint: string, timeoutMs = 10_000): Promise<TargetTimings> {
-  const target = new Target(endpoint, { maxAttempts: 1 });
+  const target = new AppClient(endpoint, { maxAttempts: 1 });
   const lambda = new LambdaClient({
     region,
     endpoint,

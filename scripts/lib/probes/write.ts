@@ -7,7 +7,7 @@ import { connectionCode, ProbeError } from './errors';
 import { appendRecord, type WriteRecord } from './records';
 
 export interface WriteOptions {
-  /** The product API's URL (Target.apiUrl). */
+  /** The product API's URL (AppClient.apiUrl). */
   apiUrl: string;
   state: string;
   products: number;

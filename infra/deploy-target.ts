@@ -4,7 +4,7 @@
  */
 import { localstack, region as defaultRegion } from '#spec';
 
-export interface Target {
+export interface DeployTarget {
   kind: 'localstack' | 'aws';
   region: string;
   /** Endpoint for every AWS service; only for LocalStack (or any emulator speaking its API). */
@@ -14,7 +14,7 @@ export interface Target {
 /** Services the stack calls, by their provider endpoint keys. */
 export const endpointServices = ['apigateway', 'logs', 'dynamodb', 'iam', 'lambda', 'sns', 'sqs', 'sts'] as const;
 
-export function targetFromEnv(source: Record<string, string | undefined> = process.env): Target {
+export function targetFromEnv(source: Record<string, string | undefined> = process.env): DeployTarget {
   const kind = (source.DEPLOY_TARGET ?? 'localstack').toLowerCase();
   const region = source.AWS_REGION ?? source.AWS_DEFAULT_REGION ?? defaultRegion;
   if (kind === 'aws') return { kind: 'aws', region };

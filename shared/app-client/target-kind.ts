@@ -1,5 +1,5 @@
 /** What kind of target an endpoint is: the offline runtime says so in its health check. */
-import { OFFLINE_EDITION, type TargetKind } from '../../../shared/contracts/offline-api';
+import { OFFLINE_EDITION, type TargetKind } from '../contracts/offline-api';
 
 /** GET /_localstack/health: `"edition": "offline"` is the offline runtime, anything else LocalStack. Throws when it cannot be reached. */
 export async function targetKind(endpoint: string, timeoutMs = 10_000): Promise<TargetKind> {

@@ -3,19 +3,9 @@
  * URL, SDK clients with LocalStack's test credentials, and the two readings every check needs.
  */
 import { DynamoDBClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { localstack, names, region } from '#spec';
-
-const DEPTH_ATTRIBUTES = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] as const;
-
-/** Messages in a queue: visible, in flight and delayed (a re-queued write waits there). The one meaning of "queue depth". */
-export async function messagesIn(sqs: SQSClient, queueUrl: string, abortSignal?: AbortSignal): Promise<number> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: [...DEPTH_ATTRIBUTES] }),
-    abortSignal ? { abortSignal } : {},
-  );
-  return DEPTH_ATTRIBUTES.reduce((sum, attribute) => sum + Number(Attributes[attribute] ?? 0), 0);
-}
+import { messagesIn } from './queue-depth';
 
 /** A product as the API takes it (price as a number or a numeric string). */
 export interface ProductInput {
@@ -37,7 +27,7 @@ export interface StoredValue {
   updatedAt: number;
 }
 
-export class Target {
+export class AppClient {
   readonly endpoint: string;
   /** The path-style URL: it works on LocalStack and offline without DNS. */
   readonly apiUrl: string;
