@@ -5,8 +5,7 @@
  */
 import { names } from '#spec';
 import { LAMBDA_FAULTS_PATH } from '../../shared/contracts/offline-api';
-import { setFallback } from '../../scripts/lib/probes/fallback';
-import { setRetryMapping } from '../../scripts/lib/probes/retry-mapping';
+import { setFallback, setRetryMapping } from '../../shared/app-client/switches';
 import { experimentArgs, type ExperimentRunner, listExperiments } from './experiment';
 import { DEFAULT_RATE_PER_SECOND, MAX_RATE_PER_SECOND, type Traffic } from './load';
 import type { Readings } from './readings';

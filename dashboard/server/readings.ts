@@ -14,7 +14,7 @@ import { env, localstack, names, region } from '#spec';
 import { OBSERVER_HEADER } from '../../shared/contracts/offline-api';
 import type { TargetKind } from '../../shared/contracts/offline-api';
 import { targetKind } from '../../shared/app-client/target-kind';
-import { retryMapping } from '../../scripts/lib/probes/retry-mapping';
+import { retryMapping } from '../../shared/app-client/switches';
 import { AppClient } from '../../shared/app-client/app-client';
 import type { OfflineEffects, OfflineFaultRule } from '../../shared/contracts/chaos-api';
 import type { FunctionKey } from './types';

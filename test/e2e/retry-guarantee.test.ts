@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { names, retryPath } from '#spec';
 import { fastTimings } from '../../offline/runtime';
-import { retryMapping } from '../../scripts/lib/probes/retry-mapping';
+import { retryMapping } from '../../shared/app-client/switches';
 import { awsCli, sdkConfig } from '../support/clients';
 import { dynamoRefusals } from '../support/faults';
 import { eventually, type OfflineRuntime, runtimeForSuite } from '../support/offline';
