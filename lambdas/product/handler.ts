@@ -17,18 +17,8 @@ import { createDynamoClient, createSnsClient } from '#adapters/clients';
 import { ProductStore } from '#adapters/dynamodb-store';
 import { WritePublisher } from '#adapters/sns-publisher';
 import { type Config, loadConfig } from '../config';
-import {
-  clientError,
-  errorResponse,
-  HttpError,
-  json,
-  NOT_SAVED_MESSAGE,
-  OUTCOME_UNKNOWN_MESSAGE,
-  QUEUED_MESSAGE,
-  readJsonBody,
-  STORED_MESSAGE,
-  text,
-} from './http';
+import { clientError, errorResponse, HttpError, json, readJsonBody, text } from './http';
+import { NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE, QUEUED_MESSAGE, STORED_MESSAGE } from '../../spec/api-messages';
 import { saveProduct } from './save';
 
 /**

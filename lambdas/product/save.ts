@@ -16,7 +16,7 @@ import type { ProductWrite } from '#domain/product';
 import type { WritePublisher } from '#adapters/sns-publisher';
 import type { ProductStore } from '#adapters/dynamodb-store';
 import type { WriteFallback } from '../config';
-import { logMessages } from '../log-messages';
+import { logMessages } from '../../spec/log-messages';
 
 /**
  * - stored: DynamoDB holds this write;

@@ -18,7 +18,7 @@ import { parseWrite, type ProductWrite } from '#domain/product';
 import type { ProductStore } from '#adapters/dynamodb-store';
 import type { DeadLetterReason, QueuedMessage, RetryQueue } from '#adapters/retry-queue';
 import type { Config } from '../config';
-import { logMessages } from '../log-messages';
+import { logMessages } from '../../spec/log-messages';
 import { backoffSeconds, firstRequeueReceive, requeueHoldSeconds } from './backoff';
 import { outOfBounds } from './bounds';
 import { RecordLog } from './record-log';

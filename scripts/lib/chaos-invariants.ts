@@ -15,8 +15,8 @@
  * writer with a wrong clock would) is no accepted write: an accepted write must replace it, and
  * only a product no write was accepted for may still hold it.
  */
-import { logMessages } from '../../lambdas/log-messages';
-import { NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE } from '../../lambdas/product/http';
+import { logMessages } from '../../spec/log-messages';
+import { NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE } from '../../spec/api-messages';
 import type { StoredValue } from '../../shared/app-client/app-client';
 
 export type Answer = 'accepted' | 'refused' | 'unknown' | 'wrong';

@@ -12,7 +12,7 @@ import { names, region, retryGuards, retryPath } from '#spec';
 import { pollOnce } from '../../offline/services/event-source-mappings/poll';
 import { createTable, type Messaging } from '../../offline/provision';
 import { createHandler as createProductHandler } from '../../lambdas/product/handler';
-import { QUEUED_MESSAGE, STORED_MESSAGE } from '../../lambdas/product/http';
+import { QUEUED_MESSAGE, STORED_MESSAGE } from '../../spec/api-messages';
 import { createHandler as createRetryHandler } from '../../lambdas/retry/handler';
 import { CircuitBreaker } from '#resilience/breaker';
 import { loadConfig } from '../../lambdas/config';

@@ -1,7 +1,7 @@
 /** The invariants a chaos schedule is judged by: answer classes, the table against the answers (planted items too), the log lines. */
 import { names } from '#spec';
-import { logMessages } from '../../lambdas/log-messages';
-import { NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE } from '../../lambdas/product/http';
+import { logMessages } from '../../spec/log-messages';
+import { NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE } from '../../spec/api-messages';
 import { type Answer, checkLoggedWrites, checkTable, classifyAnswer, logEntries, type WriteRecord } from '../../scripts/lib/chaos-invariants';
 import type { StoredValue } from '../../shared/app-client/app-client';
 

@@ -10,7 +10,7 @@ import 'aws-sdk-client-mock-jest';
 import { env } from '#spec';
 import { loadConfig } from '../../lambdas/config';
 import { createHandler, WriteLostError } from '../../lambdas/product/handler';
-import { QUEUED_MESSAGE, STORED_MESSAGE } from '../../lambdas/product/http';
+import { QUEUED_MESSAGE, STORED_MESSAGE } from '../../spec/api-messages';
 import { WRITE_LOST_MESSAGE } from '../../lambdas/product/save';
 import { apiEvent, lambdaContext, postProduct, sampleProduct } from '../support/events';
 import { captureLogs, restoreLogs } from '../support/log-capture';

@@ -14,7 +14,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { limits } from '#domain/limits';
 import { createHandler } from '../../lambdas/product/handler';
-import { NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE, QUEUED_MESSAGE, STORED_MESSAGE } from '../../lambdas/product/http';
+import { NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE, QUEUED_MESSAGE, STORED_MESSAGE } from '../../spec/api-messages';
 import { loadConfig } from '../../lambdas/config';
 import { apiEvent, lambdaContext, postProduct, sampleProduct } from '../support/events';
 
