@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { env as envName, localstack, names, region, timing } from '#spec';
-import { startRuntime } from '../offline/runtime';
+import { startRuntime } from '../offline/runtime/compose';
 import { buildAll, bundles } from '../shared/build/lambda-bundles';
 import { dashboardIdleSeconds, dashboardSection, dashboardTargetPercent } from './lib/bench-dashboard';
 import { deployNames, deploySection, startupSamples, startupTargetMs } from './lib/bench-deploy';

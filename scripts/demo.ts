@@ -6,7 +6,7 @@ import '../shared/cli/quiet-sdk';
 import path from 'node:path';
 import { localstack, timing } from '#spec';
 import { command, type Command, main, parse } from '../shared/cli/command';
-import { startRuntimeThread } from './lib/runtime-thread';
+import { startRuntimeThread } from '../offline/runtime/thread';
 import { experimentOptions, type ExperimentSettings, interruptOnSigint, REPORTS_ROOT, runExperiment, stepsHelp } from './experiment';
 
 export function demoCommand(print?: (text: string) => void): Command {

@@ -8,7 +8,7 @@
 import '../shared/cli/quiet-sdk';
 import fc from 'fast-check';
 import { offline, timing } from '#spec';
-import { fastTimings, startRuntime } from '../offline/runtime';
+import { fastTimings, startRuntime } from '../offline/runtime/compose';
 import { beyondTimeoutMs, blamingCodes, plantedStamps, runSchedule, scheduleArbitrary } from './lib/chaos-schedule';
 import { command, type Command, int, main, Option, parse } from '../shared/cli/command';
 import { progress } from '../shared/cli/progress';

@@ -20,7 +20,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { localstack, region } from '#spec';
 import { ProductStack } from '../../infra/stack';
-import { startRuntime } from '../../offline/runtime';
+import { startRuntime } from '../../offline/runtime/compose';
 import { terraformVersion } from '../terraform-env';
 import { motoSkipReason, startMoto, terraform, terraformSkipReason } from './terraform';
 import { startArgs } from './bench-process';

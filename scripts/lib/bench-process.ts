@@ -33,7 +33,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts `offline/main.ts` on a free port with `args`; resolves once it says it is ready (the app deployed, unless --empty). */
+/** Starts the runtime as `npm start` does (scripts/start.ts) on a free port with `args`; resolves once it says it is ready (the app deployed, unless --empty). */
 export async function startRuntimeProcess(args: string[]): Promise<RuntimeProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [...startArgs(), '--port', String(port), ...args], {

@@ -6,7 +6,7 @@
 import { BatchGetItemCommand } from '@aws-sdk/client-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { names, offline, timing } from '#spec';
-import { startRuntime, type Runtime } from '../../offline/runtime';
+import { startRuntime, type Runtime } from '../../offline/runtime/compose';
 import { ChaosClient, type FaultRule } from './chaos-client';
 import { AppClient } from '../../shared/app-client/app-client';
 

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { env } from '#spec';
-import { fastTimings } from '../../offline/runtime';
+import { fastTimings } from '../../offline/runtime/compose';
 import type { Journal, RequestRecord } from '../../scripts/lib/experiment';
 import { SDK_NOTICE_OFF } from '../../shared/cli/quiet-sdk';
 import { tutorialRuleName } from '../support/faults';

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { names, retryPath } from '#spec';
-import { fastTimings } from '../../offline/runtime';
+import { fastTimings } from '../../offline/runtime/compose';
 import { retryMapping } from '../../shared/app-client/switches';
 import { awsCli, sdkConfig } from '../support/clients';
 import { dynamoRefusals } from '../support/faults';

@@ -9,7 +9,7 @@ import net from 'node:net';
 import readline from 'node:readline';
 import { promisify } from 'node:util';
 import { names, offline } from '#spec';
-import { STOP_GRACE_MS } from '../../offline/runtime';
+import { STOP_GRACE_MS } from '../../offline/runtime/compose';
 import { startArgs } from '../../scripts/lib/bench-process';
 import { SIGNAL_REPEAT_MS } from '../../shared/cli/command';
 import { SDK_NOTICE_OFF } from '../../shared/cli/quiet-sdk';
@@ -22,7 +22,7 @@ import { scaled } from '../support/time-scale';
 // --no-build: jest's global set-up has built the bundles; rebuilding here would race other suites.
 const main = [...startArgs(), '--no-build'];
 const run = promisify(execFile);
-/** The environment of a plain `node offline/main.ts`, without the npm variables jest may have been started with. */
+/** The environment of a plain `node scripts/start.ts`, without the npm variables jest may have been started with. */
 const cleanEnv = Object.fromEntries(
   Object.entries(process.env).filter(([key]) => !key.startsWith('npm_') && !['OFFLINE_PORT', 'EXTRA_CORS_ALLOWED_ORIGINS', SDK_NOTICE_OFF].includes(key)),
 );

@@ -12,7 +12,7 @@ import { names, region, retryGuards } from '#spec';
 import { isAtLeastAsNew, orderingHorizon } from '#domain/ordering';
 import type { ProductWrite } from '#domain/product';
 import { ProductStore } from '#adapters/dynamodb-store';
-import { createTable } from '../../offline/provision';
+import { createTable } from '../../offline/runtime/provision';
 
 let database: Server;
 let dynamo: DynamoDBClient;

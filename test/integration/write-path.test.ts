@@ -10,7 +10,7 @@ import type { Server } from 'node:http';
 import dynalite from 'dynalite';
 import { names, region, retryGuards, retryPath } from '#spec';
 import { pollOnce } from '../../offline/services/event-source-mappings/poll';
-import { createTable, type Messaging } from '../../offline/provision';
+import { createTable, type Messaging } from '../../offline/runtime/provision';
 import { createHandler as createProductHandler } from '../../lambdas/product/handler';
 import { QUEUED_MESSAGE, STORED_MESSAGE } from '../../spec/api-messages';
 import { createHandler as createRetryHandler } from '../../lambdas/retry/handler';

@@ -4,7 +4,7 @@ import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import type { ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
 import { names, offline } from '#spec';
-import { fastTimings, type RuntimeOptions, type Timings } from '../../offline/runtime';
+import { fastTimings, type RuntimeOptions, type Timings } from '../../offline/runtime/compose';
 import type { AppClient } from '../../shared/app-client/app-client';
 import { type ApiAnswer, type ApiCall, type ChaosAnswer, chaos, postProduct, request, resetChaos, targetAt } from './clients';
 import { receivesBlocked } from './faults';

@@ -2,7 +2,7 @@
  * Starts the offline runtime for the end-to-end tests: port and timings from argv (JSON), one
  * JSON line {"url","port","emulatorPorts"} on stdout once it is ready, then its log lines. Stops on SIGTERM.
  */
-import { startRuntime, type RuntimeOptions } from '../../offline/runtime';
+import { startRuntime, type RuntimeOptions } from '../../offline/runtime/compose';
 
 async function main(): Promise<void> {
   const options = JSON.parse(process.argv[2] ?? '{}') as Pick<RuntimeOptions, 'port' | 'timings' | 'environmentOverrides' | 'empty'>;

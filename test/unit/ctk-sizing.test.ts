@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fastTimings } from '../../offline/runtime';
+import { fastTimings } from '../../offline/runtime/compose';
 import { declaredExtension } from '../../scripts/lib/ctk/offline-extensions';
 import { SETTLE_KEY, sizeRun, type SizingInput } from '../../scripts/lib/ctk/sizing';
 import { deployedTimings, redriveThresholdSeconds, settleBoundSeconds, type TargetTimings } from '../../scripts/lib/ctk/timings';

@@ -5,7 +5,7 @@
  * signal within about 60 ms, before any clean-up or report. Worker threads never receive signals.
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { startRuntime } from '../../offline/runtime';
+import { startRuntime } from './compose';
 
 type FromWorker = { kind: 'log'; line: string } | { kind: 'ready'; url: string } | { kind: 'failed'; message: string } | { kind: 'stopped' };
 

@@ -13,31 +13,31 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { awsLimits, env, localstack, names, offline, region, retryPath, timing } from '#spec';
-import { build } from '../shared/build/esbuild';
-import { buildAll } from '../shared/build/lambda-bundles';
-import { OFFLINE_EDITION } from '../shared/contracts/offline-api';
-import { DIST_DIR } from '../shared/paths';
-import { messagesIn } from '../shared/app-client/queue-depth';
-import { missingAnswer, serveApi } from './services/apigateway/serve';
-import { ApiGatewayControlService } from './services/apigateway/control';
-import { IamService } from './services/iam/iam';
-import { LambdaService } from './services/lambda/control';
-import { lambdaLogStreamName, LogsService } from './services/logs';
-import type { AwsService } from './services/protocol/service';
-import { dynamodbShim } from './services/shims/dynamodb';
-import { snsShim } from './services/shims/sns';
-import { StsService } from './services/sts';
-import { Chaos } from './edge/chaos';
-import { Edge, type LogLevel } from './edge/edge';
-import { FunctionHost, ROLE_SESSION_SECONDS } from './services/lambda/host';
-import { CodeStore } from './services/lambda/code';
-import { MappingHost } from './services/event-source-mappings/host';
-import { EXTRA_HOSTS_ENV, EXTRA_ORIGINS_ENV, parseHosts, parseOrigins } from '../shared/http/origin';
-import { BACKEND_KEY_HEADER, BACKEND_REFUSAL, fromEdge, newBackendKey, serveOnlyWithKey } from './edge/backend-key';
+import { build } from '../../shared/build/esbuild';
+import { buildAll } from '../../shared/build/lambda-bundles';
+import { OFFLINE_EDITION } from '../../shared/contracts/offline-api';
+import { DIST_DIR } from '../../shared/paths';
+import { messagesIn } from '../../shared/app-client/queue-depth';
+import { missingAnswer, serveApi } from '../services/apigateway/serve';
+import { ApiGatewayControlService } from '../services/apigateway/control';
+import { IamService } from '../services/iam/iam';
+import { LambdaService } from '../services/lambda/control';
+import { lambdaLogStreamName, LogsService } from '../services/logs';
+import type { AwsService } from '../services/protocol/service';
+import { dynamodbShim } from '../services/shims/dynamodb';
+import { snsShim } from '../services/shims/sns';
+import { StsService } from '../services/sts';
+import { Chaos } from '../edge/chaos';
+import { Edge, type LogLevel } from '../edge/edge';
+import { FunctionHost, ROLE_SESSION_SECONDS } from '../services/lambda/host';
+import { CodeStore } from '../services/lambda/code';
+import { MappingHost } from '../services/event-source-mappings/host';
+import { EXTRA_HOSTS_ENV, EXTRA_ORIGINS_ENV, parseHosts, parseOrigins } from '../../shared/http/origin';
+import { BACKEND_KEY_HEADER, BACKEND_REFUSAL, fromEdge, newBackendKey, serveOnlyWithKey } from '../edge/backend-key';
 import { provisionApp } from './provision';
-import { createDashboard, type Dashboard, type LogListener } from '../dashboard/server';
+import { createDashboard, type Dashboard, type LogListener } from '../../dashboard/server';
 
-export type { LogLevel } from './edge/edge';
+export type { LogLevel } from '../edge/edge';
 
 /** Settings a test (or a curious user) may scale down; each defaults to the deployed value from the spec. */
 export interface Timings {
@@ -141,7 +141,7 @@ export const harnessPath = path.join(DIST_DIR, 'offline', 'lambda-worker.js');
 export async function buildHarness(): Promise<string> {
   const outfile = harnessPath;
   await build({
-    entryPoints: [path.join(__dirname, 'services', 'lambda', 'worker.ts')],
+    entryPoints: [path.join(__dirname, '..', 'services', 'lambda', 'worker.ts')],
     outfile,
     bundle: true,
     platform: 'node',

@@ -6,7 +6,7 @@ import '../shared/cli/quiet-sdk';
 import { localstack, names } from '#spec';
 import { command, int, InvalidArgumentError, main, onStopSignal, Option, parse, UsageError } from '../shared/cli/command';
 import { EXTRA_HOSTS_ENV, EXTRA_ORIGINS_ENV, normalizeHost, normalizeOrigin, parseHosts, parseOrigins } from '../shared/http/origin';
-import { fastTimings, type LogLevel, STOP_GRACE_MS, type StopReport, startRuntime, type Timings } from './runtime';
+import { fastTimings, type LogLevel, STOP_GRACE_MS, type StopReport, startRuntime, type Timings } from '../offline/runtime/compose';
 
 interface StartOptions {
   port: number;
