@@ -14,10 +14,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { env as envName, localstack, names, region, timing } from '#spec';
 import { startRuntime } from '../offline/runtime/compose';
 import { buildAll, bundles } from '../shared/build/lambda-bundles';
-import { dashboardIdleSeconds, dashboardSection, dashboardTargetPercent } from './lib/bench-dashboard';
-import { deployNames, deploySection, startupSamples, startupTargetMs } from './lib/bench-deploy';
-import { MEMORY_IDS, MEMORY_WRITERS, memoryCheckpoints, memorySection, memoryTargets } from './lib/bench-memory';
-import { api, consistency, recovery, recoveryOutages, recoveryTargetSeconds, recoveryWrites } from './lib/bench-recovery';
+import { dashboardIdleSeconds, dashboardSection, dashboardTargetPercent } from '../bench/dashboard';
+import { deployNames, deploySection, startupSamples, startupTargetMs } from '../bench/deploy';
+import { MEMORY_IDS, MEMORY_WRITERS, memoryCheckpoints, memorySection, memoryTargets } from '../bench/memory';
+import { api, consistency, recovery, recoveryOutages, recoveryTargetSeconds, recoveryWrites } from '../bench/recovery';
 import { command, type Command, main, Option, parse } from '../shared/cli/command';
 import { percentile } from './lib/experiment';
 

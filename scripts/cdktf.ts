@@ -1,13 +1,13 @@
 /**
  * `npm run synth|plan|deploy|destroy`: the cdktf CLI with the Terraform environment from
- * terraform-env.ts (offline provider mirror where there is one, no version check). Extra
+ * shared/terraform/env.ts (offline provider mirror where there is one, no version check). Extra
  * arguments go to cdktf unchanged, e.g. `npm run deploy -- --auto-approve`, once they are checked
  * against the options cdktf-cli 0.21.0 takes: cdktf itself ignores an option it does not know,
  * so a typo such as `--auto-aprove` would otherwise go unnoticed.
  */
 import { spawnSync } from 'node:child_process';
 import { command, type Command, int, main, Option, parse, UsageError } from '../shared/cli/command';
-import { mirrorConfig, terraformEnv } from './terraform-env';
+import { mirrorConfig, terraformEnv } from '../shared/terraform/env';
 
 interface PassThrough {
   flags: string;

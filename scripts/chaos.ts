@@ -9,8 +9,8 @@ import { deadLetterQueues, localstack, names, region, tutorialFault } from '#spe
 import { checkRules, jsonEqual } from '../shared/contracts/chaos-api-validate';
 import { formatPath, type Problem } from '../shared/contracts/chaos-api';
 import { type Command, command, decimal, int, main, parse, UsageError } from '../shared/cli/command';
-import { ChaosClient, type FaultRule, regionProblem, serviceProblem } from './lib/chaos-client';
-import { redrive } from './lib/redrive';
+import { ChaosClient, type FaultRule, regionProblem, serviceProblem } from '../chaos/api/chaos-client';
+import { redrive } from '../chaos/api/redrive';
 import { AppClient } from '../shared/app-client/app-client';
 
 export { UsageError };

@@ -3,14 +3,14 @@
  * target (the offline runtime or LocalStack). Exit code 0 only if every hypothesis held.
  *
  * `npm run experiment -- <files...> | --all`: Chaos Toolkit experiment files instead (see
- * lib/ctk/cli.ts); the built-in game day's own options are refused with them.
+ * chaos/runner/cli.ts); the built-in game day's own options are refused with them.
  */
 import '../shared/cli/quiet-sdk';
 import path from 'node:path';
 import { awsLimits, localstack, timing, tutorialFault } from '#spec';
 import { command, type Command, int, main, onStopSignal, parse, UsageError } from '../shared/cli/command';
-import { type Configuration } from './lib/ctk/configuration';
-import { EXPERIMENTS_DIR, libraryFiles, parseVar, REPORTS_ROOT, runFiles } from './lib/ctk/cli';
+import { type Configuration } from '../chaos/runner/configuration';
+import { EXPERIMENTS_DIR, libraryFiles, parseVar, REPORTS_ROOT, runFiles } from '../chaos/runner/cli';
 import { Experiment, type Journal, type ProgressEvent } from './lib/experiment';
 import { progress, type Progress } from '../shared/cli/progress';
 import { linkLatest, summaryText, writeReport } from './lib/report';
@@ -202,7 +202,7 @@ export async function runExperiment(settings: ExperimentSettings, { print = cons
         : `${path.join(REPORTS_ROOT, 'latest')} is now a copy of it (symlinks cannot be made here).`,
     );
   }
-  // The same codes as a Chaos Toolkit run (ctk/journal.ts exitCode): a target or tool error is 2, not a verdict.
+  // The same codes as a Chaos Toolkit run (chaos/runner/journal.ts exitCode): a target or tool error is 2, not a verdict.
   const code = journal.status === 'interrupted' ? 130 : journal.status === 'aborted' ? 2 : journal.summary.held ? 0 : 1;
   return { journal, reportDir, code };
 }

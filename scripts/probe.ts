@@ -9,12 +9,12 @@ import '../shared/cli/quiet-sdk';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { deadLetterQueues, env, localstack, names, region } from '#spec';
 import { type Command, command, decimal, InvalidArgumentError, int, main, Option, parse, UsageError } from '../shared/cli/command';
-import { ProbeError, probeError } from './lib/probes/errors';
+import { ProbeError, probeError } from '../chaos/probes/errors';
 import { setFallback, setRetryMapping } from '../shared/app-client/switches';
-import { queuesWithin } from './lib/probes/queues';
-import { readRecords } from './lib/probes/records';
-import { writeProducts } from './lib/probes/write';
-import { writesHold } from './lib/probes/writes-hold';
+import { queuesWithin } from '../chaos/probes/queues';
+import { readRecords } from '../chaos/probes/records';
+import { writeProducts } from '../chaos/probes/write';
+import { writesHold } from '../chaos/probes/writes-hold';
 import { AppClient } from '../shared/app-client/app-client';
 
 export { UsageError };

@@ -9,10 +9,10 @@ import '../shared/cli/quiet-sdk';
 import fc from 'fast-check';
 import { offline, timing } from '#spec';
 import { fastTimings, startRuntime } from '../offline/runtime/compose';
-import { beyondTimeoutMs, blamingCodes, plantedStamps, runSchedule, scheduleArbitrary } from './lib/chaos-schedule';
+import { beyondTimeoutMs, blamingCodes, plantedStamps, runSchedule, scheduleArbitrary } from '../chaos/api/chaos-schedule';
 import { command, type Command, int, main, Option, parse } from '../shared/cli/command';
 import { progress } from '../shared/cli/progress';
-import { mappingDescriptions, type MappingKind, mappingKinds } from './lib/retry-mapping';
+import { mappingDescriptions, type MappingKind, mappingKinds } from '../chaos/api/mapping-kinds';
 
 const writers = 8;
 const ids = 20;

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { awsLimits, deadLetterQueues, names, offline, timing, tutorialFault } from '#spec';
-import { ChaosApiError, ChaosClient, type FaultRule } from './chaos-client';
+import { ChaosApiError, ChaosClient, type FaultRule } from '../../chaos/api/chaos-client';
 import { AppClient } from '../../shared/app-client/app-client';
 
 export interface ExperimentOptions {

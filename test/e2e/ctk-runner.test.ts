@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { names } from '#spec';
-import type { Journal } from '../../scripts/lib/ctk/journal';
+import type { Journal } from '../../chaos/runner/journal';
 import { type OfflineRuntime, runtimeForSuite } from '../support/offline';
 import { REPO_ROOT } from '../../shared/paths';
 import { runTs } from '../support/run-ts';

@@ -10,8 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { REPO_ROOT } from '../../shared/paths';
 
 const script = `
-const { runExperiment } = require('./scripts/lib/ctk/run.ts');
-const { exitCode } = require('./scripts/lib/ctk/journal.ts');
+const { runExperiment } = require('./chaos/runner/run.ts');
+const { exitCode } = require('./chaos/runner/journal.ts');
 const { onStopSignal } = require('./shared/cli/command.ts');
 const controller = new AbortController();
 onStopSignal(() => controller.abort(), () => process.exit(99));

@@ -1,6 +1,6 @@
 /** The experiment library, second half: retry path broken, outage past the redrive threshold, latency (see experiment-library.shared.ts). */
 import { names } from '#spec';
-import { JOURNAL_EXTRAS } from '../../scripts/lib/ctk/journal';
+import { JOURNAL_EXTRAS } from '../../chaos/runner/journal';
 import { librarySuite, statuses } from './experiment-library.shared';
 
 librarySuite([

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { names } from '#spec';
 import { fastTimings } from '../../offline/runtime/compose';
-import { JOURNAL_EXTRAS, type Journal } from '../../scripts/lib/ctk/journal';
+import { JOURNAL_EXTRAS, type Journal } from '../../chaos/runner/journal';
 import { type OfflineRuntime, runtimeForSuite } from '../support/offline';
 import { runTs } from '../support/run-ts';
 

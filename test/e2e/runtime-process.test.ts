@@ -10,7 +10,7 @@ import readline from 'node:readline';
 import { promisify } from 'node:util';
 import { names, offline } from '#spec';
 import { STOP_GRACE_MS } from '../../offline/runtime/compose';
-import { startArgs } from '../../scripts/lib/bench-process';
+import { startArgs } from '../../bench/process';
 import { SIGNAL_REPEAT_MS } from '../../shared/cli/command';
 import { SDK_NOTICE_OFF } from '../../shared/cli/quiet-sdk';
 import { chaos, postProduct, queueUrlAt, targetAt } from '../support/clients';

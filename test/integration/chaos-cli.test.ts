@@ -5,8 +5,8 @@ import { localstack, region, tutorialFault } from '#spec';
 import { Chaos } from '../../offline/edge/chaos';
 import { ChaosValidationError } from '../../shared/contracts/chaos-api-validate';
 import { runChaosCli, UsageError } from '../../scripts/chaos';
-import { nearest } from '../../scripts/lib/chaos-client';
-import { describeMessage, unwrapSnsEnvelope } from '../../scripts/lib/redrive';
+import { nearest } from '../../chaos/api/chaos-client';
+import { describeMessage, unwrapSnsEnvelope } from '../../chaos/api/redrive';
 
 interface Seen {
   method: string;

@@ -2,13 +2,13 @@
  * The end-to-end tests' clients of a running target, by its URL: the product API as the
  * tutorial's curl calls it, the Chaos API answer by answer (a test checks the refusals too, so
  * nothing is checked before it is sent), the AWS CLI, and the names LocalStack gives resources.
- * The SDK clients, the queue depth and the Chaos API reset are the tooling's own (scripts/lib).
+ * The SDK clients, the queue depth and the Chaos API reset are the tooling's own (shared/app-client, chaos/api).
  */
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 import { promisify } from 'node:util';
 import { localstack, names, region } from '#spec';
-import { ChaosClient } from '../../scripts/lib/chaos-client';
+import { ChaosClient } from '../../chaos/api/chaos-client';
 import { AppClient } from '../../shared/app-client/app-client';
 
 /** SDK clients for the target at `url`, one attempt per call (a test sees every fault). */

@@ -2,7 +2,7 @@
 import { names } from '#spec';
 import { logMessages } from '../../spec/log-messages';
 import { NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE } from '../../spec/api-messages';
-import { type Answer, checkLoggedWrites, checkTable, classifyAnswer, logEntries, type WriteRecord } from '../../scripts/lib/chaos-invariants';
+import { type Answer, checkLoggedWrites, checkTable, classifyAnswer, logEntries, type WriteRecord } from '../../chaos/api/chaos-invariants';
 import type { StoredValue } from '../../shared/app-client/app-client';
 
 describe('classifyAnswer tells accepted, refused and unknown apart', () => {

@@ -2,9 +2,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { tutorialFault } from '#spec';
-import { loadExperiment } from '../../scripts/lib/ctk/cli';
-import { resolveConfiguration, substitute } from '../../scripts/lib/ctk/configuration';
-import { type Activity, type Experiment, ExperimentError, parseExperiment, safeguardProbes } from '../../scripts/lib/ctk/schema';
+import { loadExperiment } from '../../chaos/runner/cli';
+import { resolveConfiguration, substitute } from '../../chaos/runner/configuration';
+import { type Activity, type Experiment, ExperimentError, parseExperiment, safeguardProbes } from '../../chaos/runner/schema';
 
 const minimal = { title: 't', description: 'd', method: [] };
 const probe = (extra: object = {}) => ({ type: 'probe', name: 'p', provider: { type: 'http', url: 'http://x' }, tolerance: 200, ...extra });

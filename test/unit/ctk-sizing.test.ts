@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fastTimings } from '../../offline/runtime/compose';
-import { declaredExtension } from '../../scripts/lib/ctk/offline-extensions';
-import { SETTLE_KEY, sizeRun, type SizingInput } from '../../scripts/lib/ctk/sizing';
-import { deployedTimings, redriveThresholdSeconds, settleBoundSeconds, type TargetTimings } from '../../scripts/lib/ctk/timings';
+import { declaredExtension } from '../../chaos/runner/offline-extensions';
+import { SETTLE_KEY, sizeRun, type SizingInput } from '../../chaos/runner/sizing';
+import { deployedTimings, redriveThresholdSeconds, settleBoundSeconds, type TargetTimings } from '../../chaos/runner/timings';
 
 const deployed = deployedTimings();
 /** `npm start -- --fast-timings`. */

@@ -11,7 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { names } from '#spec';
 import { setFallback, setRetryMapping, switched } from '../../shared/app-client/switches';
-import { POLL_EVERY_MS } from '../../scripts/lib/probes/poll';
+import { POLL_EVERY_MS } from '../../chaos/probes/poll';
 
 const lambdaMock = mockClient(LambdaClient);
 const lambda = new LambdaClient({ region: 'us-east-1' });

@@ -8,12 +8,12 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deadLetterQueues, names } from '#spec';
-import type { FaultRule } from '../chaos-client';
-import { describeRule } from '../experiment';
-import { AppClient } from '../../../shared/app-client/app-client';
+import type { FaultRule } from '../api/chaos-client';
+import { describeRule } from '../../scripts/lib/experiment';
+import { AppClient } from '../../shared/app-client/app-client';
 import type { Settling } from './journal';
 import { canonical } from './offline-extensions';
-import { type TargetKind } from '../../../shared/contracts/offline-api';
+import { type TargetKind } from '../../shared/contracts/offline-api';
 
 export interface TargetState {
   queue: number | null;

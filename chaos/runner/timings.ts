@@ -11,8 +11,8 @@
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { localstack, names, region, retryPath } from '#spec';
-import { loadConfig } from '../../../lambdas/config';
-import { AppClient } from '../../../shared/app-client/app-client';
+import { loadConfig } from '../../lambdas/config';
+import { AppClient } from '../../shared/app-client/app-client';
 
 export interface TargetTimings {
   visibilityTimeoutSeconds: number;

@@ -6,7 +6,7 @@
  */
 import { ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
 import { names } from '#spec';
-import type { AppClient } from '../../../shared/app-client/app-client';
+import type { AppClient } from '../../shared/app-client/app-client';
 import type { Sample } from './journal';
 
 export const SAMPLE_EVERY_MS = 500;

@@ -13,7 +13,7 @@
  */
 import { type Configuration, resolveConfiguration } from './configuration';
 import type { Declared } from './offline-extensions';
-import type { TargetKind } from '../../../shared/contracts/offline-api';
+import type { TargetKind } from '../../shared/contracts/offline-api';
 import { envConfiguration, parseExperiment } from './schema';
 import { describeTimings, MAX_SIZED_SECONDS, NAMED_TIMINGS, settleBoundSeconds, type TargetTimings } from './timings';
 

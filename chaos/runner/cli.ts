@@ -5,25 +5,25 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { InvalidArgumentError, UsageError } from '../../../shared/cli/command';
-import { linkLatest } from '../report';
-import { AppClient } from '../../../shared/app-client/app-client';
+import { InvalidArgumentError, UsageError } from '../../shared/cli/command';
+import { linkLatest } from '../../scripts/lib/report';
+import { AppClient } from '../../shared/app-client/app-client';
 import { readRecords, type WriteRecord } from '../probes/records';
 import { type Configuration, resolveConfiguration } from './configuration';
 import { followUps } from './follow-ups';
 import { exitCode, JOURNAL_EXTRAS, type Journal, type Settling } from './journal';
 import { type LibraryEntry, outcomeLine, outcomeOf, progressLines } from './lines';
 import { type Declared, declaredExtension, prepareRequest, skipReason } from './offline-extensions';
-import { type TargetKind } from '../../../shared/contracts/offline-api';
-import { leftoverText, writeIndex, writeLibrarySummary, writeRunReport } from './report/index';
+import { type TargetKind } from '../../shared/contracts/offline-api';
+import { leftoverText, writeIndex, writeLibrarySummary, writeRunReport } from '../report/index';
 import { runExperiment } from './run';
 import { type Sampler, startSampler, targetReadings } from './sampler';
 import { ExperimentError, parseExperiment } from './schema';
 import { Settler, stateReader } from './settle';
 import { sizeRun } from './sizing';
-import { targetKind } from '../../../shared/app-client/target-kind';
+import { targetKind } from '../../shared/app-client/target-kind';
 import { deployedTimings, describeTimings, readTimings, settleBoundSeconds, type TargetTimings } from './timings';
-import { EXPERIMENTS_DIR, REPORTS_ROOT } from '../../../shared/paths';
+import { EXPERIMENTS_DIR, REPORTS_ROOT } from '../../shared/paths';
 
 // Where reports go unless --report-dir says otherwise (`latest` inside points at the newest), and the library --all runs.
 export { EXPERIMENTS_DIR, REPORTS_ROOT };

@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Journal } from '../journal';
+import type { Journal } from '../runner/journal';
 import { escapeHtml } from './html';
 import type { LibraryEntry } from './junit';
 import { asExpected, expectedOf, outcomeOf, titleOf } from './model';

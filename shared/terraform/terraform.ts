@@ -7,7 +7,7 @@ import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_pro
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { promisify } from 'node:util';
-import { mirrorDir, terraformEnv, terraformVersion } from '../terraform-env';
+import { mirrorDir, terraformEnv, terraformVersion } from './env';
 
 const run = promisify(execFile);
 

@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Journal } from '../journal';
+import type { Journal } from '../runner/journal';
 import { renderChart } from './chart';
 import { reportBlocks } from './document';
 import { renderHtml } from './html';

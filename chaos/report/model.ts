@@ -3,8 +3,8 @@
  * hypothesis probe (before and after), the method's activities, the safeguards and the
  * rollbacks. Shared by the Markdown, HTML and JUnit writers, so they say the same thing.
  */
-import type { WriteRecord } from '../../probes/records';
-import { type ActivityRun, JOURNAL_EXTRAS, type Journal, type Settling } from '../journal';
+import type { WriteRecord } from '../probes/records';
+import { type ActivityRun, JOURNAL_EXTRAS, type Journal, type Settling } from '../runner/journal';
 
 export type { WriteRecord };
 

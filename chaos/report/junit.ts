@@ -4,7 +4,7 @@
  * one <testsuite> per experiment. An expected deviation is not a failure: its test cases pass
  * and say in <system-out> that the deviation was expected.
  */
-import type { Journal } from '../journal';
+import type { Journal } from '../runner/journal';
 import { asExpected, expectedOf, extrasOf, outcomeLine, outcomeOf, probeLines, rollbackLines, safeguardLines, titleOf } from './model';
 
 /** Text and attribute values: escaped, and without the characters XML 1.0 cannot carry. */

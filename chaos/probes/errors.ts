@@ -3,7 +3,7 @@
  * missing, the state file is unreadable): exit 2 with one `Error:` line, as for a wrong command
  * line, never 1, which means "the check did not hold".
  */
-import { UsageError } from '../../../shared/cli/command';
+import { UsageError } from '../../shared/cli/command';
 
 /** A probe that could not run. A UsageError, so `main` reports it on one line and exits 2. */
 export class ProbeError extends UsageError {

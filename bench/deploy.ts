@@ -19,12 +19,12 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { localstack, region } from '#spec';
-import { ProductStack } from '../../infra/stack';
-import { startRuntime } from '../../offline/runtime/compose';
-import { terraformVersion } from '../terraform-env';
-import { motoSkipReason, startMoto, terraform, terraformSkipReason } from './terraform';
-import { startArgs } from './bench-process';
-import { REPO_ROOT } from '../../shared/paths';
+import { ProductStack } from '../infra/stack';
+import { startRuntime } from '../offline/runtime/compose';
+import { terraformVersion } from '../shared/terraform/env';
+import { motoSkipReason, startMoto, terraform, terraformSkipReason } from '../shared/terraform/terraform';
+import { startArgs } from './process';
+import { REPO_ROOT } from '../shared/paths';
 
 const stackId = 'product-service';
 

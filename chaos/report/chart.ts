@@ -4,9 +4,9 @@
  * table items read during the run; and every write at its answer time, coloured by its status.
  * Okabe–Ito colours (colour-blind safe), and every colour is also said in words.
  */
-import type { Sample } from '../../experiment';
-import { seriesRows } from '../../report';
-import type { Journal } from '../journal';
+import type { Sample } from '../../scripts/lib/experiment';
+import { seriesRows } from '../../scripts/lib/report';
+import type { Journal } from '../runner/journal';
 import { extrasOf, methodLines, offset, probeLines, rollbackLines, safeguardLines } from './model';
 
 const WIDTH = 760;

@@ -6,9 +6,9 @@
 import { BatchGetItemCommand } from '@aws-sdk/client-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { names, offline, timing } from '#spec';
-import { startRuntime, type Runtime } from '../../offline/runtime/compose';
-import { ChaosClient, type FaultRule } from './chaos-client';
-import { AppClient } from '../../shared/app-client/app-client';
+import { startRuntime, type Runtime } from '../offline/runtime/compose';
+import { ChaosClient, type FaultRule } from '../chaos/api/chaos-client';
+import { AppClient } from '../shared/app-client/app-client';
 
 /** One figure, as bench.ts records it. */
 export type Figure = { name: string; unit: string; value: number; n?: number };

@@ -3,7 +3,7 @@
  * file holds that write in the table, or a newer one; no product whose every write was refused
  * is in the table. Polls until that holds or the time is up.
  */
-import type { StoredValue } from '../../../shared/app-client/app-client';
+import type { StoredValue } from '../../shared/app-client/app-client';
 import { pollUntil } from './poll';
 import { isAccepted, type WriteRecord } from './records';
 

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../shared/paths';
+import { REPO_ROOT } from '../paths';
 
 export const mirrorDir = '/opt/tf-plugins';
 export const mirrorConfig = path.join(REPO_ROOT, 'infra', 'terraform-mirror.tfrc');

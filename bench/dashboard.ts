@@ -10,7 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startRuntimeProcess, stopRuntimeProcess } from './bench-process';
+import { startRuntimeProcess, stopRuntimeProcess } from './process';
 
 const CHROMIUM = '/usr/bin/chromium';
 

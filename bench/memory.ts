@@ -7,8 +7,8 @@
  * processes, is read from /proc after 1,000, 10,000 and 100,000 writes.
  */
 import { existsSync } from 'node:fs';
-import { processTreeRss, startRuntimeProcess, stopRuntimeProcess } from './bench-process';
-import { AppClient } from '../../shared/app-client/app-client';
+import { processTreeRss, startRuntimeProcess, stopRuntimeProcess } from './process';
+import { AppClient } from '../shared/app-client/app-client';
 
 /** Writes after which the RSS is read; --quick stops at the second. */
 export const memoryCheckpoints = [1_000, 10_000, 100_000] as const;

@@ -64,7 +64,7 @@ export interface JournalExtras {
   leftover?: Settling;
 }
 
-/** How a wait for the target to settle ended (ctk/settle.ts). */
+/** How a wait for the target to settle ended (chaos/runner/settle.ts). */
 export interface Settling {
   /** What was not settled when the wait began. */
   found: string[];

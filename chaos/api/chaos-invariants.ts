@@ -1,7 +1,7 @@
 /**
  * The invariants a randomized chaos schedule is judged by, once its faults have cleared: what
  * each answer to a write means, what the table must then hold, and what the functions' log
- * lines must agree with. Pure: scripts/lib/chaos-schedule.ts gathers the readings.
+ * lines must agree with. Pure: chaos/api/chaos-schedule.ts gathers the readings.
  *
  * Every answer to a write is one of:
  * - accepted: 200 or 202. It must end in the table unless a later write to the product supersedes it.

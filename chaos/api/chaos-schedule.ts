@@ -4,8 +4,8 @@
  * a request) and latency (up to beyond the per-attempt timeout), while concurrent writers update
  * overlapping products, now and then with a burst of writers beyond the product function's
  * concurrency limit. Before the writers start, the schedule may switch the retry function's event
- * source mapping (scripts/lib/retry-mapping.ts) and plant items stamped far in the future. Once
- * the last fault clears, the invariants of the design (scripts/lib/chaos-invariants.ts) must hold.
+ * source mapping (chaos/api/mapping-kinds.ts) and plant items stamped far in the future. Once
+ * the last fault clears, the invariants of the design (chaos/api/chaos-invariants.ts) must hold.
  * Used by the randomized test (short) and `npm run soak` (long).
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -16,7 +16,7 @@ import { deadLetterQueues, names, offline, timing, tutorialFault } from '#spec';
 import { ChaosClient, type FaultRule } from './chaos-client';
 import { checkLoggedWrites, checkTable, classifyAnswer, type Tally, type WriteRecord } from './chaos-invariants';
 import { unwrapSnsEnvelope } from './redrive';
-import { type MappingKind, mappingKinds, useRetryMapping } from './retry-mapping';
+import { type MappingKind, mappingKinds, useRetryMapping } from './mapping-kinds';
 import { type StoredValue, AppClient } from '../../shared/app-client/app-client';
 
 export interface Phase {

@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { REPO_ROOT } from '../../shared/paths';
+import { REPO_ROOT } from '../shared/paths';
 
 /**
  * Node's arguments for the runtime, read from `npm start` in package.json (`node <args>`), so the

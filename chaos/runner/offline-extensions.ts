@@ -14,7 +14,7 @@
  * without its fault, on a target that lacks them.
  */
 import { createHash } from 'node:crypto';
-import type { TargetKind } from '../../../shared/contracts/offline-api';
+import type { TargetKind } from '../../shared/contracts/offline-api';
 import { NAMED_TIMINGS, type NamedTiming } from './timings';
 
 /** The Chaos API's fault rules: where the extensions apply. */
@@ -105,7 +105,7 @@ export interface Declared {
   requires: string[];
   expect: 'held' | 'deviated';
   why?: string;
-  /** Configuration values (seconds) that must outlast a timing of the target, by name; else the run is skipped (ctk/sizing.ts). */
+  /** Configuration values (seconds) that must outlast a timing of the target, by name; else the run is skipped (chaos/runner/sizing.ts). */
   outlasts?: Record<string, NamedTiming>;
 }
 

@@ -2,7 +2,7 @@
  * The run report's content, once: the Markdown and the HTML report render these blocks, so the
  * two always say the same thing.
  */
-import type { Journal } from '../journal';
+import type { Journal } from '../runner/journal';
 import {
   asExpected,
   expectedOf,
