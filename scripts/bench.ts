@@ -19,7 +19,7 @@ import { deployNames, deploySection, startupSamples, startupTargetMs } from '../
 import { MEMORY_IDS, MEMORY_WRITERS, memoryCheckpoints, memorySection, memoryTargets } from '../bench/memory';
 import { api, consistency, recovery, recoveryOutages, recoveryTargetSeconds, recoveryWrites } from '../bench/recovery';
 import { command, type Command, main, Option, parse } from '../shared/cli/command';
-import { percentile } from './lib/experiment';
+import { percentile } from '../chaos/report/stats';
 
 /** One figure: a distribution of n samples, or a single value (with the target it must not exceed, if any). Numbers, in `unit`. */
 export type Result = { name: string; unit: string } & ({ n: number; p50: number; p95: number; p99: number } | { value: number; n?: number; target?: number });

@@ -13,7 +13,8 @@ import { type Configuration } from '../chaos/runner/configuration';
 import { EXPERIMENTS_DIR, libraryFiles, parseVar, REPORTS_ROOT, runFiles } from '../chaos/runner/cli';
 import { Experiment, type Journal, type ProgressEvent } from './lib/experiment';
 import { progress, type Progress } from '../shared/cli/progress';
-import { linkLatest, summaryText, writeReport } from './lib/report';
+import { linkLatest } from '../chaos/report/latest';
+import { summaryText, writeReport } from './lib/report';
 
 export { REPORTS_ROOT };
 

@@ -4,9 +4,8 @@
  * table items read during the run; and every write at its answer time, coloured by its status.
  * Okabe–Ito colours (colour-blind safe), and every colour is also said in words.
  */
-import type { Sample } from '../../scripts/lib/experiment';
-import { seriesRows } from '../../scripts/lib/report';
 import type { Journal } from '../runner/journal';
+import { seriesRows, type SeriesSample } from './series';
 import { extrasOf, methodLines, offset, probeLines, rollbackLines, safeguardLines } from './model';
 
 const WIDTH = 760;
@@ -122,13 +121,13 @@ export function hypothesisBands(journal: Journal): Array<{ phase: string; start:
   });
 }
 
-/** Each series' readings as line rows with gaps (null rows) and dots, through the built-in report's seriesRows. */
+/** Each series' readings as line rows with gaps (null rows) and dots, through seriesRows (series.ts). */
 export function seriesData(journal: Journal) {
   const samples = extrasOf(journal).series ?? [];
   const keys = ['items', 'queue', 'dlq'] as const;
   return keys.map((key) => {
-    // seriesRows reads the built-in experiment's samples; the key read here is carried as `queue`.
-    const asSamples: Sample[] = samples.map((s) => ({ t: s.t, queue: s[key] ?? null, dlq: null, accepted: 0, upToDate: null }));
+    // seriesRows reads one key of each sample; the key read here is carried as `queue`.
+    const asSamples: SeriesSample[] = samples.map((s) => ({ t: s.t, queue: s[key] ?? null, dlq: null, upToDate: null }));
     return seriesRows(asSamples, 'queue', SERIES_NAMES[key]);
   });
 }

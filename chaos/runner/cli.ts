@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, UsageError } from '../../shared/cli/command';
-import { linkLatest } from '../../scripts/lib/report';
+import { linkLatest } from '../report/latest';
 import { AppClient } from '../../shared/app-client/app-client';
 import { readRecords, type WriteRecord } from '../probes/records';
 import { type Configuration, resolveConfiguration } from './configuration';

@@ -9,7 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deadLetterQueues, names } from '#spec';
 import type { FaultRule } from '../api/chaos-client';
-import { describeRule } from '../../scripts/lib/experiment';
+import { describeRule } from '../../shared/contracts/chaos-api';
 import { AppClient } from '../../shared/app-client/app-client';
 import type { Settling } from './journal';
 import { canonical } from './offline-extensions';

@@ -149,3 +149,9 @@ export const formatPath = (path: Array<string | number>) =>
   path.length === 0 ? 'body' : path.map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? part : `.${part}`)).join('');
 
 export const formatProblem = (problem: Problem) => `${formatPath(problem.path)}: ${problem.message}`;
+
+/** One fault rule in words, as the runner's logs and reports name it. */
+export function describeRule(rule: FaultRule): string {
+  const where = [rule.service ?? 'every service', rule.operation].filter(Boolean).join(' ');
+  return `the fault rule on ${where} (${Math.round((rule.probability ?? 1) * 100)}% of calls fail with ${rule.error?.statusCode ?? 503} ${rule.error?.code ?? 'ServiceUnavailable'})`;
+}
