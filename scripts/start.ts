@@ -6,6 +6,7 @@ import '../shared/cli/quiet-sdk';
 import { localstack, names } from '#spec';
 import { command, int, InvalidArgumentError, main, onStopSignal, Option, parse, UsageError } from '../shared/cli/command';
 import { EXTRA_HOSTS_ENV, EXTRA_ORIGINS_ENV, normalizeHost, normalizeOrigin, parseHosts, parseOrigins } from '../shared/http/origin';
+import { dashboardMount } from '../dashboard/server/mount';
 import { fastTimings, type LogLevel, STOP_GRACE_MS, type StopReport, startRuntime, type Timings } from '../offline/runtime/compose';
 
 interface StartOptions {
@@ -161,6 +162,7 @@ async function run(argv: string[]): Promise<number> {
       empty: options.empty,
       allowedOrigins: [...new Set(extraOrigins)],
       allowedHosts: [...new Set(extraHosts)],
+      mounts: (context) => [dashboardMount(context)],
       ...(options.fastTimings ? { timings: fastStartTimings } : {}),
     });
   } catch (error) {

@@ -19,6 +19,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { names } from '#spec';
 import { InvalidJson, parseJson } from '../../shared/http/json-body';
+import type { LogSource } from '../../shared/contracts/mount';
 import { HostPolicy, OriginPolicy } from '../../shared/http/origin';
 import { BadRequest, Controls } from './controls';
 import { ExperimentRunner, listExperiments, REPORTS_DIR } from './experiment';
@@ -29,13 +30,6 @@ import { Tally } from './tally';
 import { type ControlAnswer, type LogLine, type ServiceName, SERVICES, type Snapshot, type TimelinePoint } from './types';
 
 export type * from './types';
-
-export type LogListener = (line: string, level?: string) => void;
-
-/** The offline runtime's log, line by line (`level` 'debug' for the lines only --verbose prints). */
-export interface LogSource {
-  subscribe(listener: LogListener): () => void;
-}
 
 export interface DashboardOptions {
   /** The target: the offline runtime or LocalStack. */

@@ -30,6 +30,7 @@ import type { AuthorizedCall } from '../services/iam/actions';
 import { AwsError, type AwsResponse, type AwsService, type Principal, signingScope, toAwsRequest } from '../services/protocol/service';
 import type { StsService } from '../services/sts';
 import { BACKEND_KEY_HEADER } from './backend-key';
+import type { Mount } from '../../shared/contracts/mount';
 import { LAMBDA_FAULTS_PATH, OBSERVER_HEADER, OFFLINE_PREFIX } from '../../shared/contracts/offline-api';
 
 /** `info` lines are the default view; `debug` lines (the event source's empty polls) only with --verbose. */
@@ -63,12 +64,11 @@ export interface EdgeOptions {
   /** Host names besides the loopback ones that requests may name (OFFLINE_ALLOWED_HOSTS). */
   allowedHosts?: string[];
   log: (line: string, level?: LogLevel) => void;
-  /** The live dashboard (dashboard/server): answers /dashboard/...; false for a path it does not serve. */
-  dashboard?: { handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> };
+  /** The parts served under their own path prefix (the dashboard), read per request: they are given once the port is known. */
+  mounts?: () => readonly Mount[];
 }
 
-const DASHBOARD_PREFIX = '/dashboard';
-const dashboardReadings = new AsyncLocalStorage<boolean>();
+const observerReadings = new AsyncLocalStorage<boolean>();
 
 const MAX_BODY_BYTES = awsLimits.apiGatewayMaxPayloadBytes;
 
@@ -144,7 +144,7 @@ export class Edge {
   constructor(edgeOptions: EdgeOptions) {
     const options: EdgeOptions = {
       ...edgeOptions,
-      log: (line, level) => (dashboardReadings.getStore() ? edgeOptions.log(`${line} (dashboard)`, 'debug') : edgeOptions.log(line, level)),
+      log: (line, level) => (observerReadings.getStore() ? edgeOptions.log(`${line} (dashboard)`, 'debug') : edgeOptions.log(line, level)),
     };
     this.options = options;
     this.hosts = new HostPolicy(options.allowedHosts);
@@ -166,25 +166,27 @@ export class Edge {
         options.log(`Refused ${req.method} ${path} for the host ${req.headers.host} (not a loopback name)`);
         return sendJson(res, 403, { message: wrongHost });
       }
-      if (options.dashboard && (path === DASHBOARD_PREFIX || path.startsWith(`${DASHBOARD_PREFIX}/`))) return this.serveDashboard(options.dashboard, req, res);
-      if (req.headers[OBSERVER_HEADER] !== undefined) return void dashboardReadings.run(true, () => this.serve(req, res));
+      const mount = options.mounts?.().find(({ prefix }) => path === prefix || path.startsWith(`${prefix}/`));
+      if (mount) return this.serveMount(mount, req, res);
+      if (req.headers[OBSERVER_HEADER] !== undefined) return void observerReadings.run(true, () => this.serve(req, res));
       this.serve(req, res);
     });
   }
 
   /**
-   * The dashboard's page and API. Its requests are not the runtime's work: a stop does not wait
-   * for them (the page's event stream stays open for as long as the page does), it refuses new ones.
+   * A mount (the dashboard's page and API). Its requests are not the runtime's work: a stop does not
+   * wait for them (the page's event stream stays open for as long as the page does), it refuses new ones.
    */
-  private serveDashboard(dashboard: NonNullable<EdgeOptions['dashboard']>, req: IncomingMessage, res: ServerResponse): void {
+  private serveMount(mount: Mount, req: IncomingMessage, res: ServerResponse): void {
     if (this.stopping) return sendJson(res, 503, { message: STOPPING_MESSAGE });
-    dashboard.handle(req, res).then(
+    mount.handle(req, res).then(
       (handled) => {
-        if (!handled) sendJson(res, 404, { message: `Not a dashboard path: ${req.url ?? '/'}` });
+        if (!handled) sendJson(res, 404, { message: `Not a ${mount.name} path: ${req.url ?? '/'}` });
       },
       (error: unknown) => {
-        this.options.log(`Dashboard error on ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
-        if (!res.headersSent) sendJson(res, 500, { message: 'Internal error in the dashboard' });
+        const name = `${mount.name.charAt(0).toUpperCase()}${mount.name.slice(1)}`;
+        this.options.log(`${name} error on ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
+        if (!res.headersSent) sendJson(res, 500, { message: `Internal error in the ${mount.name}` });
         else res.destroy();
       },
     );
@@ -413,14 +415,14 @@ export class Edge {
       return { fault, message: denial.message, outcome: `${fault.statusCode} (${fault.code}): AccessDenied for role ${principal.roleName}, ${denial.summary}` };
     }
     // The dashboard's readings observe the outage without being part of it (nor drawing from a seeded rule's sequence).
-    if (dashboardReadings.getStore()) return undefined;
+    if (observerReadings.getStore()) return undefined;
     const fault = this.options.chaos.faultFor(call);
     return fault && { fault, message: FAULT_MESSAGE, outcome: `${fault.statusCode} (${fault.code})` };
   }
 
   /** Waits out the latency effect for a call to `service`; true when the runtime began to stop meanwhile (the call is then not run). */
   private async waitOutLatency(service: string): Promise<boolean> {
-    const latency = dashboardReadings.getStore() ? 0 : this.options.chaos.latencyFor(service);
+    const latency = observerReadings.getStore() ? 0 : this.options.chaos.latencyFor(service);
     if (latency > 0) await sleep(latency, undefined, { signal: this.stopSignal.signal }).catch(() => undefined);
     if (this.stopping) this.stopCounts.refused += 1;
     return this.stopping;

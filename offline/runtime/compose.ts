@@ -15,6 +15,7 @@ import path from 'node:path';
 import { awsLimits, env, localstack, names, offline, region, retryPath, timing } from '#spec';
 import { build } from '../../shared/build/esbuild';
 import { buildAll } from '../../shared/build/lambda-bundles';
+import type { LogListener, Mount, MountContext } from '../../shared/contracts/mount';
 import { OFFLINE_EDITION } from '../../shared/contracts/offline-api';
 import { DIST_DIR } from '../../shared/paths';
 import { messagesIn } from '../../shared/app-client/queue-depth';
@@ -35,7 +36,6 @@ import { MappingHost } from '../services/event-source-mappings/host';
 import { EXTRA_HOSTS_ENV, EXTRA_ORIGINS_ENV, parseHosts, parseOrigins } from '../../shared/http/origin';
 import { BACKEND_KEY_HEADER, BACKEND_REFUSAL, fromEdge, newBackendKey, serveOnlyWithKey } from '../edge/backend-key';
 import { provisionApp } from './provision';
-import { createDashboard, type Dashboard, type LogListener } from '../../dashboard/server';
 
 export type { LogLevel } from '../edge/edge';
 
@@ -79,8 +79,8 @@ export interface RuntimeOptions {
   allowedHosts?: string[];
   /** Each log line; `debug` ones (the event source's empty polls) are for a verbose view. */
   log?: (line: string, level?: LogLevel) => void;
-  /** Serve the live dashboard at /dashboard/ (default true). */
-  dashboard?: boolean;
+  /** Parts served beside AWS's APIs on the port (npm start: the dashboard at /dashboard/); none by default. */
+  mounts?: (context: MountContext) => Mount[];
 }
 
 /**
@@ -167,13 +167,13 @@ function fromEnv(name: string, parse: (list: string | undefined) => string[]): s
 
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const print = options.log ?? ((line: string) => console.log(line));
-  // Every log line also goes to the dashboard while a page is open (its arrows, counts and log view).
+  // Every log line also goes to the mounts' listeners (the dashboard's arrows, counts and log view while a page is open).
   const listeners = new Set<LogListener>();
   const log = (line: string, level?: LogLevel) => {
     print(line, level);
     for (const listener of listeners) listener(line, level);
   };
-  let dashboard: Dashboard | undefined;
+  let mounted: Mount[] = [];
   const timings = { ...defaults, ...options.timings };
   const host = options.host ?? '127.0.0.1';
   const chaos = new Chaos(options.random);
@@ -261,7 +261,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       enforceIam: { sessions: sts, roles: iam },
       accountId: localstack.accountId,
       log,
-      ...(options.dashboard === false ? {} : { dashboard: { handle: (req, res) => (dashboard ? dashboard.handle(req, res) : Promise.resolve(false)) } }),
+      mounts: () => mounted,
       health: () => ({
         services: Object.fromEntries(['dynamodb', 'sns', 'sqs', ...controlPlane.flatMap((service) => service.names)].sort().map((s) => [s, 'running'])),
         edition: OFFLINE_EDITION,
@@ -283,8 +283,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
     const port = await edge.listen();
     beginStop.push(() => edge.beginStop());
-    if (options.dashboard !== false) {
-      dashboard = createDashboard({
+    mounted =
+      options.mounts?.({
         endpoint: `http://127.0.0.1:${port}`,
         port,
         allowedOrigins: edge.allowedOrigins,
@@ -295,10 +295,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
             return () => listeners.delete(listener);
           },
         },
-      });
-      const open = dashboard;
-      beginStop.push(() => open.close());
-    }
+      }) ?? [];
+    for (const mount of mounted) beginStop.push(() => mount.close());
     drain.push((timeoutMs) => edge.drain(timeoutMs));
     // What is still open when the wait runs out is answered 503 before the functions stop.
     drained.push(() => edge.answerOpen());
