@@ -1,12 +1,12 @@
 /**
- * The page's side of the dashboard's contract: the server's own types (dashboard/server/types.ts
+ * The page's side of the dashboard's contract: the server's own types (dashboard/wire.ts
  * imports nothing from Node, so the page bundles it too), and what only the page names.
  */
-import type { ControlAnswer as ServerAnswer, LogLine } from '../server/types';
+import type { ControlAnswer as ServerAnswer, LogLine } from '../wire';
 
 export type { LambdaFault, OfflineFaultRule } from '../../shared/contracts/chaos-api';
 
-export type { ArrowName, FunctionState as FunctionStats, LogLine, ServiceName, Snapshot, TimelinePoint } from '../server/types';
+export type { ArrowName, FunctionState as FunctionStats, LogLine, ServiceName, Snapshot, TimelinePoint } from '../wire';
 
 export type LogSourceName = LogLine['source'];
 

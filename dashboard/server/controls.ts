@@ -10,7 +10,7 @@ import { experimentArgs, type ExperimentRunner, listExperiments } from './experi
 import { DEFAULT_RATE_PER_SECOND, MAX_RATE_PER_SECOND, type Traffic } from './load';
 import type { Readings } from './readings';
 import type { OfflineEffects, OfflineFaultRule } from '../../shared/contracts/chaos-api';
-import type { ControlAnswer } from './types';
+import type { ControlAnswer } from '../wire';
 
 export class BadRequest extends Error {}
 

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { EXPERIMENTS_DIR, REPO_ROOT, REPORTS_ROOT } from '../../shared/paths';
-import type { ExperimentEntry, ExperimentState } from './types';
+import type { ExperimentEntry, ExperimentState } from '../wire';
 
 export const REPORTS_DIR = path.join(REPO_ROOT, REPORTS_ROOT);
 /** Lines kept of a run's output. */

@@ -3,7 +3,7 @@
  * port and `npm run dashboard` serves on another, for any target speaking the Chaos API.
  *
  * - `GET /dashboard/` the page; `/dashboard/app.js`, `app.css` its bundle (esbuild, in memory).
- * - `GET /dashboard/api/state` the snapshot (types.ts) as JSON; `GET /dashboard/api/events` the
+ * - `GET /dashboard/api/state` the snapshot (dashboard/wire.ts) as JSON; `GET /dashboard/api/events` the
  *   same pushed as Server-Sent Events (`event: state` about once a second, `event: log` with new
  *   log lines). The target is read only while at least one page holds the event stream open:
  *   with no page, the dashboard makes no call at all.
@@ -27,9 +27,9 @@ import { Traffic } from './load';
 import { Readings, type TableRow } from './readings';
 import { PAGE_HEADERS, PageFiles, send, serveReport, typeOf } from './static';
 import { Tally } from './tally';
-import { type ControlAnswer, type LogLine, type ServiceName, SERVICES, type Snapshot, type TimelinePoint } from './types';
+import { type ControlAnswer, type LogLine, type ServiceName, SERVICES, type Snapshot, type TimelinePoint } from '../wire';
 
-export type * from './types';
+export type * from '../wire';
 
 export interface DashboardOptions {
   /** The target: the offline runtime or LocalStack. */

@@ -17,7 +17,7 @@ import { targetKind } from '../../shared/app-client/target-kind';
 import { retryMapping } from '../../shared/app-client/switches';
 import { AppClient } from '../../shared/app-client/app-client';
 import type { OfflineEffects, OfflineFaultRule } from '../../shared/contracts/chaos-api';
-import type { FunctionKey } from './types';
+import type { FunctionKey } from '../wire';
 
 /** A single reading may take this long before it counts as failed (null in the snapshot). */
 export const READING_TIMEOUT_MS = 2_000;

@@ -13,7 +13,7 @@
  */
 import { names } from '#spec';
 import { logMessages } from '../../spec/log-messages';
-import { ARROWS, type ArrowName, type FunctionKey, type FunctionState, type LogLine } from './types';
+import { ARROWS, type ArrowName, type FunctionKey, type FunctionState, type LogLine } from '../wire';
 
 const MAX_REMEMBERED = 20_000;
 

@@ -13,7 +13,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { names } from '#spec';
-import type { Snapshot } from '../../dashboard/server/types';
+import type { Snapshot } from '../../dashboard/wire';
 import { browserSkipReason, foreignSite, launchBrowser, numberOf, stateOf, textOf, until } from '../support/browser';
 import { type OfflineRuntime, runtimeForSuite } from '../support/offline';
 import { REPO_ROOT } from '../../shared/paths';

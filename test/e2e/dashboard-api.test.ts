@@ -14,7 +14,7 @@ import { REPO_ROOT } from '../../shared/paths';
 import { stopChild } from '../support/processes';
 import { runTs } from '../support/run-ts';
 import { eventually, type OfflineRuntime, pause, runtimeForSuite } from '../support/offline';
-import type { ControlAnswer, ExperimentEntry, Snapshot } from '../../dashboard/server/types';
+import type { ControlAnswer, ExperimentEntry, Snapshot } from '../../dashboard/wire';
 
 let runtime: OfflineRuntime;
 runtimeForSuite((started) => (runtime = started));

@@ -2,7 +2,7 @@
  * The dashboard's wire format: what `GET /dashboard/api/state` answers and `event: state` carries,
  * the `event: log` lines, and the controls' answers. No Node imports: the page may import these types.
  */
-import type { OfflineEffects, OfflineFaultRule } from '../../shared/contracts/chaos-api';
+import type { OfflineEffects, OfflineFaultRule } from '../shared/contracts/chaos-api';
 
 export const SERVICES = ['apigateway', 'lambda', 'dynamodb', 'sns', 'sqs'] as const;
 export type ServiceName = (typeof SERVICES)[number];
