@@ -11,7 +11,7 @@
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { localstack, names, region, retryPath } from '#spec';
-import { loadConfig } from '../../lambdas/config';
+import { readFunctionTimings } from '../../spec/timings';
 import { AppClient } from '../../shared/app-client/app-client';
 
 export interface TargetTimings {
@@ -31,7 +31,7 @@ export const MAX_SIZED_SECONDS = 300;
 
 /** The deployed values (the spec's), which are also what the functions fall back to. */
 export function deployedTimings(): TargetTimings {
-  const { backoffBaseSeconds, backoffCapSeconds, breakerCooldownMs } = loadConfig({}, []);
+  const { backoffBaseSeconds, backoffCapSeconds, breakerCooldownMs } = readFunctionTimings({});
   return {
     visibilityTimeoutSeconds: retryPath.visibilityTimeoutSeconds,
     maxReceiveCount: retryPath.maxReceiveCount,
@@ -59,7 +59,7 @@ export async function readTimings(endpoint: string, timeoutMs = 10_000): Promise
       lambda.send(new GetFunctionConfigurationCommand({ FunctionName: names.retryFunction }), { abortSignal }),
     ]);
     // The retry function reads its timings as it does at start, defaults included.
-    const config = loadConfig(Environment?.Variables ?? {}, []);
+    const config = readFunctionTimings(Environment?.Variables ?? {});
     const redrive = Attributes.RedrivePolicy ? (JSON.parse(Attributes.RedrivePolicy) as { maxReceiveCount?: unknown }) : {};
     return {
       visibilityTimeoutSeconds: Number(Attributes.VisibilityTimeout ?? retryPath.visibilityTimeoutSeconds),
