@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { names, tutorialFault } from '#spec';
-import { runChaosCli } from '../../scripts/chaos';
+import { runChaosCli } from '../../chaos/cli/chaos-command';
 import { type OfflineRuntime, runtimeForSuite } from '../support/offline';
 import { REPO_ROOT } from '../../shared/paths';
 

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { actionCommand, actions } from '../../scripts/cdktf';
+import { actionCommand, actions } from '../../shared/terraform/cdktf-command';
 import { REPO_ROOT } from '../../shared/paths';
 import { type TsRun, runTs } from '../support/run-ts';
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { localstack, region, tutorialFault } from '#spec';
 import { Chaos } from '../../offline/edge/chaos';
 import { ChaosValidationError } from '../../shared/contracts/chaos-api-validate';
-import { runChaosCli, UsageError } from '../../scripts/chaos';
+import { runChaosCli, UsageError } from '../../chaos/cli/chaos-command';
 import { nearest } from '../../chaos/api/chaos-client';
 import { describeMessage, unwrapSnsEnvelope } from '../../chaos/api/redrive';
 

@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { experimentCommand, filesRequest } from '../../scripts/experiment';
+import { experimentCommand, filesRequest } from '../../chaos/cli/experiment-command';
 import { parse, UsageError } from '../../shared/cli/command';
 import { libraryFiles, loadExperiment, outcomeOf, parseVar, progressLines } from '../../chaos/runner/cli';
 import { declaredExtension, offlineFeatures, prepareRequest, ruleSeed, skipReason } from '../../chaos/runner/offline-extensions';

@@ -7,7 +7,7 @@ import { withinBounds } from '../../chaos/probes/queues';
 import { readRecords, type WriteRecord } from '../../chaos/probes/records';
 import { CLOCK_LEEWAY_MS, expectations, holds, summarize, writesHold } from '../../chaos/probes/writes-hold';
 import type { StoredValue } from '../../shared/app-client/app-client';
-import { ProbeError, runProbe, UsageError } from '../../scripts/probe';
+import { ProbeError, runProbe, UsageError } from '../../chaos/cli/probe-command';
 
 const T = 1_800_000_000_000;
 const write = (id: string, version: number, status: number, sentAt: number): WriteRecord => ({

@@ -5,16 +5,16 @@
  * `npm run experiment -- <files...> | --all`: Chaos Toolkit experiment files instead (see
  * chaos/runner/cli.ts); the built-in game day's own options are refused with them.
  */
-import '../shared/cli/quiet-sdk';
+import '../../shared/cli/quiet-sdk';
 import path from 'node:path';
 import { awsLimits, localstack, timing, tutorialFault } from '#spec';
-import { command, type Command, int, main, onStopSignal, parse, UsageError } from '../shared/cli/command';
-import { type Configuration } from '../chaos/runner/configuration';
-import { EXPERIMENTS_DIR, libraryFiles, parseVar, REPORTS_ROOT, runFiles } from '../chaos/runner/cli';
-import { Experiment, type Journal, type ProgressEvent } from './lib/experiment';
-import { progress, type Progress } from '../shared/cli/progress';
-import { linkLatest } from '../chaos/report/latest';
-import { summaryText, writeReport } from './lib/report';
+import { command, type Command, int, onStopSignal, parse, UsageError } from '../../shared/cli/command';
+import { type Configuration } from '../runner/configuration';
+import { EXPERIMENTS_DIR, libraryFiles, parseVar, REPORTS_ROOT, runFiles } from '../runner/cli';
+import { Experiment, type Journal, type ProgressEvent } from '../../scripts/lib/experiment';
+import { progress, type Progress } from '../../shared/cli/progress';
+import { linkLatest } from '../report/latest';
+import { summaryText, writeReport } from '../../scripts/lib/report';
 
 export { REPORTS_ROOT };
 
@@ -227,7 +227,8 @@ export function interruptOnSigint(print: (line: string) => void = console.log): 
   return controller;
 }
 
-async function run(argv: string[]): Promise<number> {
+/** Runs the command on `argv` (the user's arguments) and answers its exit code. */
+export async function runExperimentCommand(argv: string[]): Promise<number> {
   const cmd = await parse(experimentCommand(), argv);
   if (!cmd) return 0;
   const options = cmd.opts<Omit<ExperimentSettings, 'endpoint'> & { endpoint?: string }>();
@@ -258,5 +259,3 @@ async function run(argv: string[]): Promise<number> {
     return 2;
   }
 }
-
-if (require.main === module) main(() => run(process.argv.slice(2)));

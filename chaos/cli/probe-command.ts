@@ -5,17 +5,17 @@
  * command line or when it could not take its reading (the target unreachable, a resource
  * missing), with one `Error:` line on stderr.
  */
-import '../shared/cli/quiet-sdk';
+import '../../shared/cli/quiet-sdk';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { deadLetterQueues, env, localstack, names, region } from '#spec';
-import { type Command, command, decimal, InvalidArgumentError, int, main, Option, parse, UsageError } from '../shared/cli/command';
-import { ProbeError, probeError } from '../chaos/probes/errors';
-import { setFallback, setRetryMapping } from '../shared/app-client/switches';
-import { queuesWithin } from '../chaos/probes/queues';
-import { readRecords } from '../chaos/probes/records';
-import { writeProducts } from '../chaos/probes/write';
-import { writesHold } from '../chaos/probes/writes-hold';
-import { AppClient } from '../shared/app-client/app-client';
+import { type Command, command, decimal, InvalidArgumentError, int, Option, parse, UsageError } from '../../shared/cli/command';
+import { ProbeError, probeError } from '../probes/errors';
+import { setFallback, setRetryMapping } from '../../shared/app-client/switches';
+import { queuesWithin } from '../probes/queues';
+import { readRecords } from '../probes/records';
+import { writeProducts } from '../probes/write';
+import { writesHold } from '../probes/writes-hold';
+import { AppClient } from '../../shared/app-client/app-client';
 
 export { UsageError };
 
@@ -265,5 +265,3 @@ export async function runProbe(argv: string[], print: Print = console.log): Prom
 }
 
 export { ProbeError };
-
-if (require.main === module) main(() => runProbe(process.argv.slice(2)));

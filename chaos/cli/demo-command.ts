@@ -2,12 +2,12 @@
  * `npm run demo`: starts the offline runtime, runs the chaos experiment against it, prints the
  * summary and where the report is, and stops the runtime. Needs nothing but Node.
  */
-import '../shared/cli/quiet-sdk';
+import '../../shared/cli/quiet-sdk';
 import path from 'node:path';
 import { localstack, timing } from '#spec';
-import { command, type Command, main, parse } from '../shared/cli/command';
-import { startRuntimeThread } from '../offline/runtime/thread';
-import { experimentOptions, type ExperimentSettings, interruptOnSigint, REPORTS_ROOT, runExperiment, stepsHelp } from './experiment';
+import { command, type Command, parse } from '../../shared/cli/command';
+import { startRuntimeThread } from '../../offline/runtime/thread';
+import { experimentOptions, type ExperimentSettings, interruptOnSigint, REPORTS_ROOT, runExperiment, stepsHelp } from './experiment-command';
 
 export function demoCommand(print?: (text: string) => void): Command {
   return experimentOptions(
@@ -35,7 +35,8 @@ export function nextSteps(reportDir: string): string[] {
   ];
 }
 
-async function run(argv: string[]): Promise<number> {
+/** Runs the command on `argv` (the user's arguments) and answers its exit code. */
+export async function runDemoCommand(argv: string[]): Promise<number> {
   const cmd = await parse(demoCommand(), argv);
   if (!cmd) return 0;
   const { build, ...options } = cmd.opts<Omit<ExperimentSettings, 'endpoint' | 'breakerCooldownMs'> & { build: boolean }>();
@@ -63,5 +64,3 @@ async function run(argv: string[]): Promise<number> {
     await runtime.stop();
   }
 }
-
-if (require.main === module) main(() => run(process.argv.slice(2)));

@@ -6,8 +6,8 @@
  * so a typo such as `--auto-aprove` would otherwise go unnoticed.
  */
 import { spawnSync } from 'node:child_process';
-import { command, type Command, int, main, Option, parse, UsageError } from '../shared/cli/command';
-import { mirrorConfig, terraformEnv } from '../shared/terraform/env';
+import { command, type Command, int, Option, parse, UsageError } from '../cli/command';
+import { mirrorConfig, terraformEnv } from './env';
 
 interface PassThrough {
   flags: string;
@@ -170,5 +170,3 @@ export async function runCdktf(argv: string[]): Promise<number> {
   if (result.error) throw result.error;
   return result.status ?? 1;
 }
-
-if (require.main === module) main(() => runCdktf(process.argv.slice(2)));

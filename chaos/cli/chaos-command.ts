@@ -4,14 +4,14 @@
  * first as LocalStack checks it, so a command that works offline works on LocalStack too.
  * `redrive` moves what the dead-letter queues hold back to the product queue.
  */
-import '../shared/cli/quiet-sdk';
+import '../../shared/cli/quiet-sdk';
 import { deadLetterQueues, localstack, names, region, tutorialFault } from '#spec';
-import { checkRules, jsonEqual } from '../shared/contracts/chaos-api-validate';
-import { formatPath, type Problem } from '../shared/contracts/chaos-api';
-import { type Command, command, decimal, int, main, parse, UsageError } from '../shared/cli/command';
-import { ChaosClient, type FaultRule, regionProblem, serviceProblem } from '../chaos/api/chaos-client';
-import { redrive } from '../chaos/api/redrive';
-import { AppClient } from '../shared/app-client/app-client';
+import { checkRules, jsonEqual } from '../../shared/contracts/chaos-api-validate';
+import { formatPath, type Problem } from '../../shared/contracts/chaos-api';
+import { type Command, command, decimal, int, parse, UsageError } from '../../shared/cli/command';
+import { ChaosClient, type FaultRule, regionProblem, serviceProblem } from '../api/chaos-client';
+import { redrive } from '../api/redrive';
+import { AppClient } from '../../shared/app-client/app-client';
 
 export { UsageError };
 
@@ -234,5 +234,3 @@ to the DLQ meanwhile (a poison message) waits for the next redrive instead of lo
 export async function runChaosCli(argv: string[], print: Print = console.log): Promise<void> {
   await parse(program(print), argv);
 }
-
-if (require.main === module) main(() => runChaosCli(process.argv.slice(2)));
