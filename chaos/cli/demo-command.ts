@@ -6,7 +6,6 @@ import '../../shared/cli/quiet-sdk';
 import path from 'node:path';
 import { localstack, timing } from '#spec';
 import { command, type Command, parse } from '../../shared/cli/command';
-import { startRuntimeThread } from '../../offline/runtime/thread';
 import { experimentOptions, type ExperimentSettings, interruptOnSigint, REPORTS_ROOT, runExperiment, stepsHelp } from './experiment-command';
 
 export function demoCommand(print?: (text: string) => void): Command {
@@ -35,8 +34,11 @@ export function nextSteps(reportDir: string): string[] {
   ];
 }
 
+/** An offline runtime the demo runs against, started by the entry point (scripts/demo.ts: in a worker thread). */
+export type StartRuntime = (log: (line: string) => void, options: { build: boolean }) => Promise<{ url: string; stop(): Promise<void> }>;
+
 /** Runs the command on `argv` (the user's arguments) and answers its exit code. */
-export async function runDemoCommand(argv: string[]): Promise<number> {
+export async function runDemoCommand(argv: string[], startRuntime: StartRuntime): Promise<number> {
   const cmd = await parse(demoCommand(), argv);
   if (!cmd) return 0;
   const { build, ...options } = cmd.opts<Omit<ExperimentSettings, 'endpoint' | 'breakerCooldownMs'> & { build: boolean }>();
@@ -44,7 +46,7 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
   const logs: string[] = [];
   const controller = interruptOnSigint();
   console.log('Starting the offline runtime (DynamoDB, SNS, SQS, both Lambdas, the Chaos API)...');
-  const runtime = await startRuntimeThread((line) => logs.push(`${new Date().toISOString()} ${line}`), { build });
+  const runtime = await startRuntime((line) => logs.push(`${new Date().toISOString()} ${line}`), { build });
   try {
     if (controller.signal.aborted) {
       console.log('Interrupted before the experiment started: nothing was injected, no report written.');

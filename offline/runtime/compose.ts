@@ -17,7 +17,7 @@ import { build } from '../../shared/build/esbuild';
 import { buildAll } from '../../shared/build/lambda-bundles';
 import type { LogListener, Mount, MountContext } from '../../shared/contracts/mount';
 import { OFFLINE_EDITION } from '../../shared/contracts/offline-api';
-import { DIST_DIR } from '../../shared/paths';
+import { DIST_DIR, REPO_ROOT } from '../../shared/paths';
 import { messagesIn } from '../../shared/app-client/queue-depth';
 import { missingAnswer, serveApi } from '../services/apigateway/serve';
 import { ApiGatewayControlService } from '../services/apigateway/control';
@@ -141,7 +141,7 @@ export const harnessPath = path.join(DIST_DIR, 'offline', 'lambda-worker.js');
 export async function buildHarness(): Promise<string> {
   const outfile = harnessPath;
   await build({
-    entryPoints: [path.join(__dirname, '..', 'services', 'lambda', 'worker.ts')],
+    entryPoints: [path.join(REPO_ROOT, 'offline', 'services', 'lambda', 'worker.ts')],
     outfile,
     bundle: true,
     platform: 'node',

@@ -5,11 +5,12 @@ import { tutorialFault } from '#spec';
 import { loadExperiment } from '../../chaos/runner/cli';
 import { resolveConfiguration, substitute } from '../../chaos/runner/configuration';
 import { type Activity, type Experiment, ExperimentError, parseExperiment, safeguardProbes } from '../../chaos/runner/schema';
+import { EXPERIMENTS_DIR, REPO_ROOT } from '../../shared/paths';
 
 const minimal = { title: 't', description: 'd', method: [] };
 const probe = (extra: object = {}) => ({ type: 'probe', name: 'p', provider: { type: 'http', url: 'http://x' }, tolerance: 200, ...extra });
 
-const experimentsDir = path.join(__dirname, '../../experiments');
+const experimentsDir = path.join(REPO_ROOT, EXPERIMENTS_DIR);
 const files = readdirSync(experimentsDir)
   .filter((name) => name.endsWith('.json'))
   .sort();
