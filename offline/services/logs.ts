@@ -8,8 +8,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { localstack, region as defaultRegion } from '#spec';
-import { jsonErrorResponse, jsonHandler, type JsonInput, targetOperation } from './protocol/json';
-import { AwsError, type AwsRequest, type AwsService, type CallShape } from './protocol/service';
+import { jsonErrorResponse, jsonHandler, type JsonInput, targetOperation } from '../protocol/json';
+import { AwsError, type AwsRequest, type AwsService, type CallShape } from '../protocol/service';
 
 const INVALID = 'InvalidParameterException';
 

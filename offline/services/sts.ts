@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IamService } from './iam/iam';
-import { optional, queryErrorResponse, queryHandler, queryOperation, required } from './protocol/query';
-import { AwsError, type AwsRequest, type AwsResponse, type AwsService, type Principal } from './protocol/service';
+import { optional, queryErrorResponse, queryHandler, queryOperation, required } from '../protocol/query';
+import { AwsError, type AwsRequest, type AwsResponse, type AwsService, type Principal } from '../protocol/service';
 
 const XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 

@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { localstack, region, tutorialFault } from '#spec';
-import { Chaos } from '../../offline/edge/chaos';
+import { Chaos } from '../../offline/chaos/chaos';
 import { ChaosValidationError } from '../../shared/contracts/chaos-api-validate';
 import { runChaosCli, UsageError } from '../../chaos/cli/chaos-command';
 import { nearest } from '../../chaos/api/chaos-client';

@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { localstack, region } from '#spec';
-import { Chaos } from '../../offline/edge/chaos';
+import { Chaos } from '../../offline/chaos/chaos';
 import { Edge } from '../../offline/edge/edge';
 import { ApiGatewayControlService } from '../../offline/services/apigateway/control';
 import { IamService } from '../../offline/services/iam/iam';

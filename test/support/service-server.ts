@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { localstack, region as defaultRegion } from '#spec';
-import { AwsError, type AwsService, type Principal, signingScope, toAwsRequest } from '../../offline/services/protocol/service';
+import { AwsError, type AwsService, type Principal, signingScope, toAwsRequest } from '../../offline/protocol/service';
 
 export interface ServeOptions {
   accountId?: string;

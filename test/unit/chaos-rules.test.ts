@@ -1,8 +1,8 @@
 /**
- * The Chaos API contract of offline/edge/chaos.ts: LocalStack's schema (FaultRule, NetworkEffectsConfig,
+ * The Chaos API contract (shared/contracts/chaos-api.ts) and its engine (offline/chaos/chaos.ts): LocalStack's schema (FaultRule, NetworkEffectsConfig,
  * uniqueItems) checked exactly, and what the edge cases mean: `{}`, probability 0, `DELETE []`.
  */
-import { Chaos } from '../../offline/edge/chaos';
+import { Chaos } from '../../offline/chaos/chaos';
 import { ChaosValidationError, checkEffects, checkRules, jsonEqual, uniqueRules } from '../../shared/contracts/chaos-api-validate';
 import { formatProblem } from '../../shared/contracts/chaos-api';
 

@@ -3,7 +3,7 @@
  * emulators lack or answer in a shape it cannot use, answered in the service's own wire format.
  */
 import type { HttpAnswer } from '../../offline/services/apigateway/serve';
-import type { AwsCall } from '../../offline/edge/aws-protocol';
+import type { AwsCall } from '../../offline/protocol/aws-wire';
 import { dynamodbShim } from '../../offline/services/shims/dynamodb';
 import { bodyText, type Forward } from '../../offline/services/shims/emulator-shim';
 import { snsShim } from '../../offline/services/shims/sns';

@@ -62,7 +62,7 @@ import { WritePublisher } from '#adapters/sns-publisher';
 import { pollOnce } from '../../offline/services/event-source-mappings/poll';
 import { authorizationOf, functionArnOf, queueArnOf, type Authorization, type AuthorizedCall } from '../../offline/services/iam/actions';
 import { evaluate, type Decision, type Statement } from '../../offline/services/iam/policy';
-import { signingScope } from '../../offline/services/protocol/service';
+import { signingScope } from '../../offline/protocol/service';
 import { arn, queueUrlAt } from '../support/clients';
 import { parse, stackWithoutCode } from '../support/stack';
 

@@ -10,9 +10,9 @@
  */
 import { randomInt } from 'node:crypto';
 import { localstack, region as defaultRegion } from '#spec';
-import { type JsonInput, parseJsonBody } from '../protocol/json';
-import { type RestCall, type RestRoute, RestRouter } from '../protocol/rest-json';
-import { AwsError, type AwsRequest, type AwsResponse, type AwsService, type CallShape } from '../protocol/service';
+import { type JsonInput, parseJsonBody } from '../../protocol/json';
+import { type RestCall, type RestRoute, RestRouter } from '../../protocol/rest-json';
+import { AwsError, type AwsRequest, type AwsResponse, type AwsService, type CallShape } from '../../protocol/service';
 
 const BAD_REQUEST = 'BadRequestException';
 const CUSTOM_ID_TAG = '_custom_id_';

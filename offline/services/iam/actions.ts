@@ -28,8 +28,8 @@
  * paths (a role is `role/<name>` unless the call gives its path, as CreateRole does), Lambda
  * layers and aliases, DynamoDB PartiQL and streams, SQS message move tasks by handle.
  */
-import { canonicalQueueUrl } from '../../edge/aws-protocol';
-import { parseQuery } from '../protocol/query';
+import { canonicalQueueUrl } from '../../protocol/aws-wire';
+import { parseQuery } from '../../protocol/query';
 
 /** One action on one resource that IAM must allow for the call to go ahead. */
 export interface Authorization {

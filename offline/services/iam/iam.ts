@@ -18,8 +18,8 @@ import {
   type QueryParams,
   type QueryValue,
   type XmlValue,
-} from '../protocol/query';
-import { AwsError, type AwsRequest, type AwsResponse, type AwsService, type RolePrincipal } from '../protocol/service';
+} from '../../protocol/query';
+import { AwsError, type AwsRequest, type AwsResponse, type AwsService, type RolePrincipal } from '../../protocol/service';
 
 const XMLNS = 'https://iam.amazonaws.com/doc/2010-05-08/';
 

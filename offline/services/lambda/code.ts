@@ -17,7 +17,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { awsLimits } from '#spec';
-import { AwsError } from '../protocol/service';
+import { AwsError } from '../../protocol/service';
 import { contentOf, isInflateError, UNREADABLE, ZipError, zipEntries } from './zip';
 
 const INVALID = 'InvalidParameterValueException';

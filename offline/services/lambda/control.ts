@@ -12,9 +12,9 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { awsLimits, localstack, region as defaultRegion } from '#spec';
-import type { JsonInput } from '../protocol/json';
-import { RestRouter, type RestCall } from '../protocol/rest-json';
-import { AwsError, type AwsRequest, type AwsService, type CallShape } from '../protocol/service';
+import type { JsonInput } from '../../protocol/json';
+import { RestRouter, type RestCall } from '../../protocol/rest-json';
+import { AwsError, type AwsRequest, type AwsService, type CallShape } from '../../protocol/service';
 import type { CodeStore } from './code';
 
 /** A function as deployed: what the runtime runs. Replaced, never changed, on each update. */

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { FUNCTION_NOT_FOUND, type InvokeResult, LocalFunction, STOPPING_ERROR } from './function';
 import type { CodeStore } from './code';
 import type { DeployedFunction, LambdaChange } from './control';
-import type { InvocationFault } from '../../edge/chaos';
+import type { InvocationFault } from '../../chaos/chaos';
 import type { Credentials } from '../sts';
 
 /** What the host reads of the Lambda control plane (LambdaService has it). */

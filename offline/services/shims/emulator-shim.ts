@@ -5,7 +5,7 @@
  * call in the service's own wire format; every other call goes to the emulator unchanged.
  */
 import type { HttpAnswer } from '../apigateway/serve';
-import type { AwsCall } from '../../edge/aws-protocol';
+import type { AwsCall } from '../../protocol/aws-wire';
 
 /** Sends a body to the emulator; `operation` replaces the call's (its X-Amz-Target or Action) for a look-up of the shim's own. */
 export type Forward = (body: string, operation?: string) => Promise<HttpAnswer>;

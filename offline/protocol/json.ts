@@ -4,7 +4,7 @@
  * `{"__type": code, "message": ...}` with its code in `x-amzn-ErrorType` and its HTTP status.
  * CloudWatch Logs speaks 1.1 (prefix `Logs_20140328`); DynamoDB and SQS speak 1.0.
  */
-import { nestingProblem } from '../../../shared/http/json-body';
+import { nestingProblem } from '../../shared/http/json-body';
 import { AwsError, type AwsRequest, type AwsResponse } from './service';
 
 export type JsonVersion = '1.0' | '1.1';

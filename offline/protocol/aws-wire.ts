@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { region as defaultRegion } from '#spec';
-import type { Call, Fault } from './chaos';
+import type { Call, Fault } from '../chaos/chaos';
 
 export type Protocol = 'json' | 'query';
 
