@@ -22,7 +22,13 @@ librarySuite([
     expected: 'held',
     shows: (run, runtime) => {
       expect(statuses(run.output('run', 'write-during-the-outage'))).toEqual({ '202': 4 });
-      expect(run.output('run', 'nothing-is-dead-lettered-during-the-outage')).toEqual({ queue: 4, dlq: 0 });
+      // Every accepted write still waits in the queue, none in the DLQ. At least 4 messages, not exactly:
+      // the retry function sends a write's fresh copy before SQS deletes the original it answered, so a
+      // reading can catch both (more often on a busy machine). A copy carries the same write and version,
+      // so the conditional put applies it once; the after-check proves each write holds its newest value.
+      const { queue, dlq } = run.output('run', 'nothing-is-dead-lettered-during-the-outage') as { queue: number; dlq: number };
+      expect(dlq).toBe(0);
+      expect(queue).toBeGreaterThanOrEqual(4);
       const requeued = runtime.logs.filter(
         (line) => line.startsWith(`[${names.retryFunction}] `) && line.includes('Write re-queued before the redrive threshold'),
       );

@@ -56,21 +56,11 @@ const faults = (name: string, method: string, rules: unknown[]) => ({
     timeout: 10,
   },
 });
+/** The write probe: one product with ids from `prefix`, recorded in the state file, answered as `expect` says. */
+const write = (name: string, prefix: string, expect: string | number) =>
+  probe(name, 'write', '--endpoint', '${endpoint}', '--state', '${state_file}', '--products', 1, '--prefix', prefix, '--expect', expect);
 /** One queued write: DynamoDB fails, so the product function queues it (202). */
-const writeQueued = probe(
-  'write-while-dynamodb-fails',
-  'write',
-  '--endpoint',
-  '${endpoint}',
-  '--state',
-  '${state_file}',
-  '--products',
-  1,
-  '--prefix',
-  'settling',
-  '--expect',
-  202,
-);
+const writeQueued = write('write-while-dynamodb-fails', 'settling', 202);
 /** The next experiment's hypothesis: nothing in the queue or the DLQ, read once. */
 const queuesEmpty = { ...probe('the-queue-and-the-dlq-are-empty', 'queues', '--endpoint', '${endpoint}', '--queue-max', 0, '--dlq-max', 0), tolerance: 0 };
 const second = () => experimentFile({ 'steady-state-hypothesis': { title: 'nothing waits', probes: [queuesEmpty] }, method: [] });
@@ -131,23 +121,7 @@ it('what does not settle is the leftover of the experiment that left it: that on
 it("raises a settle window shorter than the target's visibility timeout, so a write whose receive was lost still holds in time", async () => {
   const settle = { type: 'env', key: 'CHAOS_TEST_SETTLE_SECONDS', default: 3, env_var_type: 'int' };
   // As the library's files do: the hypothesis writes too, so its state file is there before anything is checked.
-  const accepted = {
-    ...probe(
-      'writes-are-accepted',
-      'write',
-      '--endpoint',
-      '${endpoint}',
-      '--state',
-      '${state_file}',
-      '--products',
-      1,
-      '--prefix',
-      'settling-probe',
-      '--expect',
-      '200,202',
-    ),
-    tolerance: 0,
-  };
+  const accepted = { ...write('writes-are-accepted', 'settling-probe', '200,202'), tolerance: 0 };
   const holds = {
     ...probe('every-accepted-write-holds', 'writes-hold', '--endpoint', '${endpoint}', '--state', '${state_file}', '--within', '${settle_seconds}'),
     tolerance: 0,
