@@ -15,7 +15,7 @@ import type { Deadline } from '#resilience/deadline';
 import { describeError } from '#resilience/failures';
 import { guardedPut } from '#resilience/guarded-put';
 import { parseWrite, type ProductWrite } from '#domain/product';
-import type { ProductStore } from '#adapters/dynamodb-store';
+import type { ProductStore } from '#domain/product-store';
 import type { DeadLetterReason, QueuedMessage, RetryQueue } from '#adapters/retry-queue';
 import type { Config } from '../config';
 import { logMessages } from '../../spec/log-messages';

@@ -9,9 +9,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import { names, region, retryGuards } from '#spec';
+import { WriteNotNewer } from '#domain/errors';
 import { isAtLeastAsNew, orderingHorizon } from '#domain/ordering';
 import type { ProductWrite } from '#domain/product';
-import { ProductStore } from '#adapters/dynamodb-store';
+import { DynamoDbProductStore } from '#adapters/dynamodb-store';
 import { createTable } from '../../offline/runtime/provision';
 
 let database: Server;
@@ -64,10 +65,10 @@ describe('the ordering rule: the DynamoDB condition and isAtLeastAsNew agree (dy
       : undefined;
     const write: ProductWrite = { id, ...base, updatedAt: now, requestId: 'req-m' };
 
-    const landed = await new ProductStore(dynamo, names.table, retryGuards.clockSkewSeconds).put(write, horizon, AbortSignal.timeout(5_000)).then(
+    const landed = await new DynamoDbProductStore(dynamo, names.table, retryGuards.clockSkewSeconds).put(write, horizon, AbortSignal.timeout(5_000)).then(
       () => true,
       (error: unknown) => {
-        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+        if (!(error instanceof WriteNotNewer)) throw error;
         return false;
       },
     );

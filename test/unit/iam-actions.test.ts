@@ -56,7 +56,7 @@ import type { HttpRequest, HttpResponse } from '@smithy/types';
 import { Testing } from 'cdktf';
 import { localstack, names, region, retryGuards } from '#spec';
 import type { ProductWrite } from '#domain/product';
-import { ProductStore } from '#adapters/dynamodb-store';
+import { DynamoDbProductStore } from '#adapters/dynamodb-store';
 import { RetryQueue, type QueuedMessage } from '#adapters/retry-queue';
 import { WritePublisher } from '#adapters/sns-publisher';
 import { pollOnce } from '../../offline/services/event-source-mappings/poll';
@@ -207,7 +207,7 @@ const logCalls = (sdk: ReturnType<typeof clients>, fn: string) =>
     );
 
 const productFunctionCalls = (sdk: ReturnType<typeof clients>) => {
-  const store = new ProductStore(sdk.dynamodb, names.table, retryGuards.clockSkewSeconds);
+  const store = new DynamoDbProductStore(sdk.dynamodb, names.table, retryGuards.clockSkewSeconds);
   return store
     .put(write, store.horizon(), signal)
     .then(() => store.get(write.id, signal))
@@ -218,7 +218,7 @@ const productFunctionCalls = (sdk: ReturnType<typeof clients>) => {
 };
 
 const retryFunctionCalls = (sdk: ReturnType<typeof clients>) => {
-  const store = new ProductStore(sdk.dynamodb, names.table, retryGuards.clockSkewSeconds);
+  const store = new DynamoDbProductStore(sdk.dynamodb, names.table, retryGuards.clockSkewSeconds);
   const retryQueue = new RetryQueue(sdk.sqs, queueUrl, deadLetterQueueUrl);
   const settings = { queueUrl, queueArn: queue, region, batchSize: 10, waitTimeSeconds: 0 };
   // The event source mapping polls with the function's role, as Lambda's does.
@@ -722,7 +722,9 @@ describe("the functions' calls under their roles", () => {
     expect(decide(policies[product]!, sendToQueue)).toEqual(['implicitly-denied']);
     const publish = await authorizationsOfCommand((sdk) => new WritePublisher(sdk.sns, topic).publish(write, signal));
     expect(decide(policies[retry]!, publish)).toEqual(['implicitly-denied']);
-    const scan = await authorizationsOfCommand((sdk) => new ProductStore(sdk.dynamodb, names.table, retryGuards.clockSkewSeconds).list(10, undefined, signal));
+    const scan = await authorizationsOfCommand((sdk) =>
+      new DynamoDbProductStore(sdk.dynamodb, names.table, retryGuards.clockSkewSeconds).list(10, undefined, signal),
+    );
     expect(decide(policies[retry]!, scan)).toEqual(['implicitly-denied']);
     const otherLogs = await authorizationsOfCommand((sdk) =>
       sdk.logs.send(
