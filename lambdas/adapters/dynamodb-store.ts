@@ -5,10 +5,19 @@
  */
 import { type AttributeValue, type DynamoDBClient, GetItemCommand, PutItemCommand, type PutItemCommandInput, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { awsLimits } from '#spec';
-import { type StoreFailure, type StoreFailureDetails, StoreRejected, StoreUnavailable, ValidationError, WriteNotNewer } from '#domain/errors';
+import { ValidationError } from '#domain/errors';
 import { orderedBy, orderingHorizon, type StoredVersion, type WriteVersion } from '#domain/ordering';
 import type { ProductWrite } from '#domain/product';
-import type { ProductPage, ProductStore, StoredProduct } from '#domain/product-store';
+import {
+  type ProductPage,
+  type ProductStore,
+  type StoredProduct,
+  type StoreFailure,
+  type StoreFailureDetails,
+  StoreRejected,
+  StoreUnavailable,
+  WriteNotNewer,
+} from '#domain/product-store';
 import { AttemptLog, recordAttempts } from './sdk-attempts';
 
 const { time, tieBreak } = orderedBy;

@@ -1,11 +1,12 @@
 /**
  * How a failed call is told to the caller. The product store names its failures in the domain's
- * terms (domain/errors.ts): a failed condition, which may mean the table holds something newer
- * (WriteNotNewer; guardedPut confirms it, since a fault can answer with the same error), the store
- * refusing the request as sent (StoreRejected), or the store unavailable for now (StoreUnavailable).
- * The outcomes carry the store's own error, so the logs name what the service answered.
+ * terms (domain/product-store.ts): a failed condition, which may mean the table holds something
+ * newer (WriteNotNewer; guardedPut confirms it, since a fault can answer with the same error),
+ * the store refusing the request as sent (StoreRejected), or the store unavailable for now
+ * (StoreUnavailable). The outcomes carry the store's own error, so the logs name what the
+ * service answered.
  */
-import { StoreFailure } from '#domain/errors';
+import { StoreFailure } from '#domain/product-store';
 
 /**
  * An unavailable store's own error, and whether the write may still take effect. Anything that is

@@ -5,10 +5,9 @@
  */
 import type { CircuitBreaker } from '#resilience/breaker';
 import { describeError, unavailability } from '#resilience/failures';
-import { StoreRejected, WriteNotNewer } from '#domain/errors';
 import { isAtLeastAsNew, type StoredVersion } from '#domain/ordering';
 import type { ProductWrite } from '#domain/product';
-import type { ProductStore } from '#domain/product-store';
+import { type ProductStore, StoreRejected, WriteNotNewer } from '#domain/product-store';
 
 export type PutOutcome =
   | { kind: 'stored' }

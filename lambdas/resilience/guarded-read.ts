@@ -5,7 +5,8 @@
  */
 import type { CircuitBreaker } from '#resilience/breaker';
 import { unavailability } from '#resilience/failures';
-import { StoreRejected, ValidationError } from '#domain/errors';
+import { ValidationError } from '#domain/errors';
+import { StoreRejected } from '#domain/product-store';
 
 export type ReadOutcome<T> =
   | { kind: 'read'; value: T }

@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import { names, region, retryGuards } from '#spec';
-import { WriteNotNewer } from '#domain/errors';
+import { WriteNotNewer } from '#domain/product-store';
 import { isAtLeastAsNew, orderingHorizon } from '#domain/ordering';
 import type { ProductWrite } from '#domain/product';
 import { DynamoDbProductStore } from '#adapters/dynamodb-store';

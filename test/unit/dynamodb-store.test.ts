@@ -13,7 +13,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { names } from '#spec';
-import { StoreRejected, StoreUnavailable, ValidationError, WriteNotNewer } from '#domain/errors';
+import { ValidationError } from '#domain/errors';
+import { StoreRejected, StoreUnavailable, WriteNotNewer } from '#domain/product-store';
 import { DynamoDbProductStore } from '#adapters/dynamodb-store';
 
 const dynamo = mockClient(DynamoDBClient);

@@ -1,7 +1,8 @@
 /** The breaker bookkeeping of a read: what counts towards an outage, and what the caller gets. */
 import { CircuitBreaker } from '#resilience/breaker';
 import { guardedRead } from '#resilience/guarded-read';
-import { StoreRejected, StoreUnavailable, ValidationError } from '#domain/errors';
+import { ValidationError } from '#domain/errors';
+import { StoreRejected, StoreUnavailable } from '#domain/product-store';
 
 /** A store read failing as the store says it (domain/errors.ts), with the service's own error named `name`. */
 const failing = (Failure: typeof StoreRejected | typeof StoreUnavailable, name: string) => () =>
