@@ -1,7 +1,7 @@
 /**
  * The whole application as one CDK for Terraform stack: table, topic, queues, both functions with
  * least-privilege roles, the event source mapping and the REST API. Every name and setting comes
- * from spec.ts.
+ * from the spec (spec/index.ts).
  */
 import { ApiGatewayDeployment } from '@cdktf/provider-aws/lib/api-gateway-deployment';
 import { ApiGatewayIntegration } from '@cdktf/provider-aws/lib/api-gateway-integration';

@@ -2,9 +2,10 @@
  * The offline runtime: the whole application in one Node process, no Docker, no account.
  * DynamoDB (dynalite) and SNS + SQS (fauxqs) run in-process behind the edge, beside the control
  * plane the runtime answers itself (IAM, STS, Logs, Lambda, API Gateway); what was deployed
- * through it runs here: functions from their zips in worker threads (function-host.ts), event
- * source mappings' pollers (mapping-host.ts), the stages' routes (apigateway.ts). The Chaos API
- * acts on every AWS call at the edge. This module only composes them.
+ * through it runs here: functions from their zips in worker threads (services/lambda/host.ts),
+ * event source mappings' pollers (services/event-source-mappings/host.ts), the stages' routes
+ * (services/apigateway/serve.ts). The Chaos API acts on every AWS call at the edge. This module
+ * only composes them.
  */
 import { GetQueueUrlCommand, QueueDoesNotExist, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';

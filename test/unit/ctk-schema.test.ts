@@ -42,9 +42,9 @@ describe('the experiment library', () => {
       '05-queue-delivery-failing.json',
       '06-retry-path-broken.json',
       '07-outage-past-redrive.json',
-      '08-latency-jitter-dynamodb.json',
       '08-latency.json',
       '09-region-outage.json',
+      '10-latency-jitter-dynamodb.json',
     ]);
   });
 
@@ -122,9 +122,9 @@ describe('the experiment library', () => {
       ['05-queue-delivery-failing.json', 'held', [], 'undefined'],
       ['06-retry-path-broken.json', 'held', [], 'undefined'],
       ['07-outage-past-redrive.json', 'held', [], 'undefined'],
-      ['08-latency-jitter-dynamodb.json', 'held', ['offline'], 'string'],
       ['08-latency.json', 'held', [], 'undefined'],
       ['09-region-outage.json', 'held', [], 'undefined'],
+      ['10-latency-jitter-dynamodb.json', 'held', ['offline'], 'string'],
     ]);
   });
 
