@@ -19,17 +19,18 @@ import { logMessages } from '../../spec/log-messages';
 import { NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE } from '../../spec/api-messages';
 import type { StoredValue } from '../../shared/app-client/app-client';
 
-export type Answer = 'accepted' | 'refused' | 'unknown' | 'wrong';
+export type AnswerKind = 'accepted' | 'refused' | 'unknown' | 'wrong';
 
-export interface WriteRecord {
+/** A write the schedule sent, and the kind of answer it got. */
+export interface SentWrite {
   id: string;
   name: string;
   status: number;
-  answer: Answer;
+  answer: AnswerKind;
 }
 
 /** What a schedule's check found, counted (the violations say it in words). */
-export interface Tally {
+export interface CheckTally {
   /** Accepted products whose newest accepted write is not in the table, and no newer write either. */
   lost: number;
   /** Products holding an older write than their newest accepted one. */
@@ -51,7 +52,7 @@ export interface Tally {
 }
 
 /** What an answer to a write means, from its status and body. */
-export function classifyAnswer(status: number, body: string): Answer {
+export function classifyAnswer(status: number, body: string): AnswerKind {
   if (status === 200 || status === 202) return 'accepted';
   if (status === 429) return 'refused';
   let message: unknown;
@@ -68,7 +69,7 @@ export function classifyAnswer(status: number, body: string): Answer {
   return 'wrong';
 }
 
-type TableTally = Pick<Tally, 'lost' | 'stale' | 'refusedStored' | 'unknownLanded' | 'wrongAnswers' | 'plantedWon' | 'plantedKept'>;
+type TableTally = Pick<CheckTally, 'lost' | 'stale' | 'refusedStored' | 'unknownLanded' | 'wrongAnswers' | 'plantedWon' | 'plantedKept'>;
 
 /**
  * The table after the schedule settled, against the answers: `lanes` holds each product's writes
@@ -76,7 +77,7 @@ type TableTally = Pick<Tally, 'lost' | 'stale' | 'refusedStored' | 'unknownLande
  * table before the first of them.
  */
 export function checkTable(
-  lanes: Map<string, WriteRecord[]>,
+  lanes: Map<string, SentWrite[]>,
   items: Map<string, StoredValue>,
   planted: Map<string, StoredValue>,
 ): { violations: string[]; tally: TableTally } {
@@ -128,7 +129,7 @@ export function checkTable(
 }
 
 /** The functions' JSON log lines (Powertools Logger), each after the runtime's `[FunctionName] ` prefix; other lines are skipped. */
-export function logEntries(lines: string[]): Array<Record<string, unknown>> {
+export function jsonLogEntries(lines: string[]): Array<Record<string, unknown>> {
   return lines.flatMap((line) => {
     const start = line.indexOf('{');
     if (start < 0) return [];
@@ -152,7 +153,7 @@ export function checkLoggedWrites(
   items: Map<string, StoredValue>,
   acceptedWrites: number,
 ): { violations: string[]; staleDropped: number } {
-  const mine = logEntries(lines).filter((entry) => typeof entry.productId === 'string' && entry.productId.startsWith(`${runId}-`));
+  const mine = jsonLogEntries(lines).filter((entry) => typeof entry.productId === 'string' && entry.productId.startsWith(`${runId}-`));
   const accepted = mine.filter((entry) => entry.message === logMessages.stored || entry.message === logMessages.queued);
   const violations: string[] = [];
   for (const { message, productId, updatedAt } of accepted) {

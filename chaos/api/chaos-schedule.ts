@@ -14,12 +14,12 @@ import fc from 'fast-check';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deadLetterQueues, names, offline, timing, tutorialFault } from '#spec';
 import { ChaosClient, type FaultRule } from './chaos-client';
-import { checkLoggedWrites, checkTable, classifyAnswer, type Tally, type WriteRecord } from './chaos-invariants';
+import { checkLoggedWrites, checkTable, classifyAnswer, type CheckTally, type SentWrite } from './chaos-invariants';
 import { unwrapSnsEnvelope } from './redrive';
 import { type MappingKind, mappingKinds, useRetryMapping } from './mapping-kinds';
 import { type StoredValue, AppClient } from '../../shared/app-client/app-client';
 
-export interface Phase {
+export interface SchedulePhase {
   faults: FaultRule[];
   latencyMs: number;
   writesPerWriter: number;
@@ -81,7 +81,7 @@ export interface Schedule {
   /** The retry function's event source mapping for this schedule. */
   mapping: MappingKind;
   planted: Plant[];
-  phases: Phase[];
+  phases: SchedulePhase[];
 }
 
 export interface ScheduleShape {
@@ -106,7 +106,7 @@ const latencyArbitrary = (beyondTimeout: boolean): fc.Arbitrary<number> =>
     ...(beyondTimeout ? [{ weight: 3, arbitrary: fc.constant(beyondTimeoutMs) }] : []),
   );
 
-export const phaseArbitrary = (maxWrites: number, beyondTimeout = false): fc.Arbitrary<Phase> =>
+export const phaseArbitrary = (maxWrites: number, beyondTimeout = false): fc.Arbitrary<SchedulePhase> =>
   fc.record({
     faults: fc.subarray(faultPool, { maxLength: 3 }),
     latencyMs: latencyArbitrary(beyondTimeout),
@@ -156,11 +156,11 @@ export interface ScheduleOptions {
   onWrite?: (status: number) => void;
 }
 
-export interface Outcome {
+export interface ScheduleOutcome {
   runId: string;
-  writes: WriteRecord[];
+  writes: SentWrite[];
   violations: string[];
-  tally: Tally;
+  tally: CheckTally;
   settledMs: number;
   staleDropped: number;
 }
@@ -232,18 +232,18 @@ async function plant(target: AppClient, runId: string, plants: Plant[]): Promise
  */
 const QUIET_MS = 5_000;
 
-export async function runSchedule(schedule: Schedule, options: ScheduleOptions): Promise<Outcome> {
+export async function runSchedule(schedule: Schedule, options: ScheduleOptions): Promise<ScheduleOutcome> {
   const runId = `r${process.pid}-${(runCounter += 1)}`;
   const target = new AppClient(options.endpoint);
   const { endpoint, apiUrl } = target;
   const chaos = new ChaosClient(endpoint);
   const logsBefore = options.logs().length;
-  const writes: WriteRecord[] = [];
+  const writes: SentWrite[] = [];
   const violations: string[] = [];
   let wrongReads = 0;
   // Writes to one product go one after another (so the client knows which is newest); products in parallel.
   const lanes = new Map<string, Promise<void>>();
-  const sentTo = new Map<string, WriteRecord[]>();
+  const sentTo = new Map<string, SentWrite[]>();
   const budget = options.maxWrites ?? Number.POSITIVE_INFINITY;
   const burstWriters = options.burstWriters ?? offline.productConcurrency + 4;
   let sent = 0;
@@ -253,7 +253,7 @@ export async function runSchedule(schedule: Schedule, options: ScheduleOptions):
     const next = previous.then(async () => {
       // Longer than API Gateway's 29 s: a missing answer is the runtime's fault, not the client's.
       const { status, body } = await target.post({ id, name, price: 1, description: runId }, AbortSignal.timeout(35_000));
-      const record: WriteRecord = { id, name, status, answer: classifyAnswer(status, body) };
+      const record: SentWrite = { id, name, status, answer: classifyAnswer(status, body) };
       writes.push(record);
       sentTo.set(id, [...(sentTo.get(id) ?? []), record]);
       options.onWrite?.(status);
@@ -370,6 +370,6 @@ export async function runSchedule(schedule: Schedule, options: ScheduleOptions):
   const staleDropped = logged.staleDropped;
   target.sqs.destroy();
   target.dynamo.destroy();
-  const tally: Tally = { ...held.tally, deadLettered: deadLetters.length, wrongReads };
+  const tally: CheckTally = { ...held.tally, deadLettered: deadLetters.length, wrongReads };
   return { runId, writes, violations, tally, settledMs, staleDropped };
 }

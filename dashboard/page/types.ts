@@ -2,7 +2,7 @@
  * The page's side of the dashboard's contract: the server's own types (dashboard/wire.ts
  * imports nothing from Node, so the page bundles it too), and what only the page names.
  */
-import type { ControlAnswer as ServerAnswer, LogLine } from '../wire';
+import type { ControlAnswer, LogLine } from '../wire';
 
 export type { LambdaFault, OfflineFaultRule } from '../../shared/contracts/chaos-api';
 
@@ -11,4 +11,4 @@ export type { ArrowName, FunctionState as FunctionStats, LogLine, ServiceName, S
 export type LogSourceName = LogLine['source'];
 
 /** A control's answer; `send` also carries the product API's status and body. */
-export type ControlAnswer = ServerAnswer & { status?: number; body?: unknown };
+export type ReceivedAnswer = ControlAnswer & { status?: number; body?: unknown };

@@ -7,7 +7,7 @@ import { names } from '#spec';
 import { LAMBDA_FAULTS_PATH } from '../../shared/contracts/offline-api';
 import { setFallback, setRetryMapping } from '../../shared/app-client/switches';
 import { experimentArgs, type ExperimentRunner, listExperiments } from './experiment';
-import { DEFAULT_RATE_PER_SECOND, MAX_RATE_PER_SECOND, type Traffic } from './load';
+import { DEFAULT_RATE_PER_SECOND, MAX_RATE_PER_SECOND, type WriteLoad } from './load';
 import type { Readings } from './readings';
 import type { OfflineEffects, OfflineFaultRule } from '../../shared/contracts/chaos-api';
 import type { ControlAnswer } from '../wire';
@@ -45,7 +45,7 @@ export interface ControlContext {
   shownEndpoint: string;
   kind: () => Promise<'offline' | 'localstack'>;
   readings: Readings;
-  traffic: Traffic;
+  traffic: WriteLoad;
   experiment: ExperimentRunner;
   /** After a control: read the target again now, so every page sees the change at once. */
   refresh: () => void;

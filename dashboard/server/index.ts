@@ -23,7 +23,7 @@ import type { LogSource } from '../../shared/contracts/mount';
 import { HostPolicy, OriginPolicy } from '../../shared/http/origin';
 import { BadRequest, Controls } from './controls';
 import { ExperimentRunner, listExperiments, REPORTS_DIR } from './experiment';
-import { Traffic } from './load';
+import { WriteLoad } from './load';
 import { Readings, type TableRow } from './readings';
 import { PAGE_HEADERS, PageFiles, send, serveReport, typeOf } from './static';
 import { Tally } from './tally';
@@ -94,7 +94,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
 
   const readings = new Readings(endpoint);
   const tally = new Tally();
-  const traffic = new Traffic(readings.target);
+  const traffic = new WriteLoad(readings.target);
   const experiment = new ExperimentRunner();
   const page = new PageFiles();
   let kind: Promise<'offline' | 'localstack'> | undefined;

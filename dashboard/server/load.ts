@@ -9,7 +9,7 @@ export const DEFAULT_RATE_PER_SECOND = 2;
 /** Writes of the load still waiting for an answer beyond which a tick sends nothing (a slow target is not flooded). */
 const MAX_IN_FLIGHT = 40;
 
-export class Traffic {
+export class WriteLoad {
   /** Answers by status since the dashboard started ("0": no answer). */
   readonly answers: Record<string, number> = {};
   /** Answers by status since the last `drain()`: one timeline point's worth. */

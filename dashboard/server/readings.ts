@@ -20,7 +20,7 @@ import type { OfflineEffects, OfflineFaultRule } from '../../shared/contracts/ch
 import type { FunctionKey } from '../wire';
 
 /** A single reading may take this long before it counts as failed (null in the snapshot). */
-export const READING_TIMEOUT_MS = 2_000;
+const READING_TIMEOUT_MS = 2_000;
 
 interface Tagged {
   middlewareStack: { add(middleware: (next: (args: unknown) => unknown) => (args: unknown) => unknown, options: { step: 'build' }): void };
