@@ -1,7 +1,7 @@
 /**
  * The DynamoDB adapter of the product store (domain/product-store.ts): conditional writes that
  * enforce the ordering rule, reads and a paged list, and DynamoDB's errors told as the store
- * errors of domain/errors.ts.
+ * errors the contract declares.
  */
 import { type AttributeValue, type DynamoDBClient, GetItemCommand, PutItemCommand, type PutItemCommandInput, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { awsLimits } from '#spec';

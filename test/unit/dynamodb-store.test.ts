@@ -1,6 +1,6 @@
 /**
  * The DynamoDB adapter keeps the product store's contract (domain/product-store.ts): DynamoDB's
- * errors reach the write and read paths as the store errors of domain/errors.ts, each carrying
+ * errors reach the write and read paths as the store errors the contract declares, each carrying
  * DynamoDB's own error for the logs.
  */
 import {

@@ -4,7 +4,7 @@ import { guardedRead } from '#resilience/guarded-read';
 import { ValidationError } from '#domain/errors';
 import { StoreRejected, StoreUnavailable } from '#domain/product-store';
 
-/** A store read failing as the store says it (domain/errors.ts), with the service's own error named `name`. */
+/** A store read failing as the store says it (domain/product-store.ts), with the service's own error named `name`. */
 const failing = (Failure: typeof StoreRejected | typeof StoreUnavailable, name: string) => () =>
   Promise.reject(new Failure(name, { mayHaveLanded: false, cause: Object.assign(new Error(name), { name }) }));
 const unavailable = (name = 'InternalServerError') => failing(StoreUnavailable, name);
