@@ -5,7 +5,6 @@
  */
 import {
   ConditionalCheckFailedException,
-  DynamoDBClient,
   DynamoDBServiceException,
   GetItemCommand,
   InternalServerError,
@@ -13,24 +12,13 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { names } from '#spec';
-import { PublishCommand, SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
-import { mockClient } from 'aws-sdk-client-mock';
+import { PublishCommand, SNSServiceException } from '@aws-sdk/client-sns';
 import 'aws-sdk-client-mock-jest';
-import { createHandler } from '../../lambdas/product/handler';
 import { NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE, QUEUED_MESSAGE, STORED_MESSAGE } from '../../spec/api-messages';
-import { loadConfig } from '../../lambdas/config';
 import { lambdaContext, postProduct, sampleProduct } from '../support/events';
+import { dynamo, meta, newHandler, resetMocks, sns } from '../support/product-handler';
 
-const dynamo = mockClient(DynamoDBClient);
-const sns = mockClient(SNSClient);
-const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
-const newHandler = (overrides: Record<string, string> = {}) => createHandler(loadConfig({ ...process.env, ...overrides }, ['tableName', 'topicArn']));
-
-beforeEach(() => {
-  dynamo.reset();
-  sns.reset();
-  sns.on(PublishCommand).resolves({ MessageId: 'msg-1' });
-});
+beforeEach(resetMocks);
 
 const transientErrors: Array<[string, () => Error]> = [
   ['a 500 InternalServerError', () => new InternalServerError({ message: 'boom', ...meta(500) })],

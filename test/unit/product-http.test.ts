@@ -3,25 +3,13 @@
  * and GET reads a product or a page of them, answering 503 (never 500) when DynamoDB fails.
  * (product-handler.test.ts: POST.)
  */
-import { DynamoDBClient, DynamoDBServiceException, GetItemCommand, InternalServerError, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoDBServiceException, GetItemCommand, InternalServerError, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import 'aws-sdk-client-mock-jest';
 import { limits } from '#domain/limits';
-import { createHandler } from '../../lambdas/product/handler';
-import { loadConfig } from '../../lambdas/config';
 import { apiEvent, lambdaContext, sampleProduct } from '../support/events';
+import { dynamo, meta, newHandler, resetMocks, sns } from '../support/product-handler';
 
-const dynamo = mockClient(DynamoDBClient);
-const sns = mockClient(SNSClient);
-const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
-const newHandler = (overrides: Record<string, string> = {}) => createHandler(loadConfig({ ...process.env, ...overrides }, ['tableName', 'topicArn']));
-
-beforeEach(() => {
-  dynamo.reset();
-  sns.reset();
-  sns.on(PublishCommand).resolves({ MessageId: 'msg-1' });
-});
+beforeEach(resetMocks);
 
 describe('bad input gets a 4xx that names the problem and never reaches AWS', () => {
   const cases: Array<[string, Parameters<typeof apiEvent>[0], number, RegExp]> = [
