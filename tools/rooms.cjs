@@ -1,10 +1,10 @@
 /**
  * The rooms of the house: where each one's files are, and the rooms it may import (`'*'`: any,
  * though no room may import an entry point). A room may always import itself. A file belongs to
- * the first room whose path matches it. The arrows allowed
- * form no cycle: spec ← shared ← {lambdas, infra, offline, dashboard, chaos} ← bench ← entry, and
- * tests sit beside the entry points. .dependency-cruiser.cjs enforces the table (npm run
- * lint:rooms); tools/rooms-graph.mjs prints the arrows (npm run rooms).
+ * the first room whose path matches it. The arrows allowed form no cycle: spec ← shared ←
+ * {lambdas, infra, offline, dashboard, chaos} ← bench ← entry, and tests sit beside the entry
+ * points. .dependency-cruiser.cjs enforces the table (npm run lint:rooms); tools/rooms-graph.mjs
+ * prints the arrows (npm run rooms).
  */
 const OFFLINE = ['offline/protocol', 'offline/chaos', 'offline/services', 'offline/edge', 'offline/runtime'];
 
