@@ -32,7 +32,8 @@ import {
   UpdateStageCommand,
 } from '@aws-sdk/client-api-gateway';
 import { apiBinaryMediaTypes, awsLimits, localstack, names, region } from '#spec';
-import { ApiGatewayControlService, lambdaFunctionArn, lambdaInvocationUri } from '../../offline/services/apigateway/control';
+import { ApiGatewayControlService } from '../../offline/services/apigateway/control';
+import { lambdaFunctionArn, lambdaInvocationUri } from '../../offline/services/apigateway/model';
 import { arn, awsCli, hasAwsCli, sdkConfig } from '../support/clients';
 import { serveServices, type ServiceServer } from '../support/service-server';
 import { refusal } from '../support/sdk-calls';

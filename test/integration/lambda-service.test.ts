@@ -32,7 +32,8 @@ import {
 } from '@aws-sdk/client-lambda';
 import { functions, localstack, names, region } from '#spec';
 import { CodeStore } from '../../offline/services/lambda/code';
-import { LambdaService, type LambdaChange } from '../../offline/services/lambda/control';
+import { LambdaService } from '../../offline/services/lambda/control';
+import type { LambdaChange } from '../../offline/services/lambda/model';
 import { arn, awsCli, hasAwsCli, sdkConfig } from '../support/clients';
 import { serveServices, type ServiceServer } from '../support/service-server';
 import { eventually } from '../support/offline';
