@@ -16,6 +16,13 @@ const groupNotFound = () => new AwsError('ResourceNotFoundException', 'The speci
 export const streamNotFound = () => new AwsError('ResourceNotFoundException', 'The specified log stream does not exist.');
 export const badToken = () => new AwsError(INVALID, 'The specified nextToken is invalid.');
 
+export interface Scope {
+  region: string;
+  accountId: string;
+}
+
+export const scopeOf = (request: AwsRequest): Scope => ({ region: request.region, accountId: request.accountId });
+
 export interface LogLine {
   timestamp: number;
   message: string;
@@ -47,19 +54,12 @@ export interface LogGroup {
   streams: Map<string, LogStream>;
 }
 
-export interface Scope {
-  region: string;
-  accountId: string;
-}
-
-export const scopeOf = (request: AwsRequest): Scope => ({ region: request.region, accountId: request.accountId });
-
 /**
  * A place between events, for the read tokens: after the event (timestamp, seq) when `at` is
  * its seq, before it when `at` is seq - 1. Tokens stay valid while events are added, even
  * events older than the ones already read.
  */
-export interface Position {
+interface Position {
   timestamp: number;
   at: number;
 }
