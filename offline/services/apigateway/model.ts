@@ -1,7 +1,7 @@
 /**
  * What the API Gateway control plane keeps: REST APIs with their resources, methods and
  * integrations, deployments (frozen snapshots of them) and stages, per account and region; what
- * a stage serves; and AWS's errors for them. The operations change these (operations/*.ts).
+ * a stage serves; and AWS's errors for them. The operations in operations/ change these.
  */
 import { randomInt } from 'node:crypto';
 import { AwsError } from '../../protocol/service';
