@@ -22,7 +22,7 @@ export const MEMORY_IDS = 1_000;
  */
 export const MEMORY_WRITERS = 8;
 
-/** One figure, as bench.ts records it. */
+/** One figure, as the bench records it (figures.ts). */
 export type Figure = { name: string; unit: string; value: number; n?: number; target?: number };
 
 const count = (writes: number) => writes.toLocaleString('en');

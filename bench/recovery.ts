@@ -10,7 +10,7 @@ import { startRuntime, type Runtime } from '../offline/runtime/compose';
 import { ChaosClient, type FaultRule } from '../chaos/api/chaos-client';
 import { AppClient } from '../shared/app-client/app-client';
 
-/** One figure, as bench.ts records it. */
+/** One figure, as the bench records it (figures.ts). */
 export type Figure = { name: string; unit: string; value: number; n?: number };
 
 /**

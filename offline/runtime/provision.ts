@@ -13,7 +13,7 @@ import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/cli
 import { AddPermissionCommand, CreateEventSourceMappingCommand, CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { lambdaInvocationUri } from '../services/apigateway/control';
+import { lambdaInvocationUri } from '../services/apigateway/model';
 import { zipSync } from 'fflate';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -133,6 +133,37 @@ export async function createMessaging(
   return { topicArn, queue, deadLetterQueue };
 }
 
+/** The product API as the stack declares it, proxying to `productArn`: its resource, methods and integrations, deployed to the stage. */
+export async function createProductApi(
+  apigateway: APIGatewayClient,
+  productArn: string,
+): Promise<{ restApiId: string; resourceId: string; deploymentId: string }> {
+  // The REST API with the id from its _custom_id_ tag, as LocalStack gives it.
+  const api = await apigateway.send(
+    new CreateRestApiCommand({ name: names.restApi, binaryMediaTypes: [...apiBinaryMediaTypes], tags: { _custom_id_: names.restApiId } }),
+  );
+  const restApiId = must(api.id, 'id');
+  const root = must(api.rootResourceId, 'rootResourceId');
+  const resourceId = must((await apigateway.send(new CreateResourceCommand({ restApiId, parentId: root, pathPart: names.resource }))).id, 'resource id');
+  for (const httpMethod of apiMethods) {
+    await apigateway.send(new PutMethodCommand({ restApiId, resourceId, httpMethod, authorizationType: 'NONE' }));
+    await apigateway.send(
+      new PutIntegrationCommand({
+        restApiId,
+        resourceId,
+        httpMethod,
+        type: 'AWS_PROXY',
+        integrationHttpMethod: 'POST',
+        uri: lambdaInvocationUri(region, productArn),
+        timeoutInMillis: awsLimits.apiGatewayIntegrationTimeoutMs,
+      }),
+    );
+  }
+  const deploymentId = must((await apigateway.send(new CreateDeploymentCommand({ restApiId }))).id, 'deployment id');
+  await apigateway.send(new CreateStageCommand({ restApiId, deploymentId, stageName: names.stage }));
+  return { restApiId, resourceId, deploymentId };
+}
+
 export async function provisionApp(settings: ProvisionSettings): Promise<void> {
   const client = { region, endpoint: settings.endpoint, credentials: { accessKeyId: localstack.accessKey, secretAccessKey: localstack.secretKey } };
   const accountArn = (service: string, resource: string) => `arn:aws:${service}:${region}:${localstack.accountId}:${resource}`;
@@ -189,29 +220,7 @@ export async function provisionApp(settings: ProvisionSettings): Promise<void> {
       }),
     );
 
-    // The REST API with the id from its _custom_id_ tag, as LocalStack gives it.
-    const api = await apigateway.send(
-      new CreateRestApiCommand({ name: names.restApi, binaryMediaTypes: [...apiBinaryMediaTypes], tags: { _custom_id_: names.restApiId } }),
-    );
-    const restApiId = must(api.id, 'id');
-    const root = must(api.rootResourceId, 'rootResourceId');
-    const resourceId = must((await apigateway.send(new CreateResourceCommand({ restApiId, parentId: root, pathPart: names.resource }))).id, 'resource id');
-    for (const httpMethod of apiMethods) {
-      await apigateway.send(new PutMethodCommand({ restApiId, resourceId, httpMethod, authorizationType: 'NONE' }));
-      await apigateway.send(
-        new PutIntegrationCommand({
-          restApiId,
-          resourceId,
-          httpMethod,
-          type: 'AWS_PROXY',
-          integrationHttpMethod: 'POST',
-          uri: lambdaInvocationUri(region, productArn),
-          timeoutInMillis: awsLimits.apiGatewayIntegrationTimeoutMs,
-        }),
-      );
-    }
-    const deployment = must((await apigateway.send(new CreateDeploymentCommand({ restApiId }))).id, 'deployment id');
-    await apigateway.send(new CreateStageCommand({ restApiId, deploymentId: deployment, stageName: names.stage }));
+    const { restApiId } = await createProductApi(apigateway, productArn);
     await lambda.send(
       new AddPermissionCommand({
         FunctionName: names.productFunction,

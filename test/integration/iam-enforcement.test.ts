@@ -23,7 +23,7 @@ import { ApiGatewayControlService } from '../../offline/services/apigateway/cont
 import { IamService } from '../../offline/services/iam/iam';
 import { CodeStore } from '../../offline/services/lambda/code';
 import { LambdaService } from '../../offline/services/lambda/control';
-import { LogsService } from '../../offline/services/logs';
+import { LogsService } from '../../offline/services/logs/service';
 import { StsService } from '../../offline/services/sts';
 import { refusal, type SessionCredentials, sessionConfig, sessionCredentials } from '../support/sdk-calls';
 import { arn, queueUrlAt, sdkConfig } from '../support/clients';

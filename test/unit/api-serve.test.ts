@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { type ApiBackend, type ApiRequest, isBinaryMediaType, serveApi } from '../../offline/services/apigateway/serve';
 import type { InvokeResult } from '../../offline/services/lambda/function';
-import { type DeployedIntegration, lambdaInvocationUri, type RouteLookup } from '../../offline/services/apigateway/control';
+import { type DeployedIntegration, lambdaInvocationUri, type RouteLookup } from '../../offline/services/apigateway/model';
 
 const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:Items';
 const proxy: DeployedIntegration = {

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { localstack } from '#spec';
 import { FUNCTION_NOT_FOUND, type InvokeResult, isThrottled, STOPPING_ERROR } from '../lambda/function';
-import type { DeployedRoute, RouteLookup } from './control';
+import type { DeployedRoute, RouteLookup } from './model';
 
 export interface ApiRequest {
   apiId: string;

@@ -1,6 +1,6 @@
 /**
  * What IAM authorizes for one AWS call: the actions and resource ARNs the runtime evaluates a
- * role's policies for (iam-policy.ts) before it serves a call signed with the role's credentials.
+ * role's policies for (policy.ts) before it serves a call signed with the role's credentials.
  * It follows the Service Authorization Reference and the services' own permission tables:
  *
  * - An action is named after its operation (`dynamodb:PutItem`), except where AWS names it
@@ -24,7 +24,7 @@
  * - An operation not mapped here, or a call missing the parameter that names its resource, is
  *   authorized as `<prefix>:<Operation>` on `*`: only a grant on every resource allows it.
  *
- * Not modelled: condition keys (iam-policy.ts evaluates none), resource-based policies, IAM role
+ * Not modelled: condition keys (policy.ts evaluates none), resource-based policies, IAM role
  * paths (a role is `role/<name>` unless the call gives its path, as CreateRole does), Lambda
  * layers and aliases, DynamoDB PartiQL and streams, SQS message move tasks by handle.
  */

@@ -3,7 +3,7 @@
  * aws_iam_role and aws_iam_role_policy, answered as IAM answers them (query protocol, NoSuchEntity
  * 404, EntityAlreadyExists and DeleteConflict 409, documents URL-encoded). State is in memory.
  * The edge asks it whether a role session may make a call (authorize): the role's inline policies
- * decide (iam-policy.ts).
+ * decide (policy.ts).
  */
 import { randomInt } from 'node:crypto';
 import { authorizationOf, type AuthorizedCall } from './actions';

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { FUNCTION_NOT_FOUND, type InvokeResult, LocalFunction, STOPPING_ERROR } from './function';
 import type { CodeStore } from './code';
-import type { DeployedFunction, LambdaChange } from './control';
+import type { DeployedFunction, LambdaChange } from './model';
 import type { InvocationFault } from '../../chaos/chaos';
 import type { Credentials } from '../sts';
 
