@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRuntimeProcess, stopRuntimeProcess } from './process';
+import type { Figure } from './figures';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -27,8 +28,6 @@ export const dashboardNames = {
   cost: "the open page's cost (page open minus none)",
   after: 'runtime CPU, idle, after the page closed',
 } as const;
-
-export type Figure = { name: string; unit: string; value: number; n?: number };
 
 const round = (value: number) => Math.round(value * 100) / 100;
 

@@ -4,6 +4,9 @@ import { percentile } from '../chaos/report/stats';
 /** One figure: a distribution of n samples, or a single value (with the target it must not exceed, if any). Numbers, in `unit`. */
 export type Result = { name: string; unit: string } & ({ n: number; p50: number; p95: number; p99: number } | { value: number; n?: number; target?: number });
 
+/** A single value, as a section reports it. */
+export type Figure = Extract<Result, { value: number }>;
+
 const round = (value: number) => Math.round(value * 100) / 100;
 
 export function show(result: Result): string {

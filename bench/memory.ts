@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { processTreeRss, startRuntimeProcess, stopRuntimeProcess } from './process';
 import { AppClient } from '../shared/app-client/app-client';
+import type { Figure } from './figures';
 
 /** Writes after which the RSS is read; --quick stops at the second. */
 export const memoryCheckpoints = [1_000, 10_000, 100_000] as const;
@@ -23,7 +24,6 @@ export const MEMORY_IDS = 1_000;
 export const MEMORY_WRITERS = 8;
 
 /** One figure, as the bench records it (figures.ts). */
-export type Figure = { name: string; unit: string; value: number; n?: number; target?: number };
 
 const count = (writes: number) => writes.toLocaleString('en');
 

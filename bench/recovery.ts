@@ -9,9 +9,9 @@ import { names, offline, timing } from '#spec';
 import { startRuntime, type Runtime } from '../offline/runtime/compose';
 import { ChaosClient, type FaultRule } from '../chaos/api/chaos-client';
 import { AppClient } from '../shared/app-client/app-client';
+import type { Figure } from './figures';
 
 /** One figure, as the bench records it (figures.ts). */
-export type Figure = { name: string; unit: string; value: number; n?: number };
 
 /**
  * Recovery after an outage (issue 10, finding 12): DynamoDB down for `outageSeconds` with

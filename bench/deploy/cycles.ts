@@ -15,7 +15,7 @@ import { startRuntime } from '../../offline/runtime/compose';
 import { REPO_ROOT } from '../../shared/paths';
 import { startMoto, terraform } from '../../shared/terraform/terraform';
 import { startArgs } from '../process';
-import { type Phase, readPhase } from './log-phases';
+import { type DeployPhase, readPhase } from './log-phases';
 
 const stackId = 'product-service';
 
@@ -39,12 +39,12 @@ async function deployCycle(
   endpoint: string,
   keep: { dir: string; prefix: string } | undefined,
   marks: { begin(phase: 'apply' | 'destroy'): void; end(phase: 'apply' | 'destroy'): number | undefined } = { begin: () => undefined, end: () => undefined },
-): Promise<{ apply: Phase; destroy: Phase }> {
+): Promise<{ apply: DeployPhase; destroy: DeployPhase }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-deploy-'));
   try {
     cpSync(stackDir, dir, { recursive: true });
     await terraform(dir, ['init', '-input=false']);
-    const phase = async (name: 'apply' | 'destroy'): Promise<Phase> => {
+    const phase = async (name: 'apply' | 'destroy'): Promise<DeployPhase> => {
       const logPath = path.join(dir, `${name}.log`);
       marks.begin(name);
       const started = Date.now();
@@ -72,7 +72,7 @@ async function deployCycle(
   }
 }
 
-export async function offlineCycle(stackDir: string, keepLogs: string | undefined): Promise<{ apply: Phase; destroy: Phase }> {
+export async function offlineCycle(stackDir: string, keepLogs: string | undefined): Promise<{ apply: DeployPhase; destroy: DeployPhase }> {
   let awsLines = 0;
   let from = 0;
   const runtime = await startRuntime({
@@ -96,7 +96,7 @@ export async function offlineCycle(stackDir: string, keepLogs: string | undefine
   }
 }
 
-export async function motoCycle(stackDir: string, keepLogs: string | undefined): Promise<{ apply: Phase; destroy: Phase }> {
+export async function motoCycle(stackDir: string, keepLogs: string | undefined): Promise<{ apply: DeployPhase; destroy: DeployPhase }> {
   const moto = await startMoto();
   try {
     return await deployCycle(stackDir, moto.endpoint, keepLogs ? { dir: keepLogs, prefix: 'moto' } : undefined);

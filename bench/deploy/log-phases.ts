@@ -9,7 +9,7 @@
  */
 
 /** One terraform command, read back from its debug log. */
-export interface Phase {
+export interface DeployPhase {
   seconds: number;
   /** HTTP calls the provider made (responses it logged). */
   calls: number;
@@ -63,7 +63,7 @@ function logEntries(logText: string): string[] {
 }
 
 /** The figures of one terraform command from its TF_LOG=DEBUG file; `started`/`ended` are Date.now() around it. */
-export function readPhase(logText: string, started: number, ended: number): Phase {
+export function readPhase(logText: string, started: number, ended: number): DeployPhase {
   const intervals: Array<[number, number]> = [];
   const operations: Record<string, number> = {};
   const serverErrors: Record<string, number> = {};

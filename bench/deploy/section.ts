@@ -11,7 +11,7 @@ import { terraformVersion } from '../../shared/terraform/env';
 import { motoSkipReason, terraformSkipReason } from '../../shared/terraform/terraform';
 import type { Result } from '../figures';
 import { motoCycle, offlineCycle, processStartup, synthesize } from './cycles';
-import type { Phase } from './log-phases';
+import type { DeployPhase } from './log-phases';
 
 /** Samples of each start-up figure. */
 export const startupSamples = { inProcess: 5, process: 3 } as const;
@@ -20,8 +20,8 @@ export const startupTargetMs = 1_000;
 
 export interface TargetRun {
   label: string;
-  apply?: Phase;
-  destroy?: Phase;
+  apply?: DeployPhase;
+  destroy?: DeployPhase;
   skipped?: string;
   failed?: string;
 }
@@ -136,7 +136,7 @@ export async function deploySection(
 
 /** The two targets in columns, and the calls whose counts differ between them. */
 export function sideBySide(runs: TargetRun[]): string {
-  const rows: Array<[string, (p: Phase) => string]> = [
+  const rows: Array<[string, (p: DeployPhase) => string]> = [
     ['wall time', (p) => `${p.seconds.toFixed(1)} s`],
     ['  terraform first: provider launches, plan, refresh', (p) => `${p.beforeSeconds.toFixed(1)} s`],
     ["  then the changes (from the last launch's first call)", (p) => `${p.properSeconds.toFixed(1)} s`],

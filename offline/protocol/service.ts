@@ -37,6 +37,14 @@ export interface AwsRequest {
   principal: Principal;
 }
 
+/** The account and region a call is made in: every control plane keeps its resources apart by it. */
+export interface Scope {
+  region: string;
+  accountId: string;
+}
+
+export const scopeOf = (request: Pick<AwsRequest, 'region' | 'accountId'>): Scope => ({ region: request.region, accountId: request.accountId });
+
 export interface AwsResponse {
   status: number;
   headers: Record<string, string>;

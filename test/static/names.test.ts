@@ -69,9 +69,6 @@ const NAMED_ELSEWHERE = new Set([
 /** Stale names in comments of modules that changes under way rewrite; each entry goes when its change lands. */
 const KNOWN_STALE: Record<string, string> = {
   'offline/edge/edge.ts: iam-actions.ts': 'the edge as a handler chain (offline/edge/)',
-  'offline/services/iam/actions.ts: iam-policy.ts': 'the control planes split (offline/services/iam/)',
-  'offline/services/iam/iam.ts: iam-policy.ts': 'the control planes split (offline/services/iam/)',
-  'offline/services/iam/policy.ts: iam-actions.ts': 'the control planes split (offline/services/iam/)',
 };
 
 /** A file name in a comment exists when it is a path from the commenting file (./, ../), or the end of a path in the tree. */
@@ -127,8 +124,11 @@ function exportedNames(source: ts.SourceFile): string[] {
   });
 }
 
-/** Names every Lambda exports: the runtime finds `handler`, and the tests build one with `createHandler`. */
-const PER_FUNCTION = new Set(['handler', 'createHandler']);
+/**
+ * Names declared once per module of a kind: every Lambda's `handler` (the runtime finds it) and
+ * `createHandler` (the tests build one); and AWS's tagging operations, which each control plane serves.
+ */
+const PER_FUNCTION = new Set(['handler', 'createHandler', 'tagResource', 'untagResource']);
 
 /** Collisions in modules that changes under way rewrite; each entry goes when its change lands. */
 const KNOWN_COLLISIONS: Record<string, string> = {
@@ -150,10 +150,6 @@ const KNOWN_COLLISIONS: Record<string, string> = {
   runExperiment: 'one experiment engine: the command and the runner name theirs apart',
   Readings: "one experiment engine: the sampler's become SamplerReadings",
   productId: "one experiment engine: the write probe's becomes probeProductId",
-  Phase: "one experiment engine and the bench's split: RunPhase (chaos/runner/run.ts), DeployPhase (bench/deploy.ts)",
-  // The control planes split: the Logs service's line is AWS's InputLogEvent; the bench's sections share one Figure.
-  LogLine: 'the control planes split (offline/services/logs.ts)',
-  Figure: 'the bench split (bench/)',
 };
 
 it('declares each exported name in one module outside the tests', () => {

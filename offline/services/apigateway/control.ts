@@ -12,8 +12,8 @@
  */
 import { localstack, region as defaultRegion } from '#spec';
 import { RestRouter } from '../../protocol/rest-json';
-import type { AwsError, AwsRequest, AwsResponse, AwsService, CallShape } from '../../protocol/service';
-import { type ApiInventory, BAD_REQUEST, type RouteLookup, RestApiStore, type Scope } from './model';
+import type { AwsError, AwsRequest, AwsResponse, AwsService, CallShape, Scope } from '../../protocol/service';
+import { type ApiInventory, BAD_REQUEST, type RouteLookup, RestApiStore } from './model';
 import { compareRanks, matchPath, splitPath } from './paths';
 import { deployedIntegration } from './render';
 import { restRoutes } from './routes';

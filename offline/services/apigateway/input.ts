@@ -1,27 +1,15 @@
 /**
- * What a call names: its account and region, its path parameters and the entities they name
+ * What a call names: its path parameters and the entities they name
  * (AWS's 404 when one is missing), the parts `?embed=` asks for and the page of a listing.
  */
 import { parseJsonBody } from '../../protocol/json';
 import type { RestCall } from '../../protocol/rest-json';
-import {
-  badRequest,
-  type Deployment,
-  type IntegrationInfo,
-  type Method,
-  notFound,
-  type Resource,
-  type RestApi,
-  type RestApiStore,
-  type Scope,
-  type Stage,
-} from './model';
-
-export const scopeOf = (call: RestCall): Scope => ({ region: call.request.region, accountId: call.request.accountId });
+import { scopeOf } from '../../protocol/service';
+import { badRequest, type Deployment, type IntegrationInfo, type Method, notFound, type Resource, type RestApi, type RestApiStore, type Stage } from './model';
 
 export const param = (call: RestCall, name: string) => call.params[name] ?? '';
 
-export function apiOf(store: RestApiStore, call: RestCall, id = param(call, 'restapi_id'), scope = scopeOf(call)): RestApi {
+export function apiOf(store: RestApiStore, call: RestCall, id = param(call, 'restapi_id'), scope = scopeOf(call.request)): RestApi {
   const api = store.apis(scope).get(id);
   if (!api) throw notFound(`Invalid API identifier specified ${call.request.accountId}:${id}`);
   return api;

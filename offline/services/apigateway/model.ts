@@ -4,7 +4,7 @@
  * a stage serves; and AWS's errors for them. The operations in operations/ change these.
  */
 import { randomInt } from 'node:crypto';
-import { AwsError } from '../../protocol/service';
+import { AwsError, type Scope } from '../../protocol/service';
 
 export const BAD_REQUEST = 'BadRequestException';
 export const CUSTOM_ID_TAG = '_custom_id_';
@@ -14,11 +14,6 @@ export const DEFAULT_TIMEOUT_MS = 29_000;
 export const notFound = (message: string) => new AwsError('NotFoundException', message, 404);
 export const conflict = (message: string) => new AwsError('ConflictException', message, 409);
 export const badRequest = (message: string) => new AwsError(BAD_REQUEST, message);
-
-export interface Scope {
-  region: string;
-  accountId: string;
-}
 
 /** The RestApi members as GetRestApi answers them, tags aside. */
 export interface RestApiInfo {

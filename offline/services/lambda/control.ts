@@ -14,9 +14,9 @@
  */
 import { awsLimits, localstack, region as defaultRegion } from '#spec';
 import { RestRouter } from '../../protocol/rest-json';
-import { AwsError, type AwsRequest, type AwsService, type CallShape } from '../../protocol/service';
+import { AwsError, type AwsRequest, type AwsService, type CallShape, type Scope } from '../../protocol/service';
 import type { CodeStore } from './code';
-import { type DeployedFunction, type DeployedMapping, type LambdaChange, LambdaStore, parseFunctionName, type Scope, VALIDATION } from './model';
+import { type DeployedFunction, type DeployedMapping, type LambdaChange, LambdaStore, parseFunctionName, VALIDATION } from './model';
 import { lambdaRoutes } from './routes';
 
 export class LambdaService implements AwsService {

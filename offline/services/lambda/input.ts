@@ -1,7 +1,7 @@
 /** A Lambda call's input as the operations read it, checked against Lambda's constraints with Lambda's messages. */
 import type { JsonInput } from '../../protocol/json';
 import { AwsError } from '../../protocol/service';
-import { type DeployedFunction, INVALID, type PolicyStatement, ROLE_ARN } from './model';
+import { type DeployedFunction, INVALID_PARAMETER_VALUE, type ResourcePolicyStatement, ROLE_ARN } from './model';
 
 const STATEMENT_ID = /^[a-zA-Z0-9_.-]{1,100}$/;
 
@@ -16,11 +16,11 @@ export function integer(input: JsonInput, name: string, min: number, max: number
 }
 
 /** The page of `items` a Marker (an offset) asks for, and the NextMarker of the next page. */
-export function paginate<T>(items: T[], query: URLSearchParams): { page: T[]; next?: string } {
+export function pageByMarker<T>(items: T[], query: URLSearchParams): { page: T[]; next?: string } {
   const start = Number(query.get('Marker') ?? 0);
   const max = Number(query.get('MaxItems') ?? 50);
-  if (!Number.isInteger(start) || start < 0 || start > items.length) throw new AwsError(INVALID, 'Invalid Marker.');
-  if (!Number.isInteger(max) || max < 1 || max > 10000) throw new AwsError(INVALID, 'MaxItems must be between 1 and 10000.');
+  if (!Number.isInteger(start) || start < 0 || start > items.length) throw new AwsError(INVALID_PARAMETER_VALUE, 'Invalid Marker.');
+  if (!Number.isInteger(max) || max < 1 || max > 10000) throw new AwsError(INVALID_PARAMETER_VALUE, 'MaxItems must be between 1 and 10000.');
   const end = start + max;
   return { page: items.slice(start, end), ...(end < items.length ? { next: String(end) } : {}) };
 }
@@ -66,12 +66,12 @@ export function architectures(body: JsonInput): string[] | undefined {
 export function zipFile(code: JsonInput | undefined, body: JsonInput): Buffer {
   const zip = code?.optionalString('ZipFile');
   if (zip !== undefined) return Buffer.from(zip, 'base64');
-  if (code?.has('S3Bucket') || code?.has('ImageUri')) throw new AwsError(INVALID, 'The offline runtime takes function code as ZipFile only.');
+  if (code?.has('S3Bucket') || code?.has('ImageUri')) throw new AwsError(INVALID_PARAMETER_VALUE, 'The offline runtime takes function code as ZipFile only.');
   throw body.invalid('code', undefined, 'Member must not be null');
 }
 
 /** A statement of a function's resource policy, as AddPermission writes it. */
-export function statement(body: JsonInput, resource: string): PolicyStatement {
+export function statement(body: JsonInput, resource: string): ResourcePolicyStatement {
   const sid = body.string('StatementId');
   if (!STATEMENT_ID.test(sid)) throw body.invalid('statementId', sid, 'Member must satisfy regular expression pattern: ([a-zA-Z0-9-_.]+)');
   const principal = body.string('Principal');

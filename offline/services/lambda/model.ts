@@ -3,7 +3,7 @@
  * their tags and resource policies, the event source mappings, the listeners told of every
  * change; how a FunctionName names a function; and Lambda's errors for them.
  */
-import { AwsError, type AwsRequest } from '../../protocol/service';
+import { AwsError, type Scope } from '../../protocol/service';
 import type { CodeStore } from './code';
 
 /** A function as deployed: what the runtime runs. Replaced, never changed, on each update. */
@@ -62,7 +62,7 @@ export type LambdaChange =
   | { kind: 'function'; change: 'created' | 'code' | 'configuration' | 'deleted'; function: DeployedFunction }
   | { kind: 'mapping'; change: 'created' | 'updated' | 'deleted'; mapping: DeployedMapping };
 
-export interface PolicyStatement {
+export interface ResourcePolicyStatement {
   Sid: string;
   Effect: 'Allow';
   Principal: string | Record<string, string>;
@@ -74,17 +74,12 @@ export interface PolicyStatement {
 export interface FunctionRecord {
   config: DeployedFunction;
   tags: Map<string, string>;
-  statements: PolicyStatement[];
+  statements: ResourcePolicyStatement[];
 }
 
 export interface MappingRecord {
   config: DeployedMapping;
   tags: Map<string, string>;
-}
-
-export interface Scope {
-  region: string;
-  accountId: string;
 }
 
 /** The functions and mappings of every account and region, and who hears of their changes. */
@@ -118,12 +113,12 @@ export class LambdaStore {
 }
 
 export const VALIDATION = 'ValidationException';
-export const INVALID = 'InvalidParameterValueException';
+export const INVALID_PARAMETER_VALUE = 'InvalidParameterValueException';
 
 // AWS's own messages, which SDK users and the provider match on.
 export const functionNotFound = (arn: string) => new AwsError('ResourceNotFoundException', `Function not found: ${arn}`, 404);
 export const resourceNotFound = () => new AwsError('ResourceNotFoundException', 'The resource you requested does not exist.', 404);
-export const conflict = (message: string) => new AwsError('ResourceConflictException', message, 409);
+export const resourceConflict = (message: string) => new AwsError('ResourceConflictException', message, 409);
 
 // As Lambda's model: a name, `name:qualifier`, a partial ARN `<account>:function:<name>` or a full ARN.
 const FUNCTION_NAME =
@@ -135,8 +130,6 @@ export const MAPPING_ARN = /^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:event-so
 export const timestamp = () => new Date().toISOString().replace('Z', '+0000');
 
 const functionArn = ({ region, accountId }: Scope, name: string) => `arn:aws:lambda:${region}:${accountId}:function:${name}`;
-
-export const scopeOf = (request: AwsRequest): Scope => ({ region: request.region, accountId: request.accountId });
 
 /** The function a FunctionName names, in the caller's region and account unless its ARN says otherwise. */
 export function parseFunctionName(raw: string, scope: Scope, qualifier?: string | null): { name: string; arn: string } {

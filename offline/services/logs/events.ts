@@ -1,6 +1,6 @@
 /** A group's streams and their events: written in timestamp order, read back in pages with tokens that stay valid. */
 import type { JsonInput } from '../../protocol/json';
-import { AwsError } from '../../protocol/service';
+import { AwsError, type Scope } from '../../protocol/service';
 import { filterPatternMatcher, timeWindow } from './filter';
 import {
   after,
@@ -8,18 +8,17 @@ import {
   before,
   decode,
   encode,
-  INVALID,
+  INVALID_PARAMETER,
   isAfter,
   limitOf,
   type LogEvent,
   type LogGroup,
-  type LogLine,
+  type InputLogEvent,
   logGroupArn,
   type LogsStore,
   type LogStream,
   MAX_EVENTS_PER_STREAM,
-  paginate,
-  type Scope,
+  pageByToken,
   START,
   streamNotFound,
 } from './model';
@@ -30,7 +29,7 @@ const sequenceToken = (stream: LogStream) => String(stream.ingested).padStart(56
 export function createLogStream(group: LogGroup, name: string): LogStream {
   if (!/^[^:*]{1,512}$/.test(name))
     throw new AwsError(
-      INVALID,
+      INVALID_PARAMETER,
       `1 validation error detected: Value '${name}' at 'logStreamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [^:*]*`,
     );
   if (group.streams.has(name)) throw new AwsError('ResourceAlreadyExistsException', 'The specified log stream already exists');
@@ -55,13 +54,13 @@ export function describeLogStreams(store: LogsStore, input: JsonInput, scope: Sc
   const orderBy = input.optionalString('orderBy') ?? 'LogStreamName';
   if (orderBy !== 'LogStreamName' && orderBy !== 'LastEventTime')
     throw input.invalid('orderBy', orderBy, 'Member must satisfy enum value set: [LogStreamName, LastEventTime]');
-  if (orderBy === 'LastEventTime' && prefix !== undefined) throw new AwsError(INVALID, 'Cannot order by LastEventTime with a logStreamNamePrefix.');
+  if (orderBy === 'LastEventTime' && prefix !== undefined) throw new AwsError(INVALID_PARAMETER, 'Cannot order by LastEventTime with a logStreamNamePrefix.');
   const key = (stream: LogStream) => (orderBy === 'LogStreamName' ? stream.name : (stream.events.at(-1)?.timestamp ?? 0));
   const streams = [...group.streams.values()]
     .filter((stream) => prefix === undefined || stream.name.startsWith(prefix))
     .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   if (input.optionalBoolean('descending')) streams.reverse();
-  const { page, nextToken } = paginate(streams, limitOf(input, 50), input.optionalString('nextToken'));
+  const { page, nextToken } = pageByToken(streams, limitOf(input, 50), input.optionalString('nextToken'));
   return {
     logStreams: page.map((stream) => ({
       logStreamName: stream.name,
@@ -93,13 +92,13 @@ export function putLogEvents(store: LogsStore, input: JsonInput, scope: Scope) {
     return { timestamp, message: event.string('message') };
   });
   if (lines.some((line, i) => i > 0 && line.timestamp < (lines[i - 1]?.timestamp ?? 0)))
-    throw new AwsError(INVALID, 'Log events in a single PutLogEvents request must be in chronological order.');
+    throw new AwsError(INVALID_PARAMETER, 'Log events in a single PutLogEvents request must be in chronological order.');
   storeLines(store, stream, lines);
   return { nextSequenceToken: sequenceToken(stream) };
 }
 
 /** Inserts lines in timestamp order: a later call may carry older events, and the reads return them sorted. */
-export function storeLines(store: LogsStore, stream: LogStream, lines: readonly LogLine[]): void {
+export function storeLines(store: LogsStore, stream: LogStream, lines: readonly InputLogEvent[]): void {
   const ingestionTime = Date.now();
   for (const { timestamp, message } of lines) {
     const event: LogEvent = { timestamp, message, ingestionTime, seq: store.nextSeq() };
@@ -156,7 +155,8 @@ export function filterLogEvents(store: LogsStore, input: JsonInput, scope: Scope
   const group = store.groupNamed(input, scope);
   const names = input.optionalStrings('logStreamNames');
   const prefix = input.optionalString('logStreamNamePrefix');
-  if (names !== undefined && prefix !== undefined) throw new AwsError(INVALID, 'logStreamNames and logStreamNamePrefix are mutually exclusive parameters.');
+  if (names !== undefined && prefix !== undefined)
+    throw new AwsError(INVALID_PARAMETER, 'logStreamNames and logStreamNamePrefix are mutually exclusive parameters.');
   const streams = [...group.streams.values()].filter(
     (stream) => (names === undefined || names.includes(stream.name)) && (prefix === undefined || stream.name.startsWith(prefix)),
   );

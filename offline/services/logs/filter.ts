@@ -1,7 +1,7 @@
 /** Which events a read returns: FilterLogEvents' filter pattern, and the reads' time window. */
 import type { JsonInput } from '../../protocol/json';
 import { AwsError } from '../../protocol/service';
-import { INVALID } from './model';
+import { INVALID_PARAMETER } from './model';
 
 /**
  * FilterLogEvents' filterPattern, in the subset of AWS's term syntax the runtime supports: terms
@@ -13,7 +13,7 @@ import { INVALID } from './model';
 export function filterPatternMatcher(pattern: string | undefined): (message: string) => boolean {
   if (pattern === undefined || pattern.trim() === '') return () => true;
   if (/^\s*[{[%]/.test(pattern))
-    throw new AwsError(INVALID, 'Invalid filter pattern: the offline runtime supports term patterns only (terms, "quoted terms", ?any, -excluded).');
+    throw new AwsError(INVALID_PARAMETER, 'Invalid filter pattern: the offline runtime supports term patterns only (terms, "quoted terms", ?any, -excluded).');
   const all: string[] = [];
   const any: string[] = [];
   const none: string[] = [];

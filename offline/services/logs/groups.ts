@@ -1,7 +1,7 @@
 /** The log groups: create, describe and delete, their retention and their tags. */
 import type { JsonInput } from '../../protocol/json';
-import { AwsError } from '../../protocol/service';
-import { INVALID, limitOf, type LogGroup, logGroupArn, type LogsStore, paginate, type Scope } from './model';
+import { AwsError, type Scope } from '../../protocol/service';
+import { INVALID_PARAMETER, limitOf, type LogGroup, logGroupArn, type LogsStore, pageByToken } from './model';
 
 /** The values PutRetentionPolicy accepts. */
 const RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -33,7 +33,7 @@ export function describeLogGroups(store: LogsStore, input: JsonInput, scope: Sco
   const prefix = input.optionalString('logGroupNamePrefix');
   const pattern = input.optionalString('logGroupNamePattern')?.toLowerCase();
   if (prefix !== undefined && pattern !== undefined)
-    throw new AwsError(INVALID, 'LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.');
+    throw new AwsError(INVALID_PARAMETER, 'LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.');
   const identifiers = input
     .optionalStrings('logGroupIdentifiers')
     ?.map((id) => (id.startsWith('arn:') ? id.replace(/^.*:log-group:([^:]+)(:\*)?$/, '$1') : id));
@@ -47,7 +47,7 @@ export function describeLogGroups(store: LogsStore, input: JsonInput, scope: Sco
         (logGroupClass === undefined || group.logGroupClass === logGroupClass),
     )
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const { page, nextToken } = paginate(groups, limitOf(input, 50), input.optionalString('nextToken'));
+  const { page, nextToken } = pageByToken(groups, limitOf(input, 50), input.optionalString('nextToken'));
   return {
     logGroups: page.map((group) => ({
       logGroupName: group.name,

@@ -4,9 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { JsonInput } from '../../protocol/json';
-import { AwsError, type AwsRequest } from '../../protocol/service';
+import { AwsError, type Scope } from '../../protocol/service';
 
-export const INVALID = 'InvalidParameterException';
+export const INVALID_PARAMETER = 'InvalidParameterException';
 
 /** The events a stream keeps (the oldest go first): about 5 MB of function log lines. */
 export const MAX_EVENTS_PER_STREAM = 10_000;
@@ -14,21 +14,14 @@ export const MAX_EVENTS_PER_STREAM = 10_000;
 // AWS's own messages, which SDK users and the provider's tests match on.
 const groupNotFound = () => new AwsError('ResourceNotFoundException', 'The specified log group does not exist.');
 export const streamNotFound = () => new AwsError('ResourceNotFoundException', 'The specified log stream does not exist.');
-export const badToken = () => new AwsError(INVALID, 'The specified nextToken is invalid.');
+export const badToken = () => new AwsError(INVALID_PARAMETER, 'The specified nextToken is invalid.');
 
-export interface Scope {
-  region: string;
-  accountId: string;
-}
-
-export const scopeOf = (request: AwsRequest): Scope => ({ region: request.region, accountId: request.accountId });
-
-export interface LogLine {
+export interface InputLogEvent {
   timestamp: number;
   message: string;
 }
 
-export interface LogEvent extends LogLine {
+export interface LogEvent extends InputLogEvent {
   ingestionTime: number;
   /** Ingestion order, even numbers: breaks timestamp ties, and `seq - 1` is the gap just before the event (see Position). */
   seq: number;
@@ -89,7 +82,7 @@ const arnPrefix = ({ region, accountId }: Scope) => `arn:aws:logs:${region}:${ac
 export const logGroupArn = (scope: Scope, name: string) => `${arnPrefix(scope)}${name}`;
 
 /** The page of `items` a nextToken (an offset) asks for, and the token of the next page. */
-export function paginate<T>(items: T[], limit: number, nextToken: string | undefined): { page: T[]; nextToken?: string } {
+export function pageByToken<T>(items: T[], limit: number, nextToken: string | undefined): { page: T[]; nextToken?: string } {
   const start = nextToken === undefined ? 0 : Number(nextToken);
   if (!Number.isInteger(start) || start < 0 || start > items.length) throw badToken();
   const end = start + limit;
@@ -131,7 +124,8 @@ export class LogsStore {
   groupNamed(input: JsonInput, scope: Scope): LogGroup {
     const name = input.optionalString('logGroupName');
     const identifier = input.optionalString('logGroupIdentifier');
-    if (name !== undefined && identifier !== undefined) throw new AwsError(INVALID, 'LogGroup name and LogGroup ARN are mutually exclusive parameters.');
+    if (name !== undefined && identifier !== undefined)
+      throw new AwsError(INVALID_PARAMETER, 'LogGroup name and LogGroup ARN are mutually exclusive parameters.');
     if (identifier !== undefined) return identifier.startsWith('arn:') ? this.groupByArn(identifier, scope) : this.group(scope, identifier);
     return this.group(scope, input.string('logGroupName'));
   }
@@ -145,7 +139,7 @@ export class LogsStore {
   /** A group by its ARN, with or without the `:*` that DescribeLogGroups' `arn` carries. */
   groupByArn(arn: string, scope: Scope): LogGroup {
     const match = /^arn:aws[a-z-]*:logs:([a-z0-9-]+):(\d{12}):log-group:([^:]+)(?::\*)?$/.exec(arn);
-    if (!match?.[1] || !match[2] || !match[3]) throw new AwsError(INVALID, `Invalid ARN: ${arn}`);
+    if (!match?.[1] || !match[2] || !match[3]) throw new AwsError(INVALID_PARAMETER, `Invalid ARN: ${arn}`);
     return this.group({ ...scope, region: match[1], accountId: match[2] }, match[3]);
   }
 }

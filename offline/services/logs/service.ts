@@ -10,10 +10,10 @@
  */
 import { localstack, region as defaultRegion } from '#spec';
 import { jsonErrorResponse, jsonHandler, type JsonInput, targetOperation } from '../../protocol/json';
-import type { AwsError, AwsRequest, AwsService, CallShape } from '../../protocol/service';
+import { type AwsError, type AwsRequest, type AwsService, type CallShape, type Scope, scopeOf } from '../../protocol/service';
 import * as events from './events';
 import * as groups from './groups';
-import { INVALID, type LogLine, LogsStore, type Scope, scopeOf } from './model';
+import { INVALID_PARAMETER, type InputLogEvent, LogsStore } from './model';
 
 const TARGET_PREFIX = 'Logs_20140328';
 
@@ -30,7 +30,7 @@ export class LogsService implements AwsService {
   readonly handle = jsonHandler({
     targetPrefix: TARGET_PREFIX,
     version: '1.1',
-    validationError: INVALID,
+    validationError: INVALID_PARAMETER,
     operations: {
       CreateLogGroup: this.on(groups.createLogGroup),
       DeleteLogGroup: this.on(groups.deleteLogGroup),
@@ -56,7 +56,7 @@ export class LogsService implements AwsService {
    * Appends a function's log lines to its group, creating the stream, and the group, if needed:
    * Lambda does both when the role allows it (AWSLambdaBasicExecutionRole does).
    */
-  append(groupName: string, streamName: string, lines: readonly LogLine[]): void {
+  append(groupName: string, streamName: string, lines: readonly InputLogEvent[]): void {
     const all = this.store.groups(this.home);
     const group = all.get(groupName) ?? this.store.addGroup(all, groupName, {});
     const stream = group.streams.get(streamName) ?? events.createLogStream(group, streamName);

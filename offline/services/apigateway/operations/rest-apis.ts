@@ -1,6 +1,7 @@
 /** The REST APIs themselves, and the tags of APIs and stages. */
 import type { RestCall } from '../../../protocol/rest-json';
-import { apiOf, page, param, scopeOf } from '../input';
+import { scopeOf } from '../../../protocol/service';
+import { apiOf, page, param } from '../input';
 import { badRequest, conflict, CUSTOM_ID_TAG, notFound, now, optionalMembers, randomId, type Resource, type RestApi, type RestApiStore } from '../model';
 import { applyPatch, patchOperations } from '../patch';
 import { renderApi } from '../render';
@@ -10,7 +11,7 @@ export function createRestApi(store: RestApiStore, call: RestCall) {
   const name = body.string('name');
   if (body.has('cloneFrom')) throw badRequest('Cloning an API is not supported by the offline runtime.');
   const tags = body.optionalStringMap('tags') ?? {};
-  const apis = store.apis(scopeOf(call));
+  const apis = store.apis(scopeOf(call.request));
   const custom = tags[CUSTOM_ID_TAG];
   if (custom !== undefined && apis.has(custom)) throw conflict(`A REST API with the id ${custom} already exists`);
   let id = custom ?? randomId(10);
@@ -48,7 +49,7 @@ export function createRestApi(store: RestApiStore, call: RestCall) {
   return renderApi(api);
 }
 
-export const getRestApis = (store: RestApiStore, call: RestCall) => page([...store.apis(scopeOf(call)).values()].map(renderApi), call);
+export const getRestApis = (store: RestApiStore, call: RestCall) => page([...store.apis(scopeOf(call.request)).values()].map(renderApi), call);
 
 export const getRestApi = (store: RestApiStore, call: RestCall) => renderApi(apiOf(store, call));
 
@@ -78,14 +79,14 @@ export function updateRestApi(store: RestApiStore, call: RestCall) {
   return renderApi(api);
 }
 
-export const deleteRestApi = (store: RestApiStore, call: RestCall): void => void store.apis(scopeOf(call)).delete(apiOf(store, call).info.id);
+export const deleteRestApi = (store: RestApiStore, call: RestCall): void => void store.apis(scopeOf(call.request)).delete(apiOf(store, call).info.id);
 
 /** The tags of the API or stage an ARN names: `arn:aws:apigateway:<region>::/restapis/<id>[/stages/<name>]`. */
 function tagged(store: RestApiStore, call: RestCall): Map<string, string> {
   const arn = param(call, 'resource_arn');
   const match = /^arn:aws[a-z-]*:apigateway:([a-z0-9-]+)::\/restapis\/([^/]+)(?:\/stages\/([^/]+))?$/.exec(arn);
   if (!match?.[1] || !match[2]) throw badRequest(`Invalid ARN specified in the request: ${arn}`);
-  const api = apiOf(store, call, match[2], { ...scopeOf(call), region: match[1] });
+  const api = apiOf(store, call, match[2], { ...scopeOf(call.request), region: match[1] });
   if (match[3] === undefined) return api.tags;
   const stage = api.stages.get(match[3]);
   if (!stage) throw notFound('Invalid Stage identifier specified');

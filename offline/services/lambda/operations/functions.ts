@@ -2,19 +2,18 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { JsonInput } from '../../../protocol/json';
 import type { RestCall } from '../../../protocol/rest-json';
-import { AwsError } from '../../../protocol/service';
-import { architectures, defined, integer, paginate, settings, statement, zipFile } from '../input';
+import { AwsError, scopeOf } from '../../../protocol/service';
+import { architectures, defined, integer, pageByMarker, settings, statement, zipFile } from '../input';
 import {
-  conflict,
+  resourceConflict,
   type DeployedFunction,
   type FunctionRecord,
   functionNotFound,
-  INVALID,
+  INVALID_PARAMETER_VALUE,
   type LambdaStore,
   MAPPING_ARN,
   parseFunctionName,
   resourceNotFound,
-  scopeOf,
   timestamp,
 } from '../model';
 import { concurrency, configuration } from '../views';
@@ -53,13 +52,13 @@ function checkRevision(record: FunctionRecord, body: JsonInput): void {
 
 export async function createFunction(store: LambdaStore, { body, request }: RestCall) {
   const { name, arn } = parseFunctionName(body.string('FunctionName'), scopeOf(request));
-  const alreadyExists = () => conflict(`Function already exist: ${name}`);
+  const alreadyExists = () => resourceConflict(`Function already exist: ${name}`);
   if (store.functionRecords.has(arn)) throw alreadyExists();
-  if ((body.optionalString('PackageType') ?? 'Zip') !== 'Zip') throw new AwsError(INVALID, 'The offline runtime runs Zip functions only.');
+  if ((body.optionalString('PackageType') ?? 'Zip') !== 'Zip') throw new AwsError(INVALID_PARAMETER_VALUE, 'The offline runtime runs Zip functions only.');
   const given = settings(body);
   const role = body.string('Role');
   if (given.runtime === undefined || given.handler === undefined)
-    throw new AwsError(INVALID, 'Runtime and Handler are mandatory parameters for functions created with Zip Package Type');
+    throw new AwsError(INVALID_PARAMETER_VALUE, 'Runtime and Handler are mandatory parameters for functions created with Zip Package Type');
   const architecture = architectures(body) ?? ['x86_64'];
   const tags = new Map(Object.entries(body.optionalStringMap('Tags') ?? {}));
   const code = await unpacked(store, zipFile(body.optionalStructure('Code'), body));
@@ -94,7 +93,7 @@ export async function createFunction(store: LambdaStore, { body, request }: Rest
 }
 
 export function listFunctions(store: LambdaStore, { query }: RestCall) {
-  const { page, next } = paginate(store.functions(), query);
+  const { page, next } = pageByMarker(store.functions(), query);
   return { Functions: page.map((fn) => configuration(fn)), ...(next === undefined ? {} : { NextMarker: next }) };
 }
 
@@ -167,7 +166,7 @@ export function addPermission(store: LambdaStore, call: RestCall) {
   checkRevision(record, call.body);
   const added = statement(call.body, record.config.arn);
   if (record.statements.some((existing) => existing.Sid === added.Sid))
-    throw conflict(`The statement id (${added.Sid}) provided already exists. Please provide a new statement id, or remove the existing statement.`);
+    throw resourceConflict(`The statement id (${added.Sid}) provided already exists. Please provide a new statement id, or remove the existing statement.`);
   record.statements.push(added);
   record.config = { ...record.config, revisionId: randomUUID() };
   return { Statement: JSON.stringify(added) };

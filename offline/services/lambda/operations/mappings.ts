@@ -2,18 +2,17 @@
 import { randomUUID } from 'node:crypto';
 import type { JsonInput } from '../../../protocol/json';
 import type { RestCall } from '../../../protocol/rest-json';
-import { AwsError, type AwsRequest } from '../../../protocol/service';
-import { integer, paginate } from '../input';
+import { AwsError, type AwsRequest, scopeOf } from '../../../protocol/service';
+import { integer, pageByMarker } from '../input';
 import {
-  conflict,
+  resourceConflict,
   type DeployedMapping,
   functionNotFound,
-  INVALID,
+  INVALID_PARAMETER_VALUE,
   type LambdaStore,
   type MappingRecord,
   parseFunctionName,
   resourceNotFound,
-  scopeOf,
 } from '../model';
 import { mappingView } from '../views';
 
@@ -38,7 +37,7 @@ function pollingSettings(body: JsonInput, current?: DeployedMapping) {
   const batchSize = integer(body, 'BatchSize', 1, 10000) ?? current?.batchSize ?? 10;
   const window = integer(body, 'MaximumBatchingWindowInSeconds', 0, 300) ?? current?.maximumBatchingWindowInSeconds ?? 0;
   if (batchSize > 10 && window === 0)
-    throw new AwsError(INVALID, 'Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10');
+    throw new AwsError(INVALID_PARAMETER_VALUE, 'Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10');
   const responseTypes = body.optionalStrings('FunctionResponseTypes');
   if (responseTypes?.some((type) => !RESPONSE_TYPES.includes(type)))
     throw body.invalid('functionResponseTypes', responseTypes, `Member must satisfy enum value set: [${RESPONSE_TYPES.join(', ')}]`);
@@ -57,11 +56,11 @@ function pollingSettings(body: JsonInput, current?: DeployedMapping) {
 
 export function createMapping(store: LambdaStore, { body, request }: RestCall) {
   const eventSourceArn = body.string('EventSourceArn');
-  if (!/^arn:aws[a-zA-Z-]*:sqs:/.test(eventSourceArn)) throw new AwsError(INVALID, 'The offline runtime maps SQS queues only.');
+  if (!/^arn:aws[a-zA-Z-]*:sqs:/.test(eventSourceArn)) throw new AwsError(INVALID_PARAMETER_VALUE, 'The offline runtime maps SQS queues only.');
   const functionArn = mappedFunction(store, body, request);
   const existing = store.mappings().find((mapping) => mapping.eventSourceArn === eventSourceArn && mapping.functionArn === functionArn);
   if (existing)
-    throw conflict(
+    throw resourceConflict(
       `An event source mapping with SQS arn (" ${eventSourceArn} ") and function (" ${functionArn.split(':').pop() ?? ''} ") already exists. Please update or delete the existing mapping with UUID ${existing.uuid}`,
     );
   const uuid = randomUUID();
@@ -109,6 +108,6 @@ export function listMappings(store: LambdaStore, { query, request }: RestCall) {
         (source === null || mapping.eventSourceArn === source) &&
         (functionArn === undefined || mapping.functionArn === functionArn),
     );
-  const { page, next } = paginate(matching, query);
+  const { page, next } = pageByMarker(matching, query);
   return { EventSourceMappings: page.map((mapping) => mappingView(mapping)), ...(next === undefined ? {} : { NextMarker: next }) };
 }
