@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { region as defaultRegion } from '#spec';
-import type { Call, Fault } from '../chaos/chaos';
+import type { Call, Fault } from '../../shared/contracts/chaos-api';
 
 export type Protocol = 'json' | 'query';
 
