@@ -29,15 +29,19 @@ import { dynamodbShim } from '../services/shims/dynamodb';
 import { snsShim } from '../services/shims/sns';
 import { StsService } from '../services/sts';
 import { Chaos } from '../chaos/chaos';
-import { Edge, type LogLevel } from '../edge/edge';
+import { Edge } from '../edge/edge';
 import { FunctionHost, ROLE_SESSION_SECONDS } from '../services/lambda/host';
 import { CodeStore } from '../services/lambda/code';
 import { MappingHost } from '../services/event-source-mappings/host';
 import { EXTRA_HOSTS_ENV, EXTRA_ORIGINS_ENV, parseHosts, parseOrigins } from '../../shared/http/origin';
 import { BACKEND_KEY_HEADER, BACKEND_REFUSAL, fromEdge, newBackendKey, serveOnlyWithKey } from '../protocol/backend-key';
 import { provisionApp } from './provision';
+import type { LogLevel } from '../protocol/contracts';
+import { forwardTo } from '../protocol/emulator';
+import { publishHold } from '../services/sns/publish-hold';
+import { sqsQueueUrls } from '../services/sqs/queue-urls';
 
-export type { LogLevel } from '../edge/edge';
+export type { LogLevel } from '../protocol/contracts';
 
 /** Settings a test (or a curious user) may scale down; each defaults to the deployed value from the spec. */
 export interface Timings {
@@ -246,6 +250,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const apigateway = new ApiGatewayControlService();
     const controlPlane: AwsService[] = [iam, sts, logs, lambda, apigateway];
 
+    // SNS publishes whose delivery to SQS a fault is holding back (or fauxqs refused); kept until delivered.
+    const { held, step: holdPublishes } = publishHold({ chaos, forward: (request, body) => forwardTo(messagingPort, backendKey, request, body), log });
     // What was deployed runs (see hosts below); the edge's port is known once it listens.
     const hosts: { functions?: FunctionHost } = {};
     const edge: Edge = new Edge({
@@ -257,6 +263,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       backends: { dynamodb: databasePort, sns: messagingPort, sqs: messagingPort },
       backendKey,
       shims: { dynamodb: dynamodbShim, sns: snsShim },
+      emulatorSteps: [holdPublishes, sqsQueueUrls],
       services: controlPlane,
       enforceIam: { sessions: sts, roles: iam },
       accountId: localstack.accountId,
@@ -265,7 +272,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       health: () => ({
         services: Object.fromEntries(['dynamodb', 'sns', 'sqs', ...controlPlane.flatMap((service) => service.names)].sort().map((s) => [s, 'running'])),
         edition: OFFLINE_EDITION,
-        pendingDeliveries: edge.pendingDeliveries,
+        pendingDeliveries: held.pending,
         functions: hosts.functions?.health() ?? {},
       }),
       api: (request, req, body, requestId) => {
@@ -282,7 +289,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       },
     });
     const port = await edge.listen();
-    beginStop.push(() => edge.beginStop());
+    held.start();
+    // Held deliveries are no longer retried once the runtime begins to stop.
+    beginStop.push(
+      () => edge.beginStop(),
+      () => held.stop(),
+    );
     mounted =
       options.mounts?.({
         endpoint: `http://127.0.0.1:${port}`,
@@ -300,10 +312,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     drain.push((timeoutMs) => edge.drain(timeoutMs));
     // What is still open when the wait runs out is answered 503 before the functions stop.
     drained.push(() => edge.answerOpen());
-    abandon = () => edge.answerOpen();
+    abandon = () => {
+      held.stop();
+      edge.answerOpen();
+    };
     cleanup.push(async () => {
       const { refused, cutShort } = await edge.close();
-      Object.assign(report, { refused, cutShort, heldDeliveries: edge.pendingDeliveries });
+      Object.assign(report, { refused, cutShort, heldDeliveries: held.pending });
     });
     const url = `http://127.0.0.1:${port}`;
     const runtime = { url, port, chaos, allowedOrigins: edge.allowedOrigins, emulatorPorts: [databasePort, messagingPort], stop, abandon: () => abandon() };
