@@ -2,10 +2,11 @@
  * The offline runtime: the whole application in one Node process, no Docker, no account.
  * DynamoDB (dynalite) and SNS + SQS (fauxqs) run in-process behind the edge, beside the control
  * plane the runtime answers itself (IAM, STS, Logs, Lambda, API Gateway); what was deployed
- * through it runs here: functions from their zips in worker threads (services/lambda/host.ts),
- * event source mappings' pollers (services/event-source-mappings/host.ts), the stages' routes
- * (services/apigateway/serve.ts). The Chaos API acts on every AWS call at the edge. This module
- * only composes them.
+ * through it runs here: functions from their zips in worker threads
+ * (offline/services/lambda/host.ts), event source mappings' pollers
+ * (offline/services/event-source-mappings/host.ts), the stages' routes
+ * (offline/services/apigateway/serve.ts). The Chaos API acts on every AWS call at the edge. This
+ * module only composes them.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';

@@ -1,7 +1,7 @@
 /**
  * An AWS call: to one of the runtime's own services (the control plane), or to the emulator
- * behind its service. Either way it goes through its own chain (see edge.ts): latency, IAM and
- * the Chaos API's faults first, as every AWS call, then the service.
+ * behind its service. Either way it goes through its own chain (see offline/edge/edge.ts):
+ * latency, IAM and the Chaos API's faults first, as every AWS call, then the service.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
