@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { HttpAnswer } from '../protocol/http-api';
 import type { AwsResponse } from '../protocol/service';
 
-export const json = (statusCode: number, body: unknown): HttpAnswer => ({
+export const jsonAnswer = (statusCode: number, body: unknown): HttpAnswer => ({
   statusCode,
   headers: { 'Content-Type': 'application/json' },
   body: JSON.stringify(body),
@@ -11,7 +11,7 @@ export const json = (statusCode: number, body: unknown): HttpAnswer => ({
 
 export const fromAws = ({ status, headers, body }: AwsResponse): HttpAnswer => ({ statusCode: status, headers, body });
 
-export function send(res: ServerResponse, answer: HttpAnswer): void {
+export function sendAnswer(res: ServerResponse, answer: HttpAnswer): void {
   // Answered already (the runtime stopped before this request finished and said so).
   if (res.headersSent || res.writableEnded) return;
   res.writeHead(answer.statusCode, answer.headers);

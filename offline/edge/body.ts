@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { awsLimits } from '#spec';
 import type { HttpAnswer } from '../protocol/http-api';
 import type { AwsService } from '../protocol/service';
-import { fromAws, json } from './answers';
+import { fromAws, jsonAnswer } from './answers';
 
 const MAX_BODY_BYTES = awsLimits.apiGatewayMaxPayloadBytes;
 
@@ -26,7 +26,9 @@ export function tooLarge(req: IncomingMessage, service: AwsService | undefined):
   const { pathname } = new URL(req.url ?? '/', 'http://localhost');
   const refusal = service?.bodyLimit?.refusal(service.operationOf({ method: req.method ?? 'GET', path: pathname, headers: req.headers, body: '' }));
   const answer =
-    service && refusal ? fromAws(service.errorResponse(refusal, randomUUID())) : json(413, { message: `Request body larger than ${MAX_BODY_BYTES} bytes` });
+    service && refusal
+      ? fromAws(service.errorResponse(refusal, randomUUID()))
+      : jsonAnswer(413, { message: `Request body larger than ${MAX_BODY_BYTES} bytes` });
   // The rest of the body is never read, so the connection cannot carry another request.
   return { ...answer, headers: { ...answer.headers, Connection: 'close' } };
 }

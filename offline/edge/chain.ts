@@ -11,9 +11,9 @@ import type { HttpAnswer } from '../protocol/http-api';
 import type { Principal } from '../protocol/service';
 
 /** A request's answer; undefined when a handler wrote it to the response itself (a mount). */
-export type Answer = HttpAnswer | undefined;
+export type EdgeAnswer = HttpAnswer | undefined;
 
-export type Handler<C, A = Answer> = (context: C, next: () => Promise<A>) => Promise<A>;
+export type Handler<C, A = EdgeAnswer> = (context: C, next: () => Promise<A>) => Promise<A>;
 
 /** Runs `context` through the handlers in order; the last one must answer. */
 export function runChain<C, A>(handlers: ReadonlyArray<Handler<C, A>>, context: C): Promise<A> {

@@ -16,7 +16,7 @@ import type { Chaos } from '../chaos/chaos';
 import type { Authorizer, LogLevel, PrincipalSource } from '../protocol/contracts';
 import type { EmulatorShim, EmulatorStep } from '../protocol/emulator';
 import type { AwsService } from '../protocol/service';
-import { json, send } from './answers';
+import { jsonAnswer, sendAnswer } from './answers';
 import { type CallContext, EdgeContext, type Handler, runChain } from './chain';
 import { awsCall } from './handlers/aws-call';
 import { body } from './handlers/body';
@@ -117,10 +117,10 @@ export class Edge {
     const context = new EdgeContext(req, res, this.options.log);
     try {
       const answer = await runChain(this.handlers, context);
-      if (answer) send(res, answer);
+      if (answer) sendAnswer(res, answer);
     } catch (error) {
       context.log(`Edge error on ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
-      if (!res.headersSent) send(res, json(500, { message: 'Internal error in the offline runtime' }));
+      if (!res.headersSent) sendAnswer(res, jsonAnswer(500, { message: 'Internal error in the offline runtime' }));
       else res.destroy();
     }
   }

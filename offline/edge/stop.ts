@@ -9,13 +9,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EVENT_SOURCE_HEADER } from '../protocol/aws-wire';
 import type { HttpAnswer } from '../protocol/http-api';
-import { json, send } from './answers';
+import { jsonAnswer, sendAnswer } from './answers';
 
 export const STOPPING_MESSAGE = 'The offline runtime is stopping: this call was not run';
 export const CUT_SHORT_MESSAGE = 'The offline runtime stopped before this call finished: its outcome is unknown';
 
 /** What a request gets if the runtime stops before it is answered: `started` once it is under way. */
-export type Fallback = (started: boolean) => HttpAnswer;
+export type StopFallback = (started: boolean) => HttpAnswer;
 
 /** Answers of the edge while it stops: refused at once, or cut short when the wait for them ran out. */
 export interface EdgeStopCounts {
@@ -24,7 +24,7 @@ export interface EdgeStopCounts {
 }
 
 export class OpenRequests {
-  private readonly open = new Map<ServerResponse, { fallback: Fallback; started: boolean }>();
+  private readonly open = new Map<ServerResponse, { fallback: StopFallback; started: boolean }>();
   private stopped = false;
   private readonly stopSignal = new AbortController();
   readonly counts: EdgeStopCounts = { refused: 0, cutShort: 0 };
@@ -40,11 +40,11 @@ export class OpenRequests {
 
   /** A request from now until its response closes; until told otherwise, a stop answers it in the edge's own format. */
   add(res: ServerResponse): void {
-    this.open.set(res, { fallback: () => json(503, { message: STOPPING_MESSAGE }), started: false });
+    this.open.set(res, { fallback: () => jsonAnswer(503, { message: STOPPING_MESSAGE }), started: false });
     res.once('close', () => this.open.delete(res));
   }
 
-  setFallback(res: ServerResponse, fallback: Fallback): void {
+  setFallback(res: ServerResponse, fallback: StopFallback): void {
     const entry = this.open.get(res);
     if (entry) entry.fallback = fallback;
   }
@@ -62,7 +62,7 @@ export class OpenRequests {
     if (!this.stopped) return undefined;
     const entry = this.open.get(res);
     if (req.headers[EVENT_SOURCE_HEADER] === undefined) this.counts.refused += 1;
-    return entry ? entry.fallback(false) : json(503, { message: STOPPING_MESSAGE });
+    return entry ? entry.fallback(false) : jsonAnswer(503, { message: STOPPING_MESSAGE });
   }
 
   /** Waits out a call's latency; true when the runtime began to stop meanwhile (the call is then not run). */
@@ -90,7 +90,7 @@ export class OpenRequests {
     this.beginStop();
     for (const [res, { fallback, started }] of this.open) {
       if (!res.headersSent) this.counts.cutShort += 1;
-      send(res, fallback(started));
+      sendAnswer(res, fallback(started));
       if (!res.writableEnded) res.end();
     }
   }

@@ -11,7 +11,7 @@ import type { AuthorizedCall, PrincipalSource } from '../../protocol/contracts';
 import type { EmulatorCall } from '../../protocol/emulator';
 import type { HttpAnswer } from '../../protocol/http-api';
 import { AwsError, type AwsRequest, type AwsService, type Principal, signingScope, toAwsRequest } from '../../protocol/service';
-import { fromAws, json } from '../answers';
+import { fromAws, jsonAnswer } from '../answers';
 import { type CallContext, type EdgeContext, type Handler, runChain } from '../chain';
 import type { OwnServices, SigningScope } from '../own-services';
 import type { PollLog } from '../poll-log';
@@ -58,7 +58,7 @@ export const awsCall =
     const call = identify(req.headers, context.body);
     if (!call || options.backends[call.service] === undefined) {
       const served = [...Object.keys(options.backends), ...options.services.names].sort();
-      return json(400, { message: `Not an AWS call this runtime serves (${served.join(', ')}): ${req.method} ${context.url.pathname}` });
+      return jsonAnswer(400, { message: `Not an AWS call this runtime serves (${served.join(', ')}): ${req.method} ${context.url.pathname}` });
     }
     // Before anything reads the body: the emulators' own validation recurses.
     const tooDeep = call.protocol === 'json' ? nestingProblem(context.body) : undefined;

@@ -4,7 +4,7 @@ import { LAMBDA_FAULTS_PATH, OFFLINE_PREFIX } from '../../../shared/contracts/of
 import { InvalidJson, parseJson } from '../../../shared/http/json-body';
 import type { Chaos } from '../../chaos/chaos';
 import type { HttpAnswer } from '../../protocol/http-api';
-import { json } from '../answers';
+import { jsonAnswer } from '../answers';
 import type { EdgeContext, Handler } from '../chain';
 
 export const controlApi =
@@ -15,7 +15,7 @@ export const controlApi =
 function controlAnswer(context: EdgeContext, chaos: Chaos, health: () => Record<string, unknown>): HttpAnswer {
   const method = context.req.method ?? 'GET';
   const path = context.url.pathname;
-  if (path === '/_localstack/health' || path === '/_localstack/health/') return json(200, health());
+  if (path === '/_localstack/health' || path === '/_localstack/health/') return jsonAnswer(200, health());
   const handlers: Record<string, Record<string, (input: unknown) => unknown>> = {
     '/_localstack/chaos/faults': {
       GET: () => chaos.getFaults(),
@@ -32,15 +32,15 @@ function controlAnswer(context: EdgeContext, chaos: Chaos, health: () => Record<
     },
   };
   const routes = handlers[path.replace(/\/$/, '')];
-  if (!routes) return json(404, { message: `Unknown ${path.startsWith(OFFLINE_PREFIX) ? 'offline runtime' : 'LocalStack'} endpoint ${path}` });
+  if (!routes) return jsonAnswer(404, { message: `Unknown ${path.startsWith(OFFLINE_PREFIX) ? 'offline runtime' : 'LocalStack'} endpoint ${path}` });
   const handler = routes[method];
-  if (!handler) return json(405, { message: `${method} is not supported on ${path}; use ${Object.keys(routes).join(', ')}` });
+  if (!handler) return jsonAnswer(405, { message: `${method} is not supported on ${path}; use ${Object.keys(routes).join(', ')}` });
   try {
     const result = handler(method === 'GET' ? undefined : parseJson(context.body));
     context.log(`Chaos ${method} ${path} => ${JSON.stringify(result)}`);
-    return json(200, result);
+    return jsonAnswer(200, result);
   } catch (error) {
-    if (error instanceof ChaosValidationError || error instanceof InvalidJson) return json(400, { message: error.message });
+    if (error instanceof ChaosValidationError || error instanceof InvalidJson) return jsonAnswer(400, { message: error.message });
     throw error;
   }
 }

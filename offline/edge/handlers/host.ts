@@ -1,6 +1,6 @@
 /** Every route: a page that reaches the runtime under a name of its own (DNS rebinding) reads nothing. */
 import type { HostPolicy } from '../../../shared/http/origin';
-import { json } from '../answers';
+import { jsonAnswer } from '../answers';
 import type { EdgeContext, Handler } from '../chain';
 
 export const host =
@@ -10,5 +10,5 @@ export const host =
     const wrongHost = hosts.refusal(req.headers.host);
     if (!wrongHost) return next();
     context.log(`Refused ${req.method} ${context.path} for the host ${req.headers.host} (not a loopback name)`);
-    return json(403, { message: wrongHost });
+    return jsonAnswer(403, { message: wrongHost });
   };

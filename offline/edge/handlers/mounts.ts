@@ -4,7 +4,7 @@
  * them (a page's event stream stays open for as long as the page does), it refuses new ones.
  */
 import type { Mount } from '../../../shared/contracts/mount';
-import { json } from '../answers';
+import { jsonAnswer } from '../answers';
 import type { EdgeContext, Handler } from '../chain';
 import { type OpenRequests, STOPPING_MESSAGE } from '../stop';
 
@@ -14,15 +14,15 @@ export const mounts =
     const { req, res, path } = context;
     const mount = mounted().find(({ prefix }) => path === prefix || path.startsWith(`${prefix}/`));
     if (!mount) return next();
-    if (open.stopping) return json(503, { message: STOPPING_MESSAGE });
+    if (open.stopping) return jsonAnswer(503, { message: STOPPING_MESSAGE });
     try {
       // Answered on the response by the mount itself (an event stream is never one answer).
       if (await mount.handle(req, res)) return undefined;
-      return json(404, { message: `Not a ${mount.name} path: ${req.url ?? '/'}` });
+      return jsonAnswer(404, { message: `Not a ${mount.name} path: ${req.url ?? '/'}` });
     } catch (error) {
       const name = `${mount.name.charAt(0).toUpperCase()}${mount.name.slice(1)}`;
       context.log(`${name} error on ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
-      if (!res.headersSent) return json(500, { message: `Internal error in the ${mount.name}` });
+      if (!res.headersSent) return jsonAnswer(500, { message: `Internal error in the ${mount.name}` });
       res.destroy();
       return undefined;
     }

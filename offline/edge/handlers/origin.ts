@@ -6,7 +6,7 @@
 import { identify } from '../../protocol/aws-wire';
 import type { HttpAnswer } from '../../protocol/http-api';
 import type { OriginPolicy } from '../../../shared/http/origin';
-import { json } from '../answers';
+import { jsonAnswer } from '../answers';
 import type { EdgeContext, Handler } from '../chain';
 
 export const origin =
@@ -18,7 +18,7 @@ export const origin =
     if (decision.kind === 'refused') {
       context.log(`Refused ${method} ${context.url.pathname} from ${decision.origin === 'none' ? 'a cross-site page' : decision.origin} (cross-origin)`);
       const call = context.control ? undefined : identify(req.headers, context.body);
-      return json(403, { ...(call?.protocol === 'json' ? { __type: 'AccessDeniedException' } : {}), message: decision.message });
+      return jsonAnswer(403, { ...(call?.protocol === 'json' ? { __type: 'AccessDeniedException' } : {}), message: decision.message });
     }
     if (decision.kind === 'preflight') return { statusCode: 204, headers: decision.headers, body: '' };
     const answer = await next();
