@@ -15,6 +15,7 @@ import { HostPolicy, OriginPolicy } from '../../shared/http/origin';
 import type { Chaos } from '../chaos/chaos';
 import type { Authorizer, LogLevel, PrincipalSource } from '../protocol/contracts';
 import type { EmulatorShim, EmulatorStep } from '../protocol/emulator';
+import type { HttpAnswer } from '../protocol/http-api';
 import type { AwsService } from '../protocol/service';
 import { jsonAnswer, sendAnswer } from './answers';
 import { type CallContext, EdgeContext, type Handler, runChain } from './chain';
@@ -34,7 +35,6 @@ import { openRequest, stopping } from './handlers/stopping';
 import { OwnServices } from './own-services';
 import { PollLog } from './poll-log';
 import { type EdgeStopCounts, OpenRequests } from './stop';
-import type { HttpAnswer } from '../protocol/http-api';
 
 export interface EdgeOptions {
   host: string;
@@ -84,6 +84,7 @@ export class Edge {
     const pollLog = new PollLog();
     // Every AWS call, to a service of the runtime's own or to an emulator, meets these first, in this order.
     const callChecks: ReadonlyArray<Handler<CallContext, HttpAnswer>> = [latency(chaos, this.open), iam(options.enforceIam?.roles), faults(chaos)];
+    // Each request goes down this list until a handler answers it.
     this.handlers = [
       host(this.hosts),
       mounts(() => options.mounts?.() ?? [], this.open),
