@@ -28,25 +28,6 @@ const roomRules = ROOMS.filter((room) => room.may !== '*').map((room) => ({
  */
 const dependency = (rule, from, to, comment) => ({ type: 'dependency', rule: { name: rule, severity: 'error' }, from, to, comment });
 const KNOWN_VIOLATIONS = [
-  // The edge as a handler chain (issue 21, point 3): the edge reaches services through
-  // offline/protocol contracts, apigateway/serve's answer shapes move to offline/protocol/,
-  // and held-deliveries leaves the edge for offline/services/sns/.
-  ...['sts.ts', 'shims/emulator-shim.ts', 'iam/iam.ts', 'iam/actions.ts', 'apigateway/serve.ts'].map((service) =>
-    dependency('room offline/edge', 'offline/edge/edge.ts', `offline/services/${service}`, 'removed by the edge handler chain'),
-  ),
-  {
-    type: 'cycle',
-    rule: { name: 'no-cycle', severity: 'error' },
-    from: 'offline/edge/edge.ts',
-    to: 'offline/edge/held-deliveries.ts',
-    cycle: [
-      { name: 'offline/edge/held-deliveries.ts', dependencyTypes: [] },
-      { name: 'offline/edge/edge.ts', dependencyTypes: [] },
-    ],
-    comment: 'removed by the edge handler chain: held deliveries move to offline/services/sns/ (LogLevel from the edge)',
-  },
-  // aws-wire.ts takes the fault engine's Call and Fault types: they belong in offline/protocol/, which the engine may import.
-  dependency('room offline/protocol', 'offline/protocol/aws-wire.ts', 'offline/chaos/chaos.ts', 'removed when Call and Fault move to offline/protocol/'),
   // One experiment engine (issue 21, point 1): the old engine in scripts/lib/ is deleted.
   ...['report.ts', 'experiment.ts'].map((file) =>
     dependency('room chaos', 'chaos/cli/experiment-command.ts', `scripts/lib/${file}`, 'removed by one experiment engine: scripts/lib/ is deleted'),

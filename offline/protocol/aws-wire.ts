@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { region as defaultRegion } from '#spec';
-import type { Call, Fault } from '../chaos/chaos';
+import type { Call, Fault } from '../../shared/contracts/chaos-api';
+import type { HttpAnswer } from './http-api';
 
 export type Protocol = 'json' | 'query';
 
@@ -86,6 +87,14 @@ const ACCESS_DENIED: Record<string, Fault> = {
 /** The error a service answers an unauthorised call with. */
 export const accessDenied = (service: string): Fault =>
   (Object.hasOwn(ACCESS_DENIED, service) ? ACCESS_DENIED[service] : undefined) ?? { statusCode: 403, code: 'AccessDenied' };
+
+/** The error code an emulator's answer carries: in x-amzn-ErrorType, a JSON `__type` or an XML `<Code>`. */
+export function errorCode(answer: HttpAnswer): string {
+  const type = answer.headers['x-amzn-errortype'];
+  if (typeof type === 'string') return type.split(':')[0] ?? type;
+  const text = answer.body.toString();
+  return /"__type"\s*:\s*"(?:[^"#]*#)?([^"]+)"/.exec(text)?.[1] ?? /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? 'Error';
+}
 
 /**
  * Marks the calls of the runtime's own event source mapping (its long polls of the queue), so

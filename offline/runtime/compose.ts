@@ -2,24 +2,19 @@
  * The offline runtime: the whole application in one Node process, no Docker, no account.
  * DynamoDB (dynalite) and SNS + SQS (fauxqs) run in-process behind the edge, beside the control
  * plane the runtime answers itself (IAM, STS, Logs, Lambda, API Gateway); what was deployed
- * through it runs here: functions from their zips in worker threads (services/lambda/host.ts),
- * event source mappings' pollers (services/event-source-mappings/host.ts), the stages' routes
- * (services/apigateway/serve.ts). The Chaos API acts on every AWS call at the edge. This module
- * only composes them.
+ * through it runs here: functions from their zips in worker threads
+ * (offline/services/lambda/host.ts), event source mappings' pollers
+ * (offline/services/event-source-mappings/host.ts), the stages' routes
+ * (offline/services/apigateway/serve.ts). The Chaos API acts on every AWS call at the edge. This
+ * module only composes them.
  */
-import { GetQueueUrlCommand, QueueDoesNotExist, SQSClient } from '@aws-sdk/client-sqs';
-import dynalite from 'dynalite';
 import { existsSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { awsLimits, env, localstack, names, offline, region, retryPath, timing } from '#spec';
-import { build } from '../../shared/build/esbuild';
+import { localstack, offline, retryPath, timing } from '#spec';
 import { buildAll } from '../../shared/build/lambda-bundles';
 import type { LogListener, Mount, MountContext } from '../../shared/contracts/mount';
 import { OFFLINE_EDITION } from '../../shared/contracts/offline-api';
-import { DIST_DIR, REPO_ROOT } from '../../shared/paths';
-import { messagesIn } from '../../shared/app-client/queue-depth';
+import { DIST_DIR } from '../../shared/paths';
 import { missingAnswer, serveApi } from '../services/apigateway/serve';
 import { ApiGatewayControlService } from '../services/apigateway/control';
 import { IamService } from '../services/iam/iam';
@@ -31,15 +26,22 @@ import { dynamodbShim } from '../services/shims/dynamodb';
 import { snsShim } from '../services/shims/sns';
 import { StsService } from '../services/sts';
 import { Chaos } from '../chaos/chaos';
-import { Edge, type LogLevel } from '../edge/edge';
+import { Edge } from '../edge/edge';
 import { FunctionHost, ROLE_SESSION_SECONDS } from '../services/lambda/host';
 import { CodeStore } from '../services/lambda/code';
 import { MappingHost } from '../services/event-source-mappings/host';
 import { EXTRA_HOSTS_ENV, EXTRA_ORIGINS_ENV, parseHosts, parseOrigins } from '../../shared/http/origin';
-import { BACKEND_KEY_HEADER, BACKEND_REFUSAL, fromEdge, newBackendKey, serveOnlyWithKey } from '../protocol/backend-key';
-import { provisionApp } from './provision';
+import { newBackendKey } from '../protocol/backend-key';
+import { type QueueCounts, startEmulators } from './emulators';
+import { buildHarness, harnessPath } from './harness';
+import { deployApp } from './app';
+import { StopSteps } from './stop-steps';
+import type { LogLevel } from '../protocol/contracts';
+import { forwardTo } from '../protocol/emulator';
+import { publishHold } from '../services/sns/publish-hold';
+import { sqsQueueUrls } from '../services/sqs/queue-urls';
 
-export type { LogLevel } from '../edge/edge';
+export type { LogLevel } from '../protocol/contracts';
 
 /** Settings a test (or a curious user) may scale down; each defaults to the deployed value from the spec. */
 export interface Timings {
@@ -92,20 +94,14 @@ export interface RuntimeOptions {
  */
 export const STOP_GRACE_MS = 3_000;
 
-/** What a stop discarded: nothing persists between runs. */
-export interface StopReport {
+/** What a stop discarded: nothing persists between runs (the queue counts are what fauxqs held). */
+export interface StopReport extends QueueCounts {
   /** Requests (API and AWS calls) refused with 503 because the runtime was stopping. */
   refused: number;
   /** Requests still under way when the grace period ran out, answered 503 (outcome unknown). */
   cutShort: number;
   /** Lambda invocations still running when the grace period ran out, stopped with their environments. */
   stoppedInvocations: number;
-  /** Messages in ProductEventsQueue (visible, in flight and delayed); undefined if they could not be counted. */
-  queued: number | undefined;
-  /** The runtime held no ProductEventsQueue: started empty and nothing deployed, or destroyed again. */
-  noQueue: boolean;
-  /** Messages in ProductEventsDLQ; undefined if they could not be counted. */
-  deadLettered: number | undefined;
   /** SNS deliveries to the queue that a fault was holding back. */
   heldDeliveries: number;
 }
@@ -136,29 +132,6 @@ const defaults: Timings = {
   breakerCooldownMs: timing.breakerCooldownMs,
 };
 
-const credentials = { accessKeyId: localstack.accessKey, secretAccessKey: localstack.secretKey };
-
-export const harnessPath = path.join(DIST_DIR, 'offline', 'lambda-worker.js');
-
-export async function buildHarness(): Promise<string> {
-  const outfile = harnessPath;
-  await build({
-    entryPoints: [path.join(REPO_ROOT, 'offline', 'services', 'lambda', 'worker.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    logLevel: 'warning',
-  });
-  return outfile;
-}
-
-async function listenLoopback(server: Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
-
 function fromEnv(name: string, parse: (list: string | undefined) => string[]): string[] {
   try {
     return parse(process.env[name]);
@@ -179,63 +152,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const timings = { ...defaults, ...options.timings };
   const host = options.host ?? '127.0.0.1';
   const chaos = new Chaos(options.random);
-  const cleanup: Array<() => Promise<unknown>> = [];
   const report: StopReport = { refused: 0, cutShort: 0, stoppedInvocations: 0, queued: undefined, noQueue: false, deadLettered: undefined, heldDeliveries: 0 };
-  // Stopping: refuse new work at once (beginStop), wait a bounded time for what is under way (drain), then clean up.
-  const beginStop: Array<() => void> = [];
-  const drain: Array<(timeoutMs: number) => Promise<unknown>> = [];
-  const drained: Array<() => void> = [];
+  const steps = new StopSteps();
+  const { beginStop, drain, drained, cleanup } = steps;
   let abandon: () => void = () => undefined;
-  let stopped: Promise<StopReport> | undefined;
-  const stop = () =>
-    (stopped ??= (async () => {
-      for (const step of beginStop) step();
-      const until = Date.now() + STOP_GRACE_MS;
-      for (const step of drain) await step(Math.max(0, until - Date.now())).catch(() => undefined);
-      for (const step of drained) step();
-      for (const step of cleanup.reverse()) await step().catch(() => undefined);
-      return report;
-    })());
+  const stop = () => steps.run(STOP_GRACE_MS).then(() => report);
 
   try {
     const backendKey = newBackendKey();
-    const database = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-    serveOnlyWithKey(database, backendKey);
-    const databasePort = await listenLoopback(database);
-    cleanup.push(() => new Promise((resolve) => database.close(resolve)));
-
-    // fauxqs is an ES module; its queue URLs take LocalStack's form, with the edge's port.
-    const { buildApp } = await import('fauxqs');
-    const messaging = buildApp({ logger: false, host: 'localhost.localstack.cloud', defaultRegion: region });
-    messaging.addHook('onRequest', async (request, reply) => {
-      if (!fromEdge(request.headers, backendKey)) await reply.code(403).send(BACKEND_REFUSAL);
-    });
-    await messaging.listen({ port: 0, host: '127.0.0.1' });
-    const messagingPort = (messaging.server.address() as AddressInfo).port;
-    cleanup.push(() => messaging.close());
+    const { databasePort, messagingPort, queueCounts } = await startEmulators(backendKey, cleanup);
     // Just before fauxqs closes (the pollers, functions and edge are stopped by then): what it still holds.
-    cleanup.push(async () => {
-      const direct = new SQSClient({ region, endpoint: `http://127.0.0.1:${messagingPort}`, credentials, useQueueUrlAsEndpoint: false, maxAttempts: 1 });
-      direct.middlewareStack.add(
-        (next) => (args) => {
-          (args.request as { headers: Record<string, string> }).headers[BACKEND_KEY_HEADER] = backendKey;
-          return next(args);
-        },
-        { step: 'build' },
-      );
-      // The queues are found by name; null when there is no such queue (nothing deployed, or destroyed).
-      const urlOf = (name: string) =>
-        direct.send(new GetQueueUrlCommand({ QueueName: name })).then(
-          ({ QueueUrl }) => QueueUrl,
-          (error: unknown) => (error instanceof QueueDoesNotExist ? null : undefined),
-        );
-      const count = async (queueUrl: string | null | undefined) => (queueUrl ? messagesIn(direct, queueUrl) : undefined);
-      const queueUrl = await urlOf(names.queue);
-      report.noQueue = queueUrl === null;
-      report.queued = await count(queueUrl).catch(() => undefined);
-      report.deadLettered = await count(await urlOf(names.deadLetterQueue)).catch(() => undefined);
-      direct.destroy();
-    });
+    cleanup.push(async () => Object.assign(report, await queueCounts()));
 
     // The services the runtime answers itself: what the Terraform AWS provider drives besides the data stores.
     const iam = new IamService();
@@ -248,6 +175,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const apigateway = new ApiGatewayControlService();
     const controlPlane: AwsService[] = [iam, sts, logs, lambda, apigateway];
 
+    // SNS publishes whose delivery to SQS a fault is holding back (or fauxqs refused); kept until delivered.
+    const { held, step: holdPublishes } = publishHold({ chaos, forward: (request, body) => forwardTo(messagingPort, backendKey, request, body), log });
     // What was deployed runs (see hosts below); the edge's port is known once it listens.
     const hosts: { functions?: FunctionHost } = {};
     const edge: Edge = new Edge({
@@ -259,6 +188,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       backends: { dynamodb: databasePort, sns: messagingPort, sqs: messagingPort },
       backendKey,
       shims: { dynamodb: dynamodbShim, sns: snsShim },
+      emulatorSteps: [holdPublishes, sqsQueueUrls],
       services: controlPlane,
       enforceIam: { sessions: sts, roles: iam },
       accountId: localstack.accountId,
@@ -267,7 +197,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       health: () => ({
         services: Object.fromEntries(['dynamodb', 'sns', 'sqs', ...controlPlane.flatMap((service) => service.names)].sort().map((s) => [s, 'running'])),
         edition: OFFLINE_EDITION,
-        pendingDeliveries: edge.pendingDeliveries,
+        pendingDeliveries: held.pending,
         functions: hosts.functions?.health() ?? {},
       }),
       api: (request, req, body, requestId) => {
@@ -284,7 +214,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       },
     });
     const port = await edge.listen();
-    beginStop.push(() => edge.beginStop());
+    held.start();
+    // Held deliveries are no longer retried once the runtime begins to stop.
+    beginStop.push(
+      () => edge.beginStop(),
+      () => held.stop(),
+    );
     mounted =
       options.mounts?.({
         endpoint: `http://127.0.0.1:${port}`,
@@ -302,10 +237,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     drain.push((timeoutMs) => edge.drain(timeoutMs));
     // What is still open when the wait runs out is answered 503 before the functions stop.
     drained.push(() => edge.answerOpen());
-    abandon = () => edge.answerOpen();
+    abandon = () => {
+      held.stop();
+      edge.answerOpen();
+    };
     cleanup.push(async () => {
       const { refused, cutShort } = await edge.close();
-      Object.assign(report, { refused, cutShort, heldDeliveries: edge.pendingDeliveries });
+      Object.assign(report, { refused, cutShort, heldDeliveries: held.pending });
     });
     const url = `http://127.0.0.1:${port}`;
     const runtime = { url, port, chaos, allowedOrigins: edge.allowedOrigins, emulatorPorts: [databasePort, messagingPort], stop, abandon: () => abandon() };
@@ -352,34 +290,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (options.empty) return runtime;
 
     // The app, ready at start as the tutorial's init hook has it: created through the control plane, as a deploy does.
-    if (timing.productTimeoutSeconds * 1000 >= awsLimits.apiGatewayIntegrationTimeoutMs) {
-      // Then an invocation API Gateway gave up on could still store its write unseen.
-      throw new Error(
-        `${names.productFunction}'s timeout (${timing.productTimeoutSeconds} s) must be shorter than API Gateway's ${awsLimits.apiGatewayIntegrationTimeoutMs / 1000} s`,
-      );
-    }
-    // Only the timings a caller scaled become variables: the defaults are the stack's own, so the
-    // functions get exactly what a deploy gives them.
-    const variables = {
-      backoffBaseSeconds: env.backoffBaseSeconds,
-      backoffCapSeconds: env.backoffCapSeconds,
-      breakerCooldownMs: env.breakerCooldownMs,
-      maxReceiveCount: env.maxReceiveCount,
-    };
-    const scaled = Object.fromEntries(
-      Object.entries(variables).flatMap(([key, name]) => {
-        const value = options.timings?.[key as keyof typeof variables];
-        return value === undefined ? [] : [[name, String(value)]];
-      }),
-    );
-    const overrides = options.environmentOverrides ?? {};
-    await provisionApp({
-      endpoint: url,
-      distDir: DIST_DIR,
-      visibilityTimeoutSeconds: timings.visibilityTimeoutSeconds,
-      maxReceiveCount: timings.maxReceiveCount,
-      environment: { product: { ...scaled, ...overrides.product }, retry: { ...scaled, ...overrides.retry } },
-    });
+    await deployApp(url, timings, options.timings ?? {}, options.environmentOverrides ?? {});
     return runtime;
   } catch (error) {
     await stop();

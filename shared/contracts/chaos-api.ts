@@ -35,6 +35,19 @@ export interface RuleExtensions {
 
 export type OfflineFaultRule = FaultRule & RuleExtensions;
 
+/** What a rule matches: one AWS call. */
+export interface Call {
+  service: string;
+  region: string;
+  operation: string;
+}
+
+/** What a rule that fires answers the call with. */
+export interface Fault {
+  statusCode: number;
+  code: string;
+}
+
 export type Schema =
   | { type: 'string'; pattern?: string; maxLength?: number; enum?: readonly string[] }
   | { type: 'number' | 'integer'; minimum: number; maximum?: number; exclusiveMinimum?: boolean }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import { CodeStore } from '../../offline/services/lambda/code';
 import { FunctionHost, type FunctionSource, resolveHandler, ROLE_SESSION_SECONDS } from '../../offline/services/lambda/host';
-import { harnessPath } from '../../offline/runtime/compose';
+import { harnessPath } from '../../offline/runtime/harness';
 import type { DeployedFunction, LambdaChange } from '../../offline/services/lambda/model';
 import type { Credentials } from '../../offline/services/sts';
 

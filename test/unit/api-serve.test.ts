@@ -1,7 +1,8 @@
 /** API Gateway's data plane: a request served from the deployed stage's route and its Lambda proxy integration. */
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { type ApiBackend, type ApiRequest, isBinaryMediaType, serveApi } from '../../offline/services/apigateway/serve';
+import { type ApiBackend, isBinaryMediaType, serveApi } from '../../offline/services/apigateway/serve';
+import type { ApiRequest } from '../../offline/protocol/http-api';
 import type { InvokeResult } from '../../offline/services/lambda/function';
 import { type DeployedIntegration, lambdaInvocationUri, type RouteLookup } from '../../offline/services/apigateway/model';
 

@@ -3,7 +3,8 @@
  * seeded rules, jitter and latency per service, and Lambda faults shaped like AWS FIS's. None of
  * them is LocalStack's: LocalStack's own checks (checkRules, checkEffects) still refuse them.
  */
-import { Chaos, mulberry32 } from '../../offline/chaos/chaos';
+import { Chaos } from '../../offline/chaos/chaos';
+import { mulberry32 } from '../../offline/chaos/rule-list';
 import { checkEffects, checkLambdaFaults, checkOfflineEffects, checkOfflineRules, checkRules } from '../../shared/contracts/chaos-api-validate';
 import { formatProblem, LAMBDA_DELAY, LAMBDA_ERROR } from '../../shared/contracts/chaos-api';
 

@@ -30,6 +30,7 @@
  */
 import { canonicalQueueUrl } from '../../protocol/aws-wire';
 import { parseQuery } from '../../protocol/query';
+import type { AuthorizedCall } from '../../protocol/contracts';
 
 /** One action on one resource that IAM must allow for the call to go ahead. */
 export interface Authorization {
@@ -39,24 +40,8 @@ export interface Authorization {
   resource: string;
 }
 
-/** The call as the edge has identified it: enough to name its actions and resources. */
-export interface AuthorizedCall {
-  /** The SigV4 signing name: dynamodb, sqs, sns, logs, lambda, apigateway, iam, sts. */
-  service: string;
-  /** The API operation, e.g. SendMessage; for REST services the one the module's router names. */
-  operation: string;
-  /** The request body as sent: JSON, or a form for the query protocol. */
-  body: string;
-  /** The URL path, decoded, without the query. */
-  path: string;
-  region: string;
-  accountId: string;
-  protocol: 'json' | 'query' | 'rest-json';
-  /** The HTTP method: API Gateway's actions are named by it (derived from the operation when absent). */
-  method?: string;
-  /** The URL query: Lambda's `Qualifier` names a function version or alias. */
-  query?: URLSearchParams;
-}
+// The call IAM authorizes is the edge's contract with it; its callers name it from here.
+export type { AuthorizedCall };
 
 type Input = Record<string, unknown>;
 

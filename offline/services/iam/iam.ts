@@ -6,6 +6,7 @@
  * decide (policy.ts).
  */
 import { randomInt } from 'node:crypto';
+import type { Authorizer } from '../../protocol/contracts';
 import { authorizationOf, type AuthorizedCall } from './actions';
 import { type Denial, firstDenial, policyProblem } from './policy';
 import {
@@ -50,7 +51,7 @@ const randomId = (prefix: string, length: number) => prefix + Array.from({ lengt
 // IAM's timestamps have no milliseconds.
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-export class IamService implements AwsService {
+export class IamService implements AwsService, Authorizer {
   readonly names = ['iam'] as const;
   // Keyed by lower-cased name: IAM names are unique regardless of case.
   private readonly roles = new Map<string, Role>();

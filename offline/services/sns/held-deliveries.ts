@@ -7,7 +7,7 @@
  * off to at most 20 s between attempts). A held delivery is counted as pending until it is
  * delivered, so a stop reports it.
  */
-import type { LogLevel } from './edge';
+import type { LogLevel } from '../../protocol/contracts';
 
 /** A publish as it was sent to the edge, ready to be forwarded again. */
 export interface HeldRequest {
