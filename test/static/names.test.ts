@@ -66,11 +66,6 @@ const NAMED_ELSEWHERE = new Set([
   'Node.js',
 ]);
 
-/** Stale names in comments of modules that changes under way rewrite; each entry goes when its change lands. */
-const KNOWN_STALE: Record<string, string> = {
-  'offline/edge/edge.ts: iam-actions.ts': 'the edge as a handler chain (offline/edge/)',
-};
-
 /** A file name in a comment exists when it is a path from the commenting file (./, ../), or the end of a path in the tree. */
 function exists(named: string, from: string): boolean {
   if (named.startsWith('./') || named.startsWith('../')) return files.includes(path.posix.join(path.posix.dirname(from), named));
@@ -90,8 +85,7 @@ it('names in comments only files that exist', () => {
       }
     }
   }
-  expect([...stale].filter((name) => !(name in KNOWN_STALE))).toEqual([]);
-  expect(Object.entries(KNOWN_STALE).flatMap(([name, change]) => (stale.has(name) ? [] : [`${name}: fixed by ${change}; delete the entry`]))).toEqual([]);
+  expect([...stale]).toEqual([]);
   expect([...NAMED_ELSEWHERE].filter((named) => !used.has(named))).toEqual([]);
 });
 
