@@ -3,9 +3,9 @@
  * Lambdas first, so the stack always zips the current code, even on a fresh clone.
  */
 import { App } from 'cdktf';
-import { buildAll } from '../scripts/build';
+import { buildAll } from '../shared/build/lambda-bundles';
 import { ProductStack } from './stack';
-import { targetFromEnv } from './target';
+import { targetFromEnv } from './deploy-target';
 
 async function main(): Promise<void> {
   const target = targetFromEnv();

@@ -1,7 +1,7 @@
 /**
  * The whole application as one CDK for Terraform stack: table, topic, queues, both functions with
  * least-privilege roles, the event source mapping and the REST API. Every name and setting comes
- * from spec.ts.
+ * from the spec (spec/index.ts).
  */
 import { ApiGatewayDeployment } from '@cdktf/provider-aws/lib/api-gateway-deployment';
 import { ApiGatewayIntegration } from '@cdktf/provider-aws/lib/api-gateway-integration';
@@ -43,9 +43,8 @@ import {
   timing,
   topicMaySendPolicy,
 } from '#spec';
-import { endpointServices, type Target } from './target';
-
-const repoRoot = path.resolve(__dirname, '..');
+import { endpointServices, type DeployTarget } from './deploy-target';
+import { REPO_ROOT } from '../shared/paths';
 
 export interface StackOptions {
   /**
@@ -64,9 +63,9 @@ export interface StackOptions {
 export class ProductStack extends TerraformStack {
   private readonly bundleRoot: string;
 
-  constructor(scope: Construct, id: string, target: Target, options: StackOptions = {}) {
+  constructor(scope: Construct, id: string, target: DeployTarget, options: StackOptions = {}) {
     super(scope, id);
-    this.bundleRoot = options.bundleRoot ?? repoRoot;
+    this.bundleRoot = options.bundleRoot ?? REPO_ROOT;
 
     new LocalBackend(this, { path: options.statePath ?? `../../../terraform.${id}.tfstate` });
     this.provider(target);
@@ -164,7 +163,7 @@ export class ProductStack extends TerraformStack {
     new TerraformOutput(this, 'dlq_url', { value: deadLetterQueue.url });
   }
 
-  private provider(target: Target): void {
+  private provider(target: DeployTarget): void {
     if (target.kind === 'aws') {
       new AwsProvider(this, 'aws', { region: target.region });
       return;

@@ -3,7 +3,8 @@
  * come from the spec so a missing timing variable never means an unbounded wait; a missing
  * resource name is a deployment error and fails at start-up, not on the first request.
  */
-import { env, retryGuards, retryPath, timing } from '#spec';
+import { env, retryGuards } from '#spec';
+import { type Env, positiveNumber, readFunctionTimings } from '../spec/timings';
 
 export interface Config {
   tableName: string;
@@ -33,19 +34,9 @@ export interface Config {
 
 export type WriteFallback = 'on' | 'off';
 
-type Env = Record<string, string | undefined>;
-
 function required(source: Env, name: string): string {
   const value = source[name];
   if (!value) throw new Error(`Environment variable ${name} is not set`);
-  return value;
-}
-
-function positiveNumber(source: Env, name: string, fallback: number): number {
-  const raw = source[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`Environment variable ${name} must be a positive number, got "${raw}"`);
   return value;
 }
 
@@ -60,23 +51,16 @@ function writeFallback(source: Env): WriteFallback {
 /** Reads the resource names a function needs (`needs`) and every timing setting. */
 export function loadConfig(source: Env, needs: ReadonlyArray<'tableName' | 'topicArn' | 'queueUrl' | 'deadLetterQueueUrl'>): Config {
   const pick = (key: (typeof needs)[number]) => (needs.includes(key) ? required(source, env[key]) : '');
-  const backoffCapSeconds = positiveNumber(source, env.backoffCapSeconds, timing.backoffCapSeconds);
+  const timings = readFunctionTimings(source);
   return {
     tableName: pick('tableName'),
     topicArn: pick('topicArn'),
     queueUrl: pick('queueUrl'),
     deadLetterQueueUrl: pick('deadLetterQueueUrl'),
-    connectTimeoutMs: positiveNumber(source, env.connectTimeoutMs, timing.connectTimeoutMs),
-    requestTimeoutMs: positiveNumber(source, env.requestTimeoutMs, timing.requestTimeoutMs),
-    dynamoBudgetMs: positiveNumber(source, env.dynamoBudgetMs, timing.dynamoBudgetMs),
-    breakerThreshold: positiveNumber(source, env.breakerThreshold, timing.breakerThreshold),
-    breakerCooldownMs: positiveNumber(source, env.breakerCooldownMs, timing.breakerCooldownMs),
-    backoffBaseSeconds: positiveNumber(source, env.backoffBaseSeconds, timing.backoffBaseSeconds),
-    backoffCapSeconds,
-    maxReceiveCount: positiveNumber(source, env.maxReceiveCount, retryPath.maxReceiveCount),
+    ...timings,
     requeueWindow: positiveNumber(source, env.requeueWindow, retryGuards.requeueWindow),
     // Scales with the backoff cap (1 s in the offline runtime's fast timings).
-    requeueHoldBaseSeconds: positiveNumber(source, env.requeueHoldBaseSeconds, backoffCapSeconds),
+    requeueHoldBaseSeconds: positiveNumber(source, env.requeueHoldBaseSeconds, timings.backoffCapSeconds),
     requeueHoldCapSeconds: positiveNumber(source, env.requeueHoldCapSeconds, retryGuards.requeueHoldCapSeconds),
     clockSkewSeconds: positiveNumber(source, env.clockSkewSeconds, retryGuards.clockSkewSeconds),
     maxWriteAgeDays: positiveNumber(source, env.maxWriteAgeDays, retryGuards.maxWriteAgeDays),

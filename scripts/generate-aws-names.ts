@@ -1,5 +1,5 @@
 /**
- * Writes scripts/lib/aws-names.json, the AWS service and region names the chaos CLI accepts, from
+ * Writes chaos/api/aws-names.json, the AWS service and region names the chaos CLI accepts, from
  * the botocore data the AWS CLI v1 ships: `npx tsx scripts/generate-aws-names.ts` (after an AWS
  * CLI upgrade). Services are botocore's service folders (the names LocalStack's Chaos API and
  * health endpoint use: dynamodb, events, lambda, s3, sqs); regions are those of every partition
@@ -8,6 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { REPO_ROOT } from '../shared/paths';
 
 const python = 'import botocore, os; print(os.path.dirname(botocore.__file__), botocore.__version__)';
 const [dir, version] = execFileSync('python3', ['-c', python], { encoding: 'utf8' }).trim().split(' ') as [string, string];
@@ -24,5 +25,5 @@ const file = {
   services,
   regions,
 };
-writeFileSync(path.join(__dirname, 'lib', 'aws-names.json'), `${JSON.stringify(file, null, 1)}\n`);
+writeFileSync(path.join(REPO_ROOT, 'chaos', 'api', 'aws-names.json'), `${JSON.stringify(file, null, 1)}\n`);
 console.log(`Wrote ${services.length} services and ${regions.length} regions from botocore ${version}.`);

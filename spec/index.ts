@@ -296,18 +296,19 @@ export function functionRoles(refs: PolicyRefs) {
   };
 }
 
+/** A resource-policy statement letting an AWS service act on a resource under a condition, as SQS and Lambda store one. */
+export const serviceGrant = (sid: string, service: string, action: string, resource: string, condition: Record<string, Record<string, string>>) => ({
+  Sid: sid,
+  Effect: 'Allow',
+  Principal: { Service: service },
+  Action: action,
+  Resource: resource,
+  Condition: condition,
+});
+
 /** The queue policy of the queue and the DLQ: only the topic may send (the DLQ takes its subscription's dead letters). */
 export const topicMaySendPolicy = (queueArn: string, topicArn: string) =>
-  policyDocument([
-    {
-      Sid: 'AllowProductEventsTopic',
-      Effect: 'Allow',
-      Principal: { Service: 'sns.amazonaws.com' },
-      Action: 'sqs:SendMessage',
-      Resource: queueArn,
-      Condition: { ArnEquals: { 'aws:SourceArn': topicArn } },
-    },
-  ]);
+  policyDocument([serviceGrant('AllowProductEventsTopic', 'sns.amazonaws.com', 'sqs:SendMessage', queueArn, { ArnEquals: { 'aws:SourceArn': topicArn } })]);
 
 /** The subscription's redrive policy: a delivery SNS gives up on lands in the DLQ (see infra/stack.ts). */
 export const subscriptionRedrivePolicy = (deadLetterQueueArn: string) => JSON.stringify({ deadLetterTargetArn: deadLetterQueueArn });

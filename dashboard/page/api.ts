@@ -1,10 +1,10 @@
-import type { ControlAnswer } from './types';
+import type { ReceivedAnswer } from './types';
 
 /** Where the dashboard's API lives: the page is always served under /dashboard/. */
 export const API = '/dashboard/api';
 
-/** POST one control; a refused or unreachable call still answers a ControlAnswer, so the page can show it. */
-export async function control(action: string, body: unknown): Promise<ControlAnswer> {
+/** POST one control; a refused or unreachable call still answers a ReceivedAnswer, so the page can show it. */
+export async function control(action: string, body: unknown): Promise<ReceivedAnswer> {
   try {
     const res = await fetch(`${API}/${action}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body ?? {}) });
     const text = await res.text();
@@ -14,7 +14,7 @@ export async function control(action: string, body: unknown): Promise<ControlAns
     } catch {
       parsed = undefined;
     }
-    if (parsed && typeof parsed === 'object' && 'ok' in parsed) return parsed as ControlAnswer;
+    if (parsed && typeof parsed === 'object' && 'ok' in parsed) return parsed as ReceivedAnswer;
     return { ok: false, message: `HTTP ${res.status}: ${text.slice(0, 300)}`, command: '' };
   } catch (err) {
     return { ok: false, message: `The dashboard server did not answer: ${String(err)}`, command: '' };
@@ -27,7 +27,7 @@ export interface ExperimentFile {
 }
 
 /** GET /dashboard/api/experiments: a list of { file, title } (also accepted: { experiments: [...] } or plain file names). */
-export async function listExperiments(): Promise<ExperimentFile[]> {
+export async function fetchExperiments(): Promise<ExperimentFile[]> {
   const res = await fetch(`${API}/experiments`);
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
   const data: unknown = await res.json();

@@ -2,12 +2,12 @@
 /** @jsxImportSource preact */
 import { useState } from 'preact/hooks';
 import { control } from './api';
-import type { ControlAnswer, FaultRule, LambdaFault, Snapshot } from './types';
+import type { ReceivedAnswer, OfflineFaultRule, LambdaFault, Snapshot } from './types';
 
 const SERVICES = ['dynamodb', 'sqs', 'sns', 'lambda', 'apigateway', 'logs', 'sts'];
 
 /** The answer of the last control of a section, and the command that does the same by hand. */
-export function Answer({ answer, testid }: { answer: ControlAnswer | null; testid?: string }) {
+export function Answer({ answer, testid }: { answer: ReceivedAnswer | null; testid?: string }) {
   return (
     <div class="answer" aria-live="polite" data-testid={testid}>
       {answer && (
@@ -30,7 +30,7 @@ export function Answer({ answer, testid }: { answer: ControlAnswer | null; testi
 
 /** A control's state: its last answer and whether a request is under way. */
 function useControl() {
-  const [answer, setAnswer] = useState<ControlAnswer | null>(null);
+  const [answer, setAnswer] = useState<ReceivedAnswer | null>(null);
   const [busy, setBusy] = useState(false);
   const run = async (action: string, body: unknown) => {
     setBusy(true);
@@ -53,7 +53,7 @@ export function latencyWords(s: Snapshot): string {
   return parts.length ? parts.join('; ') : 'none';
 }
 
-export function describeRule(r: FaultRule): string {
+export function ruleWords(r: OfflineFaultRule): string {
   const parts = [r.service ?? 'every service'];
   if (r.operation) parts.push(r.operation);
   if (r.region) parts.push(r.region);
@@ -113,7 +113,7 @@ export function QuickControls({ s }: { s: Snapshot | null }) {
       <Answer answer={c.answer} testid="quick-answer" />
       <h3>On now</h3>
       <ul class="now" data-testid="active-now">
-        <li>fault rules: {s ? (s.faults.length ? s.faults.map(describeRule).join('; ') : 'none') : 'unknown'}</li>
+        <li>fault rules: {s ? (s.faults.length ? s.faults.map(ruleWords).join('; ') : 'none') : 'unknown'}</li>
         <li>latency: {s ? latencyWords(s) : 'unknown'}</li>
         {s && s.lambdaFaults !== null && <li>Lambda faults: {s.lambdaFaults.length || 'none'}</li>}
         <li>
@@ -135,7 +135,7 @@ export function FaultControls({ s }: { s: Snapshot | null }) {
   const offline = s?.target.kind !== 'localstack';
   const add = (e: Event) => {
     e.preventDefault();
-    const rule: FaultRule = { service };
+    const rule: OfflineFaultRule = { service };
     if (operation.trim()) rule.operation = operation.trim();
     if (probability.trim() !== '') rule.probability = Number(probability);
     if (status.trim() || code.trim()) {
@@ -146,7 +146,7 @@ export function FaultControls({ s }: { s: Snapshot | null }) {
     if (offline && duration.trim()) rule.durationMs = Math.round(Number(duration) * 1000);
     void c.run('faults', { op: 'add', rule });
   };
-  const strip = (r: FaultRule): FaultRule => {
+  const strip = (r: OfflineFaultRule): OfflineFaultRule => {
     const copy = { ...r };
     delete copy.remainingMs;
     return copy;
@@ -199,13 +199,8 @@ export function FaultControls({ s }: { s: Snapshot | null }) {
         <ul class="rules" data-testid="fault-list">
           {s.faults.map((r, i) => (
             <li key={`${i}-${JSON.stringify(r)}`}>
-              <span>{describeRule(r)}</span>
-              <button
-                type="button"
-                class="small"
-                aria-label={`Remove rule ${describeRule(r)}`}
-                onClick={() => c.run('faults', { op: 'remove', rule: strip(r) })}
-              >
+              <span>{ruleWords(r)}</span>
+              <button type="button" class="small" aria-label={`Remove rule ${ruleWords(r)}`} onClick={() => c.run('faults', { op: 'remove', rule: strip(r) })}>
                 Remove
               </button>
             </li>

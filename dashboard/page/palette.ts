@@ -1,5 +1,5 @@
 /**
- * Okabe–Ito colours, as the experiment reports use them (scripts/lib/ctk/report/chart.ts): colour-blind
+ * Okabe–Ito colours, as the experiment reports use them (chaos/report/chart.ts): colour-blind
  * safe, and every colour on the page is also said in words.
  */
 export const OK = '#009E73'; // bluish green: healthy, 200 stored

@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource preact */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { listExperiments, type ExperimentFile } from './api';
+import { fetchExperiments, type ExperimentFile } from './api';
 import { Answer, useControl } from './controls';
 import { answerClass, time } from './palette';
 import type { LogLine, LogSourceName, Snapshot } from './types';
@@ -149,7 +149,7 @@ export function Experiments({ s }: { s: Snapshot | null }) {
   const [file, setFile] = useState('');
   const [vars, setVars] = useState('outage_ms=10000 settle_seconds=30');
   useEffect(() => {
-    listExperiments()
+    fetchExperiments()
       .then((list) => {
         setFiles(list);
         setFile((f) => f || list[0]?.file || '');

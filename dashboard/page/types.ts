@@ -1,24 +1,14 @@
 /**
- * The page's side of the dashboard's contract: the server's own types (dashboard/server/types.ts
+ * The page's side of the dashboard's contract: the server's own types (dashboard/wire.ts
  * imports nothing from Node, so the page bundles it too), and what only the page names.
  */
-import type { ControlAnswer as ServerAnswer, LogLine } from '../server/types';
+import type { ControlAnswer, LogLine } from '../wire';
 
-export type { ArrowName, FaultRule, FunctionState as FunctionStats, LogLine, ServiceName, Snapshot, TimelinePoint } from '../server/types';
+export type { LambdaFault, OfflineFaultRule } from '../../shared/contracts/chaos-api';
+
+export type { ArrowName, FunctionState as FunctionStats, LogLine, ServiceName, Snapshot, TimelinePoint } from '../wire';
 
 export type LogSourceName = LogLine['source'];
 
 /** A control's answer; `send` also carries the product API's status and body. */
-export type ControlAnswer = ServerAnswer & { status?: number; body?: unknown };
-
-/** A Lambda fault as the page builds it: AWS FIS's shape (see README, "Offline-only extensions"). */
-export interface LambdaFault {
-  functionName: string;
-  action: 'aws:lambda:invocation-error' | 'aws:lambda:invocation-add-delay';
-  invocationPercentage?: number;
-  preventExecution?: boolean;
-  startupDelayMilliseconds?: number;
-  durationMs?: number;
-  remainingMs?: number;
-  seed?: number;
-}
+export type ReceivedAnswer = ControlAnswer & { status?: number; body?: unknown };

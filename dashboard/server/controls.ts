@@ -4,13 +4,13 @@
  * answers the command that would do the same, so the page teaches the API it drives.
  */
 import { names } from '#spec';
-import { LAMBDA_FAULTS_PATH } from '../../offline/edge/edge';
-import { setFallback } from '../../scripts/lib/probes/fallback';
-import { setRetryMapping } from '../../scripts/lib/probes/retry-mapping';
+import { LAMBDA_FAULTS_PATH } from '../../shared/contracts/offline-api';
+import { setFallback, setRetryMapping } from '../../shared/app-client/switches';
 import { experimentArgs, type ExperimentRunner, listExperiments } from './experiment';
-import { DEFAULT_RATE_PER_SECOND, MAX_RATE_PER_SECOND, type Traffic } from './load';
+import { DEFAULT_RATE_PER_SECOND, MAX_RATE_PER_SECOND, type WriteLoad } from './load';
 import type { Readings } from './readings';
-import type { ControlAnswer, Effects, FaultRule } from './types';
+import type { OfflineEffects, OfflineFaultRule } from '../../shared/contracts/chaos-api';
+import type { ControlAnswer } from '../wire';
 
 export class BadRequest extends Error {}
 
@@ -45,7 +45,7 @@ export interface ControlContext {
   shownEndpoint: string;
   kind: () => Promise<'offline' | 'localstack'>;
   readings: Readings;
-  traffic: Traffic;
+  traffic: WriteLoad;
   experiment: ExperimentRunner;
   /** After a control: read the target again now, so every page sees the change at once. */
   refresh: () => void;
@@ -113,7 +113,7 @@ export class Controls {
     }
     if (op !== 'add' && op !== 'remove') throw new BadRequest('"op" must be add, remove or clear');
     if (!isObject(body.rule)) throw new BadRequest(`"rule" (a fault rule object) is needed to ${op} a rule`);
-    const rule = body.rule as FaultRule;
+    const rule = body.rule as OfflineFaultRule;
     const method = op === 'add' ? 'PATCH' : 'DELETE';
     const done = await this.chaos(method, path, [rule]);
     const rules = Array.isArray(done.result) ? done.result.length : undefined;
@@ -130,7 +130,7 @@ export class Controls {
     const jitterMs = field(body, 'jitterMs', isNumber, 'a number of milliseconds');
     const service = field(body, 'service', isString, 'a service name such as dynamodb');
     const path = '/_localstack/chaos/effects';
-    let effects: Effects;
+    let effects: OfflineEffects;
     if (service) {
       // Per service: the others' settings are kept (a POST replaces everything).
       const current = (await this.context.readings.effects().catch(() => null)) ?? { latency: 0 };

@@ -7,16 +7,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import type { ExperimentEntry, ExperimentState } from './types';
+import { EXPERIMENTS_DIR, REPO_ROOT, REPORTS_ROOT } from '../../shared/paths';
+import type { ExperimentEntry, ExperimentState } from '../wire';
 
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
-export const EXPERIMENTS_DIR = 'experiments';
-export const REPORTS_DIR = path.join(PROJECT_ROOT, 'reports');
+export const REPORTS_DIR = path.join(REPO_ROOT, REPORTS_ROOT);
 /** Lines kept of a run's output. */
 const MAX_LINES = 500;
 
 /** The library's experiments: `experiments/<name>.json` with their titles. */
-export function listExperiments(root = PROJECT_ROOT): ExperimentEntry[] {
+export function listExperiments(root = REPO_ROOT): ExperimentEntry[] {
   const dir = path.join(root, EXPERIMENTS_DIR);
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
@@ -51,8 +50,8 @@ export class ExperimentRunner {
   start(file: string, args: string[]): void {
     const state: ExperimentState = { file, running: true, lines: [] };
     this.state = state;
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts', 'experiment.ts'), ...args], {
-      cwd: PROJECT_ROOT,
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'experiment.ts'), ...args], {
+      cwd: REPO_ROOT,
       env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -62,7 +61,7 @@ export class ExperimentRunner {
       if (state.lines.length > MAX_LINES) state.lines.splice(0, state.lines.length - MAX_LINES);
       const report = /Report: (.+?)[/\\]report\.html/.exec(line);
       if (report?.[1]) {
-        const folder = path.relative(REPORTS_DIR, path.resolve(PROJECT_ROOT, report[1]));
+        const folder = path.relative(REPORTS_DIR, path.resolve(REPO_ROOT, report[1]));
         if (!folder.startsWith('..') && !path.isAbsolute(folder))
           state.reportUrl = `/dashboard/reports/${folder.split(path.sep).map(encodeURIComponent).join('/')}/report.html`;
       }

@@ -3,7 +3,7 @@
  * port and `npm run dashboard` serves on another, for any target speaking the Chaos API.
  *
  * - `GET /dashboard/` the page; `/dashboard/app.js`, `app.css` its bundle (esbuild, in memory).
- * - `GET /dashboard/api/state` the snapshot (types.ts) as JSON; `GET /dashboard/api/events` the
+ * - `GET /dashboard/api/state` the snapshot (dashboard/wire.ts) as JSON; `GET /dashboard/api/events` the
  *   same pushed as Server-Sent Events (`event: state` about once a second, `event: log` with new
  *   log lines). The target is read only while at least one page holds the event stream open:
  *   with no page, the dashboard makes no call at all.
@@ -18,24 +18,18 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { names } from '#spec';
-import { InvalidJson, parseJson } from '../../offline/edge/json-body';
-import { HostPolicy, OriginPolicy } from '../../offline/edge/origin';
+import { InvalidJson, parseJson } from '../../shared/http/json-body';
+import type { LogSource } from '../../shared/contracts/mount';
+import { HostPolicy, OriginPolicy } from '../../shared/http/origin';
 import { BadRequest, Controls } from './controls';
 import { ExperimentRunner, listExperiments, REPORTS_DIR } from './experiment';
-import { Traffic } from './load';
+import { WriteLoad } from './load';
 import { Readings, type TableRow } from './readings';
 import { PAGE_HEADERS, PageFiles, send, serveReport, typeOf } from './static';
 import { Tally } from './tally';
-import { type ControlAnswer, type LogLine, type ServiceName, SERVICES, type Snapshot, type TimelinePoint } from './types';
+import { type ControlAnswer, type LogLine, type ServiceName, SERVICES, type Snapshot, type TimelinePoint } from '../wire';
 
-export type * from './types';
-
-export type LogListener = (line: string, level?: string) => void;
-
-/** The offline runtime's log, line by line (`level` 'debug' for the lines only --verbose prints). */
-export interface LogSource {
-  subscribe(listener: LogListener): () => void;
-}
+export type * from '../wire';
 
 export interface DashboardOptions {
   /** The target: the offline runtime or LocalStack. */
@@ -100,7 +94,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
 
   const readings = new Readings(endpoint);
   const tally = new Tally();
-  const traffic = new Traffic(readings.target);
+  const traffic = new WriteLoad(readings.target);
   const experiment = new ExperimentRunner();
   const page = new PageFiles();
   let kind: Promise<'offline' | 'localstack'> | undefined;

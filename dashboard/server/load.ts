@@ -2,14 +2,14 @@
  * The dashboard's own traffic: single products sent from the page and a steady write load
  * (ids `load-<n>`), with every answer counted by status for the snapshot and its timeline.
  */
-import type { Target } from '../../scripts/lib/target';
+import type { AppClient } from '../../shared/app-client/app-client';
 
 export const MAX_RATE_PER_SECOND = 20;
 export const DEFAULT_RATE_PER_SECOND = 2;
 /** Writes of the load still waiting for an answer beyond which a tick sends nothing (a slow target is not flooded). */
 const MAX_IN_FLIGHT = 40;
 
-export class Traffic {
+export class WriteLoad {
   /** Answers by status since the dashboard started ("0": no answer). */
   readonly answers: Record<string, number> = {};
   /** Answers by status since the last `drain()`: one timeline point's worth. */
@@ -19,7 +19,7 @@ export class Traffic {
   private inFlight = 0;
   ratePerSecond = DEFAULT_RATE_PER_SECOND;
 
-  constructor(private readonly target: Target) {}
+  constructor(private readonly target: AppClient) {}
 
   get running(): boolean {
     return this.timer !== undefined;

@@ -2,7 +2,7 @@
  * The dashboard's readings of a target, through its public APIs only: the Chaos API, SQS's queue
  * attributes, a DynamoDB scan of the table, Lambda's function configuration and event source
  * mapping, and (on LocalStack, where the runtime's own log is not at hand) the functions' log
- * groups in CloudWatch Logs. Every call carries DASHBOARD_HEADER, so the offline runtime logs
+ * groups in CloudWatch Logs. Every call carries OBSERVER_HEADER, so the offline runtime logs
  * them as `debug` lines ending in "(dashboard)" and spares them its faults and latency (see
  * offline/edge/edge.ts). LocalStack does not: there a reading of a faulted service fails, and the
  * snapshot says null.
@@ -11,15 +11,16 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cl
 import { type DynamoDBClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { env, localstack, names, region } from '#spec';
-import { DASHBOARD_HEADER } from '../../offline/edge/edge';
-import type { TargetKind } from '../../scripts/lib/ctk/offline-extensions';
-import { targetKind } from '../../scripts/lib/ctk/target';
-import { retryMapping } from '../../scripts/lib/probes/retry-mapping';
-import { Target } from '../../scripts/lib/target';
-import type { Effects, FaultRule, FunctionKey } from './types';
+import { OBSERVER_HEADER } from '../../shared/contracts/offline-api';
+import type { TargetKind } from '../../shared/contracts/offline-api';
+import { targetKind } from '../../shared/app-client/target-kind';
+import { retryMapping } from '../../shared/app-client/switches';
+import { AppClient } from '../../shared/app-client/app-client';
+import type { OfflineEffects, OfflineFaultRule } from '../../shared/contracts/chaos-api';
+import type { FunctionKey } from '../wire';
 
 /** A single reading may take this long before it counts as failed (null in the snapshot). */
-export const READING_TIMEOUT_MS = 2_000;
+const READING_TIMEOUT_MS = 2_000;
 
 interface Tagged {
   middlewareStack: { add(middleware: (next: (args: unknown) => unknown) => (args: unknown) => unknown, options: { step: 'build' }): void };
@@ -30,7 +31,7 @@ function tag<T>(client: T): T {
   (client as unknown as Tagged).middlewareStack.add(
     (next) => (args) => {
       const request = (args as { request?: { headers?: Record<string, string> } }).request;
-      if (request?.headers) request.headers[DASHBOARD_HEADER] = 'reading';
+      if (request?.headers) request.headers[OBSERVER_HEADER] = 'reading';
       return next(args);
     },
     { step: 'build' },
@@ -45,7 +46,7 @@ export interface TableRow {
 }
 
 export class Readings {
-  readonly target: Target;
+  readonly target: AppClient;
   readonly lambda: LambdaClient;
   /** Untagged clients for what the user asks for (a control is the user's call, logged as any other). */
   readonly controlLambda: LambdaClient;
@@ -54,7 +55,7 @@ export class Readings {
 
   constructor(readonly endpoint: string) {
     const credentials = { accessKeyId: localstack.accessKey, secretAccessKey: localstack.secretKey };
-    this.target = new Target(endpoint, { maxAttempts: 1 });
+    this.target = new AppClient(endpoint, { maxAttempts: 1 });
     tag(this.target.dynamo);
     tag(this.target.sqs);
     this.lambda = tag(new LambdaClient({ region, endpoint, credentials, maxAttempts: 1 }));
@@ -73,7 +74,7 @@ export class Readings {
   }
 
   private async chaosGet<T>(path: string): Promise<T | null> {
-    const response = await fetch(`${this.endpoint}${path}`, { headers: { [DASHBOARD_HEADER]: 'reading' }, signal: AbortSignal.timeout(READING_TIMEOUT_MS) });
+    const response = await fetch(`${this.endpoint}${path}`, { headers: { [OBSERVER_HEADER]: 'reading' }, signal: AbortSignal.timeout(READING_TIMEOUT_MS) });
     if (!response.ok) return null;
     return (await response.json()) as T;
   }
@@ -83,8 +84,8 @@ export class Readings {
     return targetKind(this.endpoint, READING_TIMEOUT_MS).catch(() => 'localstack' as const);
   }
 
-  faults = () => this.chaosGet<FaultRule[]>('/_localstack/chaos/faults');
-  effects = () => this.chaosGet<Effects>('/_localstack/chaos/effects');
+  faults = () => this.chaosGet<OfflineFaultRule[]>('/_localstack/chaos/faults');
+  effects = () => this.chaosGet<OfflineEffects>('/_localstack/chaos/effects');
   lambdaFaults = () => this.chaosGet<unknown[]>('/_offline/chaos/lambda-faults');
 
   queueDepth(name: string): Promise<number> {

@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
-import { buildDashboardPage } from '../../scripts/build';
-import { PROJECT_ROOT } from './experiment';
+import { buildDashboardPage } from './page-bundle';
+import { REPO_ROOT } from '../../shared/paths';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -42,7 +42,7 @@ export function send(res: ServerResponse, status: number, type: string, body: st
 export class PageFiles {
   private bundle: Promise<Map<string, Uint8Array> | undefined> | undefined;
 
-  constructor(private readonly root = PROJECT_ROOT) {}
+  constructor(private readonly root = REPO_ROOT) {}
 
   /** The page's index.html (dashboard/page/index.html). */
   index(): string {

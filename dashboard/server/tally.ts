@@ -12,8 +12,8 @@
  *   a failing call are not seen), so those arrows are approximate there.
  */
 import { names } from '#spec';
-import { logMessages } from '../../lambdas/log-messages';
-import { ARROWS, type ArrowName, type FunctionKey, type FunctionState, type LogLine } from './types';
+import { logMessages } from '../../spec/log-messages';
+import { ARROWS, type ArrowName, type FunctionKey, type FunctionState, type LogLine } from '../wire';
 
 const MAX_REMEMBERED = 20_000;
 

@@ -1,23 +1,24 @@
-/** The DynamoDB adapter: conditional writes that enforce the ordering rule, reads and a paged list. */
+/**
+ * The DynamoDB adapter of the product store (domain/product-store.ts): conditional writes that
+ * enforce the ordering rule, reads and a paged list, and DynamoDB's errors told as the store
+ * errors the contract declares.
+ */
 import { type AttributeValue, type DynamoDBClient, GetItemCommand, PutItemCommand, type PutItemCommandInput, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { awsLimits } from '#spec';
-import { type AttemptLog, recordAttempts } from '#resilience/attempts';
 import { ValidationError } from '#domain/errors';
 import { orderedBy, orderingHorizon, type StoredVersion, type WriteVersion } from '#domain/ordering';
 import type { ProductWrite } from '#domain/product';
-
-export interface StoredProduct {
-  id: string;
-  name: string;
-  price: number;
-  description: string;
-  updatedAt: number;
-}
-
-export interface ProductPage {
-  items: StoredProduct[];
-  nextToken?: string;
-}
+import {
+  type ProductPage,
+  type ProductStore,
+  type StoredProduct,
+  type StoreFailure,
+  type StoreFailureDetails,
+  StoreRejected,
+  StoreUnavailable,
+  WriteNotNewer,
+} from '#domain/product-store';
+import { AttemptLog, recordAttempts } from './sdk-attempts';
 
 const { time, tieBreak } = orderedBy;
 
@@ -71,9 +72,35 @@ const versionOf = (item: Record<string, AttributeValue>): StoredVersion => ({
  * ALL_OLD), or undefined when the error carries none: an injected fault, an emulator without the
  * feature (dynalite 4), or a failure on an id that holds no item at all.
  */
-export function storedVersionOf(error: unknown): StoredVersion | undefined {
+function storedVersionOf(error: unknown): StoredVersion | undefined {
   const item = (error as { Item?: Record<string, AttributeValue> } | null)?.Item;
   return item && typeof item === 'object' ? versionOf(item) : undefined;
+}
+
+const CONDITION_FAILED = 'ConditionalCheckFailedException';
+
+// DynamoDB's answers that blame the request, not the service. For a product that passed our
+// validation they are our problem (or an injected fault), never the client's; the write paths
+// keep such a write rather than drop it. A failed condition on a read, which only a fault can
+// answer, is one too. Any other error, including a 4xx from a misconfiguration such as a
+// missing table, counts as unavailability.
+const REJECTED = new Set(['ValidationException', 'SerializationException', 'ItemCollectionSizeLimitExceededException', CONDITION_FAILED]);
+
+/** DynamoDB's error as the store error the write and read paths act on (a failed condition on a put aside). */
+function storeFailure(details: StoreFailureDetails): StoreFailure {
+  const name = (details.cause as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && REJECTED.has(name)
+    ? new StoreRejected(`DynamoDB refused the request: ${name}`, details)
+    : new StoreUnavailable(`DynamoDB is unavailable: ${typeof name === 'string' ? name : String(details.cause)}`, details);
+}
+
+/** A read's answer, or its failure as a store error. A read changes nothing, so it never "may have landed". */
+async function read<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    throw storeFailure({ mayHaveLanded: false, cause: error });
+  }
 }
 
 const encodeToken = (key: Record<string, AttributeValue>) => Buffer.from(JSON.stringify(key.id?.S)).toString('base64url');
@@ -97,7 +124,7 @@ function decodeToken(token: string): Record<string, AttributeValue> {
   throw new ValidationError('Invalid nextToken: pass the value a previous page returned');
 }
 
-export class ProductStore {
+export class DynamoDbProductStore implements ProductStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
@@ -106,55 +133,64 @@ export class ProductStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The ordering horizon now: a stored updatedAt beyond it does not count (domain/ordering.ts). */
   horizon(): number {
     return orderingHorizon(this.now(), this.clockSkewSeconds);
   }
 
   /**
-   * Writes the product unless the table holds a write at least as new, by the ordering rule at
-   * `horizon`. A failed condition throws ConditionalCheckFailedException with the stored item
-   * (read it with storedVersionOf); but a fault can throw that error too, so it proves nothing by
-   * itself. Each attempt's failure is recorded in `attempts`, if given.
+   * Puts with the ordering condition. A failed condition is WriteNotNewer with the item DynamoDB
+   * returned, if any; but a fault can throw that error too. Every attempt of the SDK's retries is
+   * recorded, so a failure says whether one may still land.
    */
-  async put(write: ProductWrite, horizon: number, abortSignal: AbortSignal, attempts?: AttemptLog): Promise<void> {
+  async put(write: ProductWrite, horizon: number, abortSignal: AbortSignal): Promise<void> {
     const command = new PutItemCommand({
       TableName: this.tableName,
       Item: toItem(write),
       ...newerThanStored(write, horizon),
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
-    if (attempts) recordAttempts(command, attempts);
-    await this.client.send(command, { abortSignal });
+    const attempts = new AttemptLog();
+    recordAttempts(command, attempts);
+    try {
+      await this.client.send(command, { abortSignal });
+    } catch (error) {
+      const details = { mayHaveLanded: attempts.mayHaveLanded(error), cause: error };
+      throw (error as { name?: unknown } | null)?.name === CONDITION_FAILED ? new WriteNotNewer(storedVersionOf(error), details) : storeFailure(details);
+    }
   }
 
-  /** The ordering data of the stored item (a consistent read), or undefined if there is none. */
   async version(id: string, abortSignal: AbortSignal): Promise<StoredVersion | undefined> {
-    const { Item } = await this.client.send(
-      new GetItemCommand({
-        TableName: this.tableName,
-        Key: { id: { S: id } },
-        ConsistentRead: true,
-        ProjectionExpression: `${time}, ${tieBreak}`,
-      }),
-      { abortSignal },
+    const { Item } = await read(
+      this.client.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: { id: { S: id } },
+          ConsistentRead: true,
+          ProjectionExpression: `${time}, ${tieBreak}`,
+        }),
+        { abortSignal },
+      ),
     );
     return Item ? versionOf(Item) : undefined;
   }
 
   async get(id: string, abortSignal: AbortSignal): Promise<StoredProduct | undefined> {
-    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { id: { S: id } }, ConsistentRead: true }), { abortSignal });
+    const { Item } = await read(
+      this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { id: { S: id } }, ConsistentRead: true }), { abortSignal }),
+    );
     return Item ? fromItem(Item) : undefined;
   }
 
   async list(limit: number, nextToken: string | undefined, abortSignal: AbortSignal): Promise<ProductPage> {
-    const { Items = [], LastEvaluatedKey } = await this.client.send(
-      new ScanCommand({
-        TableName: this.tableName,
-        Limit: limit,
-        ...(nextToken ? { ExclusiveStartKey: decodeToken(nextToken) } : {}),
-      }),
-      { abortSignal },
+    const { Items = [], LastEvaluatedKey } = await read(
+      this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          Limit: limit,
+          ...(nextToken ? { ExclusiveStartKey: decodeToken(nextToken) } : {}),
+        }),
+        { abortSignal },
+      ),
     );
     return { items: Items.map(fromItem), ...(LastEvaluatedKey ? { nextToken: encodeToken(LastEvaluatedKey) } : {}) };
   }

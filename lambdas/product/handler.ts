@@ -5,7 +5,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { names, timing } from '#spec';
-import { recordClientAttempts } from '#resilience/attempts';
 import { CircuitBreaker } from '#resilience/breaker';
 import { Deadline } from '#resilience/deadline';
 import { describeError } from '#resilience/failures';
@@ -14,21 +13,12 @@ import { parsePageSize, parseProduct, parseProductId, type ProductWrite } from '
 import type { StoredVersion } from '#domain/ordering';
 import { createWriteClock } from '#domain/write-clock';
 import { createDynamoClient, createSnsClient } from '#adapters/clients';
-import { ProductStore } from '#adapters/dynamodb-store';
+import { DynamoDbProductStore } from '#adapters/dynamodb-store';
+import { recordClientAttempts } from '#adapters/sdk-attempts';
 import { WritePublisher } from '#adapters/sns-publisher';
 import { type Config, loadConfig } from '../config';
-import {
-  clientError,
-  errorResponse,
-  HttpError,
-  json,
-  NOT_SAVED_MESSAGE,
-  OUTCOME_UNKNOWN_MESSAGE,
-  QUEUED_MESSAGE,
-  readJsonBody,
-  STORED_MESSAGE,
-  text,
-} from './http';
+import { clientError, errorResponse, HttpError, json, readJsonBody, text } from './http';
+import { NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE, QUEUED_MESSAGE, STORED_MESSAGE } from '../../spec/api-messages';
 import { saveProduct } from './save';
 
 /**
@@ -53,7 +43,7 @@ const supersededMessage = (write: ProductWrite, newer: StoredVersion) =>
 
 export function createHandler(config: Config) {
   const logger = new Logger({ serviceName: 'product-api' });
-  const store = new ProductStore(createDynamoClient(config), config.tableName, config.clockSkewSeconds);
+  const store = new DynamoDbProductStore(createDynamoClient(config), config.tableName, config.clockSkewSeconds);
   const sns = createSnsClient(config);
   // Every Publish attempt is recorded, so a 503 can tell "not saved" from "unknown" (save.ts).
   recordClientAttempts(sns);

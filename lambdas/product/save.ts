@@ -6,17 +6,17 @@
  * lost instead, as in the tutorial's application before the fix.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { AttemptLog, withAttemptLog } from '#resilience/attempts';
 import type { CircuitBreaker } from '#resilience/breaker';
 import type { Deadline } from '#resilience/deadline';
 import { describeError } from '#resilience/failures';
 import { guardedPut } from '#resilience/guarded-put';
 import { isSameWrite, type StoredVersion } from '#domain/ordering';
 import type { ProductWrite } from '#domain/product';
+import type { ProductStore } from '#domain/product-store';
+import { AttemptLog, withAttemptLog } from '#adapters/sdk-attempts';
 import type { WritePublisher } from '#adapters/sns-publisher';
-import type { ProductStore } from '#adapters/dynamodb-store';
 import type { WriteFallback } from '../config';
-import { logMessages } from '../log-messages';
+import { logMessages } from '../../spec/log-messages';
 
 /**
  * - stored: DynamoDB holds this write;

@@ -1,22 +1,19 @@
 /**
- * How a failed AWS call is treated. The write path needs three answers: a failed condition, which
- * may mean the table holds something newer (stale; guardedPut confirms it, since a fault can
- * answer with the same error), DynamoDB refusing the request as sent (rejected), or the service
- * unavailable for now (everything else: 5xx, throttling, timeouts, network errors).
+ * How a failed call is told to the caller. The product store names its failures in the domain's
+ * terms (domain/product-store.ts): a failed condition, which may mean the table holds something
+ * newer (WriteNotNewer; guardedPut confirms it, since a fault can answer with the same error),
+ * the store refusing the request as sent (StoreRejected), or the store unavailable for now
+ * (StoreUnavailable). The outcomes carry the store's own error, so the logs name what the
+ * service answered.
  */
-export type Failure = 'stale' | 'rejected' | 'unavailable';
+import { StoreFailure } from '#domain/product-store';
 
-// DynamoDB's answers that blame the request, not the service. For a product that passed our
-// validation they are our problem (or an injected fault), never the client's; the write paths
-// keep such a write rather than drop it. Any other error, including a 4xx from a
-// misconfiguration such as a missing table, counts as unavailability.
-const REJECTED = new Set(['ValidationException', 'SerializationException', 'ItemCollectionSizeLimitExceededException']);
-
-export function classify(error: unknown): Failure {
-  const name = (error as { name?: unknown } | null)?.name;
-  if (name === 'ConditionalCheckFailedException') return 'stale';
-  if (typeof name === 'string' && REJECTED.has(name)) return 'rejected';
-  return 'unavailable';
+/**
+ * An unavailable store's own error, and whether the write may still take effect. Anything that is
+ * not a store error (a bug) counts as unavailability too, and as possibly landed: nothing says otherwise.
+ */
+export function unavailability(error: unknown): { error: unknown; mayHaveLanded: boolean } {
+  return error instanceof StoreFailure ? { error: error.cause, mayHaveLanded: error.mayHaveLanded } : { error, mayHaveLanded: true };
 }
 
 /** A short, log-friendly description of an AWS SDK error. */

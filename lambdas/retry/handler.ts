@@ -11,7 +11,7 @@ import { timing } from '#spec';
 import { CircuitBreaker } from '#resilience/breaker';
 import { Deadline } from '#resilience/deadline';
 import { createDynamoClient, createSqsClient } from '#adapters/clients';
-import { ProductStore } from '#adapters/dynamodb-store';
+import { DynamoDbProductStore } from '#adapters/dynamodb-store';
 import { readMessage, RetryQueue } from '#adapters/retry-queue';
 import { type Config, loadConfig } from '../config';
 import { type RetryDeps, retryWrite } from './decide';
@@ -19,7 +19,7 @@ import { keepUnfinished } from './unfinished';
 
 export function createHandler(config: Config) {
   const deps: RetryDeps = {
-    store: new ProductStore(createDynamoClient(config), config.tableName, config.clockSkewSeconds),
+    store: new DynamoDbProductStore(createDynamoClient(config), config.tableName, config.clockSkewSeconds),
     queue: new RetryQueue(createSqsClient(config), config.queueUrl, config.deadLetterQueueUrl),
     breaker: new CircuitBreaker({ threshold: config.breakerThreshold, cooldownMs: config.breakerCooldownMs }),
     logger: new Logger({ serviceName: 'product-retry' }),

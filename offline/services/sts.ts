@@ -5,9 +5,10 @@
  * evaluated: any caller may assume any existing role.
  */
 import { randomBytes } from 'node:crypto';
+import type { PrincipalSource } from '../protocol/contracts';
 import type { IamService } from './iam/iam';
-import { optional, queryErrorResponse, queryHandler, queryOperation, required } from './protocol/query';
-import { AwsError, type AwsRequest, type AwsResponse, type AwsService, type Principal } from './protocol/service';
+import { optional, queryErrorResponse, queryHandler, queryOperation, required } from '../protocol/query';
+import { AwsError, type AwsRequest, type AwsResponse, type AwsService, type Principal } from '../protocol/service';
 
 const XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
@@ -31,7 +32,7 @@ interface Session {
 const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const accessKeyId = () => `ASIA${[...randomBytes(16)].map((byte) => KEY_ALPHABET[byte % KEY_ALPHABET.length]).join('')}`;
 
-export class StsService implements AwsService {
+export class StsService implements AwsService, PrincipalSource {
   readonly names = ['sts'] as const;
   private readonly sessions = new Map<string, Session>();
 

@@ -7,8 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { awsLimits, deadLetterQueues, names, offline, timing, tutorialFault } from '#spec';
-import { ChaosApiError, ChaosClient, type FaultRule } from './chaos-client';
-import { Target } from './target';
+import { ChaosApiError, ChaosClient, type FaultRule } from '../../chaos/api/chaos-client';
+import { percentiles, type Percentiles } from '../../chaos/report/stats';
+import { AppClient } from '../../shared/app-client/app-client';
+import { describeRule } from '../../shared/contracts/chaos-api';
 
 export interface ExperimentOptions {
   endpoint: string;
@@ -89,13 +91,6 @@ export interface FaultWindow {
   end: number;
 }
 
-export interface Percentiles {
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
-
 /** The writes of one step (the latency step's healthy check counted apart from its writes under latency). */
 export interface WriteCounts {
   group: string;
@@ -170,21 +165,6 @@ const PRODUCT_ENVIRONMENTS = offline.productConcurrency;
 const OUTAGE_PERCENT = Math.round(tutorialFault.probability * 100);
 const CHECK_ROUNDS = 3;
 
-export function percentile(values: number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
-}
-
-export function percentiles(values: number[]): Percentiles {
-  return { p50: percentile(values, 50), p95: percentile(values, 95), p99: percentile(values, 99), max: Math.max(0, ...values) };
-}
-
-export function describeRule(rule: FaultRule): string {
-  const where = [rule.service ?? 'every service', rule.operation].filter(Boolean).join(' ');
-  return `the fault rule on ${where} (${Math.round((rule.probability ?? 1) * 100)}% of calls fail with ${rule.error?.statusCode ?? 503} ${rule.error?.code ?? 'ServiceUnavailable'})`;
-}
-
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const accepted = (status: number) => status === 200 || status === 202;
 
@@ -194,7 +174,7 @@ export class Experiment {
   readonly runId = randomBytes(3).toString('hex');
   private readonly started = Date.now();
   private readonly chaos: ChaosClient;
-  private readonly target: Target;
+  private readonly target: AppClient;
   private readonly apiUrl: string;
   private readonly cooldownMs: number;
   private readonly requests: RequestRecord[] = [];
@@ -215,7 +195,7 @@ export class Experiment {
 
   constructor(private readonly options: ExperimentOptions) {
     // One attempt per reading: under a fault the sampler records "unknown" rather than retrying.
-    this.target = new Target(options.endpoint, { maxAttempts: 1 });
+    this.target = new AppClient(options.endpoint, { maxAttempts: 1 });
     this.chaos = new ChaosClient(this.target.endpoint);
     this.apiUrl = this.target.apiUrl;
     this.cooldownMs = options.breakerCooldownMs ?? timing.breakerCooldownMs;

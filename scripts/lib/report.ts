@@ -3,12 +3,10 @@
  * run over time, drawn by Vega-Lite) and report.md (verdicts, summary and the chart), plus
  * `latest` beside the folders, pointing at the newest one.
  */
-import { cpSync, lstatSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Journal, Sample, Step, WriteCounts } from './experiment';
-
-/** Readings further apart than this are not joined by a line: nobody looked in between. */
-export const MAX_GAP_MS = 1_000;
+import { MAX_GAP_MS, type SeriesPoint, seriesRows } from '../../chaos/report/series';
+import type { Journal, Step, WriteCounts } from './experiment';
 
 const statusLabels: Record<string, string> = { '200': '200 stored', '202': '202 queued', '503': '503 refused', '0': 'no answer' };
 const statusColours: Record<string, string> = {
@@ -37,40 +35,6 @@ const seriesStyle: Record<string, { colour: string; dash: number[]; width: numbe
 const sec = (ms: number) => Math.round(ms) / 1000;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 export const statusLabel = (status: number, interrupted = false) => (interrupted ? 'interrupted' : (statusLabels[String(status)] ?? String(status)));
-
-export interface SeriesPoint {
-  t: number;
-  series: string;
-  value: number | null;
-}
-
-/**
- * One series' readings as line data: a null row (which breaks the line) wherever a reading
- * failed or two readings are more than MAX_GAP_MS apart; and the readings no line leaves to the
- * right (lone readings, the ends of runs), which the chart marks with a dot.
- */
-export function seriesRows(samples: Sample[], key: 'queue' | 'dlq' | 'upToDate', series: string): { line: SeriesPoint[]; dots: SeriesPoint[] } {
-  const line: SeriesPoint[] = [];
-  const dots: SeriesPoint[] = [];
-  let previous: { t: number; value: number } | undefined;
-  for (const sample of samples) {
-    const value = sample[key];
-    if (value === null) {
-      if (previous) line.push({ t: sec(sample.t), series, value: null });
-      if (previous) dots.push({ t: sec(previous.t), series, value: previous.value });
-      previous = undefined;
-      continue;
-    }
-    if (previous && sample.t - previous.t > MAX_GAP_MS) {
-      line.push({ t: sec((previous.t + sample.t) / 2), series, value: null });
-      dots.push({ t: sec(previous.t), series, value: previous.value });
-    }
-    line.push({ t: sec(sample.t), series, value });
-    previous = { t: sample.t, value };
-  }
-  if (previous) dots.push({ t: sec(previous.t), series, value: previous.value });
-  return { line, dots };
-}
 
 /** Products with an accepted write, counted when the first accepted answer for each arrived: known to the experiment, never a gap. */
 export function acceptedRows(journal: Journal, endMs: number): SeriesPoint[] {
@@ -566,35 +530,4 @@ export async function writeReport(dir: string, journal: Journal, attachments: Re
   for (const [name, content] of Object.entries(attachments)) writeFileSync(path.join(dir, name), content);
   writeFileSync(path.join(dir, 'report.md'), markdown(journal, Object.keys(attachments)));
   return { dir, files: ['report.md', 'chart.svg', 'journal.json', ...Object.keys(attachments)] };
-}
-
-/**
- * Points `<root>/latest` at `dir` (a folder inside root): a relative symlink, swapped in by a
- * rename so a reader never sees it missing; a directory junction on Windows; and where neither
- * can be made, a copy of the folder. Returns which it made.
- */
-export function linkLatest(root: string, dir: string, link: typeof symlinkSync = symlinkSync): 'symlink' | 'copy' {
-  const latest = path.join(root, 'latest');
-  const temporary = path.join(root, `.latest-${process.pid}`);
-  const isWindows = process.platform === 'win32';
-  // A copy left by an earlier fallback is a real folder: a rename cannot replace it.
-  const existing = (() => {
-    try {
-      return lstatSync(latest);
-    } catch {
-      return undefined;
-    }
-  })();
-  try {
-    rmSync(temporary, { force: true, recursive: true });
-    link(isWindows ? path.resolve(dir) : path.relative(root, path.resolve(dir)), temporary, isWindows ? 'junction' : 'dir');
-    if (existing?.isDirectory()) rmSync(latest, { recursive: true, force: true });
-    renameSync(temporary, latest);
-    return 'symlink';
-  } catch {
-    rmSync(temporary, { force: true, recursive: true });
-    rmSync(latest, { recursive: true, force: true });
-    cpSync(dir, latest, { recursive: true });
-    return 'copy';
-  }
 }

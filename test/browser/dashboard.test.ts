@@ -13,16 +13,16 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { names } from '#spec';
-import type { Snapshot } from '../../dashboard/server/types';
+import type { Snapshot } from '../../dashboard/wire';
 import { browserSkipReason, foreignSite, launchBrowser, numberOf, stateOf, textOf, until } from '../support/browser';
 import { type OfflineRuntime, runtimeForSuite } from '../support/offline';
-import { repoRoot } from '../support/processes';
+import { REPO_ROOT } from '../../shared/paths';
 import { scaled } from '../support/time-scale';
 
 const skipReason = browserSkipReason();
 if (skipReason) console.log(`Browser tests skipped: ${skipReason}`);
 
-const screenshot = path.join(repoRoot, 'docs', 'images', 'dashboard.png');
+const screenshot = path.join(REPO_ROOT, 'docs', 'images', 'dashboard.png');
 const takeScreenshot = process.env.UPDATE_SCREENSHOT === '1' || !existsSync(screenshot);
 
 /** The tutorial experiment's waits scaled for CI (as test/e2e/experiment-library-1 runs it), as vars and as the runtime's environment, which its children inherit. */

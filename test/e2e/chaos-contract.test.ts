@@ -6,9 +6,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { names, tutorialFault } from '#spec';
-import { runChaosCli } from '../../scripts/chaos';
+import { runChaosCli } from '../../chaos/cli/chaos-command';
 import { type OfflineRuntime, runtimeForSuite } from '../support/offline';
-import { repoRoot } from '../support/processes';
+import { REPO_ROOT } from '../../shared/paths';
 
 const run = promisify(execFile);
 let runtime: OfflineRuntime;
@@ -131,7 +131,7 @@ describe('the chaos CLI against the runtime', () => {
   });
 
   it('as a process: a usage error is one "Error:" line on stderr and exit code 2; help exits 0', async () => {
-    const chaos = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'scripts/chaos.ts', ...args, '--endpoint', runtime.url], { cwd: repoRoot });
+    const chaos = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'scripts/chaos.ts', ...args, '--endpoint', runtime.url], { cwd: REPO_ROOT });
     const failed = (await chaos('outage', '--service', 'dynamodb', '--code', 'Some.Error').catch((e: unknown) => e)) as {
       code: number;
       stdout: string;

@@ -6,8 +6,8 @@
  */
 import http from 'node:http';
 import { names } from '#spec';
-import { LAMBDA_FAULTS_PATH } from '../../offline/edge/edge';
-import { LAMBDA_DELAY, LAMBDA_ERROR } from '../../offline/edge/chaos';
+import { LAMBDA_FAULTS_PATH } from '../../shared/contracts/offline-api';
+import { LAMBDA_DELAY, LAMBDA_ERROR } from '../../shared/contracts/chaos-api';
 import { eventually, type OfflineRuntime, runtimeForSuite } from '../support/offline';
 
 let runtime: OfflineRuntime;

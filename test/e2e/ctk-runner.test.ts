@@ -13,9 +13,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { names } from '#spec';
-import type { Journal } from '../../scripts/lib/ctk/journal';
+import type { Journal } from '../../chaos/runner/journal';
 import { type OfflineRuntime, runtimeForSuite } from '../support/offline';
-import { repoRoot } from '../support/processes';
+import { REPO_ROOT } from '../../shared/paths';
 import { runTs } from '../support/run-ts';
 
 let runtime: OfflineRuntime;
@@ -146,7 +146,7 @@ it('Ctrl-C during the method runs the rollbacks, writes the partial journal mark
     rollbacks: [faults('DELETE', [rule], 'remove-the-rule')],
   });
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/experiment.ts', file, '--endpoint', runtime.url, '--report-dir', reportDir], {
-    cwd: repoRoot,
+    cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -7,14 +7,12 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-
-const root = path.join(__dirname, '../..');
+import { REPO_ROOT } from '../../shared/paths';
 
 const script = `
-const { runExperiment } = require('./scripts/lib/ctk/run.ts');
-const { exitCode } = require('./scripts/lib/ctk/journal.ts');
-const { onStopSignal } = require('./scripts/lib/cli.ts');
+const { runExperiment } = require('./chaos/runner/run.ts');
+const { exitCode } = require('./chaos/runner/journal.ts');
+const { onStopSignal } = require('./shared/cli/command.ts');
 const controller = new AbortController();
 onStopSignal(() => controller.abort(), () => process.exit(99));
 runExperiment(JSON.parse(process.env.CTK_EXPERIMENT), { signal: controller.signal }).then((journal) => {
@@ -44,7 +42,7 @@ it('SIGINT during the method: rollbacks run, the journal says interrupted, exit 
   };
   try {
     const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
-      cwd: root,
+      cwd: REPO_ROOT,
       env: { ...process.env, CTK_EXPERIMENT: JSON.stringify(experiment) },
     });
     onHang = () => child.kill('SIGINT');

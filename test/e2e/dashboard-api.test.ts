@@ -10,10 +10,11 @@ import { rmSync } from 'node:fs';
 import readline from 'node:readline';
 import http from 'node:http';
 import path from 'node:path';
-import { repoRoot, stopChild } from '../support/processes';
+import { REPO_ROOT } from '../../shared/paths';
+import { stopChild } from '../support/processes';
 import { runTs } from '../support/run-ts';
 import { eventually, type OfflineRuntime, pause, runtimeForSuite } from '../support/offline';
-import type { ControlAnswer, ExperimentEntry, Snapshot } from '../../dashboard/server/types';
+import type { ControlAnswer, ExperimentEntry, Snapshot } from '../../dashboard/wire';
 
 let runtime: OfflineRuntime;
 runtimeForSuite((started) => (runtime = started));
@@ -261,7 +262,7 @@ describe('the dashboard server, mounted in the offline runtime', () => {
       expect((await raw('GET', done.reportUrl!.replace('report.html', 'journal.json'))).status).toBe(200);
     } finally {
       page.close();
-      if (folder) rmSync(path.join(repoRoot, 'reports', folder), { recursive: true, force: true });
+      if (folder) rmSync(path.join(REPO_ROOT, 'reports', folder), { recursive: true, force: true });
     }
   }, 120_000);
 
@@ -292,8 +293,8 @@ describe('npm run dashboard: the same server on its own port, for any target', (
   }, 30_000);
 
   it('reads and drives the runtime through its public APIs only, from its own origin', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts/dashboard.ts'), '--endpoint', runtime.url, '--port', '0'], {
-      cwd: repoRoot,
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'scripts/dashboard.ts'), '--endpoint', runtime.url, '--port', '0'], {
+      cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {

@@ -1,6 +1,6 @@
 /** The experiment library, second half: retry path broken, outage past the redrive threshold, latency (see experiment-library.shared.ts). */
 import { names } from '#spec';
-import { JOURNAL_EXTRAS } from '../../scripts/lib/ctk/journal';
+import { JOURNAL_EXTRAS } from '../../chaos/runner/journal';
 import { librarySuite, statuses } from './experiment-library.shared';
 
 librarySuite([
@@ -41,7 +41,7 @@ librarySuite([
   },
   {
     // Scaled: 0.2 to 1.8 s per DynamoDB call, inside the 6 s attempt timeout (the defaults, 4 ± 3 s, time some attempts out and queue those writes).
-    file: '08-latency-jitter-dynamodb.json',
+    file: '10-latency-jitter-dynamodb.json',
     vars: { dynamodb_latency_ms: 1_000, jitter_ms: 800 },
     expected: 'held',
   },

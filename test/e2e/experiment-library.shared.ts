@@ -6,8 +6,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fastTimings, type Timings } from '../../offline/runtime';
-import { JOURNAL_EXTRAS, type Journal } from '../../scripts/lib/ctk/journal';
+import { fastTimings, type Timings } from '../../offline/runtime/compose';
+import { JOURNAL_EXTRAS, type Journal } from '../../chaos/runner/journal';
 import { type OfflineRuntime, runtimeForSuite } from '../support/offline';
 import { runTs } from '../support/run-ts';
 

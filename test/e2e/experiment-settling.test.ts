@@ -10,8 +10,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { names } from '#spec';
-import { fastTimings } from '../../offline/runtime';
-import { JOURNAL_EXTRAS, type Journal } from '../../scripts/lib/ctk/journal';
+import { fastTimings } from '../../offline/runtime/compose';
+import { JOURNAL_EXTRAS, type Journal } from '../../chaos/runner/journal';
 import { type OfflineRuntime, runtimeForSuite } from '../support/offline';
 import { runTs } from '../support/run-ts';
 

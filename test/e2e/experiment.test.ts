@@ -5,12 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { env } from '#spec';
-import { fastTimings } from '../../offline/runtime';
+import { fastTimings } from '../../offline/runtime/compose';
 import type { Journal, RequestRecord } from '../../scripts/lib/experiment';
-import { SDK_NOTICE_OFF } from '../../scripts/lib/quiet-sdk';
+import { SDK_NOTICE_OFF } from '../../shared/cli/quiet-sdk';
 import { tutorialRuleName } from '../support/faults';
 import { eventually, type OfflineRuntime, runtimeForSuite } from '../support/offline';
-import { repoRoot } from '../support/processes';
+import { REPO_ROOT } from '../../shared/paths';
 
 let reports: string;
 
@@ -57,7 +57,7 @@ function start(url: string, name: string, extra: string[] = []): Started {
     dir,
     ...extra,
   ];
-  const child = spawn(process.execPath, args, { cwd: repoRoot, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const lines: string[] = [];
@@ -224,7 +224,7 @@ describe('npm run demo, interrupted with Ctrl-C as a terminal sends it', () => {
     // As package.json runs it, in a process group of its own, so the signal reaches every process
     // in it, as Ctrl-C does.
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', '--no-build', '--report-dir', dir], {
-      cwd: repoRoot,
+      cwd: REPO_ROOT,
       env: userEnv(),
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],

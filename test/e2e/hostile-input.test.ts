@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import http from 'node:http';
 import { localstack, names, region } from '#spec';
-import { LAMBDA_FAULTS_PATH } from '../../offline/edge/edge';
+import { LAMBDA_FAULTS_PATH } from '../../shared/contracts/offline-api';
 import { limits } from '#domain/limits';
 import { parseProduct } from '#domain/product';
 import { apiPath, edgeApiPath } from '../support/clients';

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CreateFunctionCommand, DeleteFunctionCommand, LambdaClient, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
 import { awsLimits, functions, localstack, names } from '#spec';
-import { distDir } from '../../scripts/build';
+import { DIST_DIR } from '../../shared/paths';
 import { postProduct, sdkConfig } from '../support/clients';
 import { eventually, type OfflineRuntime, runtimeForSuite } from '../support/offline';
 import { refusal } from '../support/sdk-calls';
@@ -25,7 +25,7 @@ afterAll(() => lambda.destroy());
 
 /** In every index.js of this suite, so its folders are told from those of the runtimes of other suites. */
 const marker = randomUUID();
-const codeRoot = path.join(distDir, 'offline', 'functions');
+const codeRoot = path.join(DIST_DIR, 'offline', 'functions');
 
 /** The folders of unpacked code holding an index.js of this suite's with `label` (each test has its own). */
 function codeFolders(label: string): string[] {

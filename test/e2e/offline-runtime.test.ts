@@ -6,7 +6,7 @@ import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand,
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { awsLimits, localstack, names, region, tutorialFault } from '#spec';
-import { QUEUED_MESSAGE, STORED_MESSAGE } from '../../lambdas/product/http';
+import { QUEUED_MESSAGE, STORED_MESSAGE } from '../../spec/api-messages';
 import { arn, awsCli, edgeApiPath, hasAwsCli, queueUrlAt } from '../support/clients';
 import { sampleProduct } from '../support/events';
 import { dynamoOutage } from '../support/faults';

@@ -9,7 +9,7 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { names } from '#spec';
-import { QUEUED_MESSAGE, STORED_MESSAGE } from '../../lambdas/product/http';
+import { QUEUED_MESSAGE, STORED_MESSAGE } from '../../spec/api-messages';
 import { apiPath } from '../support/clients';
 import { dynamoOutage, receivesBlocked } from '../support/faults';
 import { eventually, type OfflineRuntime, runtimeForSuite } from '../support/offline';

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { env, names } from '#spec';
-import type { WriteRecord } from '../../scripts/lib/probes/records';
+import type { WriteRecord } from '../../chaos/probes/records';
 import { sdkConfig } from '../support/clients';
 import { eventually, type OfflineRuntime, runtimeForSuite } from '../support/offline';
 import { runTs } from '../support/run-ts';

@@ -7,8 +7,8 @@
 import { type EventSourceMappingConfiguration, LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import fc from 'fast-check';
 import { names } from '#spec';
-import { runSchedule, scheduleArbitrary } from '../../scripts/lib/chaos-schedule';
-import { mappingKinds, useRetryMapping } from '../../scripts/lib/retry-mapping';
+import { runSchedule, scheduleArbitrary } from '../../chaos/api/chaos-schedule';
+import { mappingKinds, useRetryMapping } from '../../chaos/api/mapping-kinds';
 import { sdkConfig } from '../support/clients';
 import { type OfflineRuntime, runtimeForSuite } from '../support/offline';
 

@@ -7,7 +7,7 @@
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { names } from '#spec';
-import { runChaosCli } from '../../scripts/chaos';
+import { runChaosCli } from '../../chaos/cli/chaos-command';
 import { arn } from '../support/clients';
 import { eventually, type OfflineRuntime, runtimeForSuite } from '../support/offline';
 import { runTs } from '../support/run-ts';

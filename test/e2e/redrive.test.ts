@@ -5,7 +5,7 @@
  */
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { env, names } from '#spec';
-import { fastTimings } from '../../offline/runtime';
+import { fastTimings } from '../../offline/runtime/compose';
 import { eventually, type OfflineRuntime, runtimeForSuite } from '../support/offline';
 
 const patience = { ...fastTimings, maxReceiveCount: 3 };

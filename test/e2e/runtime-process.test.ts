@@ -9,27 +9,27 @@ import net from 'node:net';
 import readline from 'node:readline';
 import { promisify } from 'node:util';
 import { names, offline } from '#spec';
-import { STOP_GRACE_MS } from '../../offline/runtime';
-import { startArgs } from '../../scripts/lib/bench-process';
-import { SIGNAL_REPEAT_MS } from '../../scripts/lib/cli';
-import { SDK_NOTICE_OFF } from '../../scripts/lib/quiet-sdk';
+import { STOP_GRACE_MS } from '../../offline/runtime/compose';
+import { startArgs } from '../../bench/process';
+import { SIGNAL_REPEAT_MS } from '../../shared/cli/command';
+import { SDK_NOTICE_OFF } from '../../shared/cli/quiet-sdk';
 import { chaos, postProduct, queueUrlAt, targetAt } from '../support/clients';
 import { dynamoOutage, receivesBlocked } from '../support/faults';
 import { pause } from '../support/offline';
-import { repoRoot } from '../support/processes';
+import { REPO_ROOT } from '../../shared/paths';
 import { scaled } from '../support/time-scale';
 
 // --no-build: jest's global set-up has built the bundles; rebuilding here would race other suites.
 const main = [...startArgs(), '--no-build'];
 const run = promisify(execFile);
-/** The environment of a plain `node offline/main.ts`, without the npm variables jest may have been started with. */
+/** The environment of a plain `node scripts/start.ts`, without the npm variables jest may have been started with. */
 const cleanEnv = Object.fromEntries(
   Object.entries(process.env).filter(([key]) => !key.startsWith('npm_') && !['OFFLINE_PORT', 'EXTRA_CORS_ALLOWED_ORIGINS', SDK_NOTICE_OFF].includes(key)),
 );
 
 describe('the command line', () => {
   it('prints help', async () => {
-    const { stdout } = await run(process.execPath, [...main, '--help'], { cwd: repoRoot, env: cleanEnv });
+    const { stdout } = await run(process.execPath, [...main, '--help'], { cwd: REPO_ROOT, env: cleanEnv });
     expect(stdout).toMatch(/--port <N>/);
     expect(stdout).toMatch(/env: OFFLINE_PORT/);
     expect(stdout).toMatch(/--verbose/);
@@ -42,7 +42,7 @@ describe('the command line', () => {
     ['--allow-origin', [...main, '--allow-origin', 'attacker'], {}, "Option '--allow-origin <URL>' argument 'attacker' is invalid."],
     ['EXTRA_CORS_ALLOWED_ORIGINS', main, { EXTRA_CORS_ALLOWED_ORIGINS: '*' }, 'EXTRA_CORS_ALLOWED_ORIGINS: "*" would let every web page change'],
   ])('rejects a bad %s before starting anything, naming it, with exit code 2', async (_source, args, env, message) => {
-    await expect(run(process.execPath, args, { cwd: repoRoot, env: { ...cleanEnv, ...env } })).rejects.toMatchObject({
+    await expect(run(process.execPath, args, { cwd: REPO_ROOT, env: { ...cleanEnv, ...env } })).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringContaining(message),
     });
@@ -50,7 +50,7 @@ describe('the command line', () => {
 
   it('refuses to start without an option npm kept (`npm start --port=5000`, without --, leaves no stray argument)', async () => {
     const env = { ...cleanEnv, npm_lifecycle_event: 'start', npm_lifecycle_script: `node ${startArgs().join(' ')}`, npm_config_port: '5000' };
-    await expect(run(process.execPath, main, { cwd: repoRoot, env })).rejects.toMatchObject({
+    await expect(run(process.execPath, main, { cwd: REPO_ROOT, env })).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringContaining('npm kept --port for itself'),
     });
@@ -59,7 +59,7 @@ describe('the command line', () => {
   it('says where --port went when npm kept it (`npm start --port 5000`, without --)', async () => {
     // What npm passes on: its own setting npm_config_port=true, and 5000 as a stray argument.
     const env = { ...cleanEnv, npm_lifecycle_event: 'start', npm_lifecycle_script: `node ${startArgs().join(' ')}`, npm_config_port: 'true' };
-    await expect(run(process.execPath, [...main, '5000'], { cwd: repoRoot, env })).rejects.toMatchObject({
+    await expect(run(process.execPath, [...main, '5000'], { cwd: REPO_ROOT, env })).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringContaining('npm kept --port for itself: options for the script go after --, as in `npm start -- --port …`'),
     });
@@ -70,7 +70,7 @@ describe('the command line', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const { port } = blocker.address() as net.AddressInfo;
     try {
-      await expect(run(process.execPath, [...main, '--port', String(port)], { cwd: repoRoot, env: cleanEnv })).rejects.toMatchObject({
+      await expect(run(process.execPath, [...main, '--port', String(port)], { cwd: REPO_ROOT, env: cleanEnv })).rejects.toMatchObject({
         code: 1,
         stderr: expect.stringContaining(`Port ${port} on 127.0.0.1 is already in use`),
       });
@@ -93,7 +93,7 @@ interface Started {
 
 /** `npm start -- <args>` in the background: its output lines as they come, and its URL once ready. */
 async function start(args: string[]): Promise<Started> {
-  const child = spawn(process.execPath, [...main, '--port', '0', ...args], { cwd: repoRoot, env: cleanEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...main, '--port', '0', ...args], { cwd: REPO_ROOT, env: cleanEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { actionCommand, actions } from '../../scripts/cdktf';
-import { repoRoot } from '../support/processes';
+import { actionCommand, actions } from '../../shared/terraform/cdktf-command';
+import { REPO_ROOT } from '../../shared/paths';
 import { type TsRun, runTs } from '../support/run-ts';
 
 /** How package.json's scripts load TypeScript: tsx's ESM hooks, or its CommonJS hook (npm start, for memory). */
@@ -18,7 +18,7 @@ const LOADERS = [
   ['--require', 'tsx/cjs'],
 ];
 const loaderOf = (line: string) => LOADERS.find((loader) => line.startsWith(`node ${loader.join(' ')} `));
-const scripts = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+const scripts = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
 
 /** Runs an npm script's command line with extra arguments, without npm (so no npm_* settings leak in). */
 async function runScript(script: string, args: string[], timeoutMs = 20_000): Promise<TsRun> {
@@ -93,7 +93,7 @@ it('experiment against a target that is not there: exit 2 (aborted, as a Chaos T
 // The wrapper checks options against its own list of cdktf's; this catches an upgrade of cdktf-cli that changed them.
 describe.each(Object.entries(actions))('npm run %s knows the options of its cdktf command', (name, action) => {
   it(`the same long options as \`cdktf ${action.cdktf} --help\``, async () => {
-    const child = spawn('npx', ['cdktf', action.cdktf, '--help'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn('npx', ['cdktf', action.cdktf, '--help'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
     let help = '';
     child.stdout.on('data', (chunk: Buffer) => (help += chunk.toString()));
     expect(await new Promise((resolve) => child.once('close', resolve))).toBe(0);

@@ -9,7 +9,7 @@
  * - Finding 7: GET answers 4xx for bad input and 503 for a faulted dependency, never 500.
  */
 import { awsLimits, timing } from '#spec';
-import * as http from '../../lambdas/product/http';
+import * as http from '../../spec/api-messages';
 import { apiPath } from '../support/clients';
 import { sampleProduct } from '../support/events';
 import { dynamoOutage, dynamoRefusals, readFaults } from '../support/faults';

@@ -10,7 +10,7 @@
  * function 5 s): an apply takes about 65 s whatever the server, a destroy about 15 s.
  */
 import { functions, localstack, names, region, retryPath, timing, tutorialFault } from '#spec';
-import { logMessages } from '../../lambdas/log-messages';
+import { logMessages } from '../../spec/log-messages';
 import { awsCli, hasAwsCli } from '../support/clients';
 import { sampleProduct } from '../support/events';
 import { dynamoOutage } from '../support/faults';

@@ -11,7 +11,7 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, ListQueuesCommand, SQSCl
 import { type ChildProcess, spawn } from 'node:child_process';
 import { awsLimits, env, functions, localstack, names, region, retryPath, timing } from '#spec';
 import { testStack } from '../support/stack';
-import { freePort, motoSkipReason, waitForPort } from '../../scripts/lib/terraform';
+import { freePort, motoSkipReason, waitForPort } from '../../shared/terraform/terraform';
 import { synthToDir, terraform, terraformSkipReason } from '../support/terraform';
 import { scaled } from '../support/time-scale';
 

@@ -16,7 +16,7 @@ import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscrip
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { Testing } from 'cdktf';
 import { apiBinaryMediaTypes, awsLimits, deadLetterQueues, env, functions, localstack, names, region, retryPath, timing } from '#spec';
-import { targetFromEnv } from '../../infra/target';
+import { targetFromEnv } from '../../infra/deploy-target';
 import { parse, testStack } from '../support/stack';
 
 let synthesized: string;

@@ -8,10 +8,10 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AttemptLog, recordClientAttempts, wasAnswered, withAttemptLog } from '#resilience/attempts';
+import { AttemptLog, recordClientAttempts, wasAnswered, withAttemptLog } from '#adapters/sdk-attempts';
 import { CircuitBreaker } from '#resilience/breaker';
 import { guardedPut } from '#resilience/guarded-put';
-import { ProductStore } from '#adapters/dynamodb-store';
+import { DynamoDbProductStore } from '#adapters/dynamodb-store';
 import { scaled } from '../support/time-scale';
 
 const topicArn = `arn:aws:sns:${region}:${localstack.accountId}:${names.topic}`;
@@ -85,7 +85,7 @@ const clientConfig = () => ({
 const write = { id: 'prod-1', name: 'n', price: 1, description: '', updatedAt: Date.now(), requestId: 'r-1' };
 const put = () =>
   guardedPut(
-    new ProductStore(new DynamoDBClient(clientConfig()), names.table, retryGuards.clockSkewSeconds),
+    new DynamoDbProductStore(new DynamoDBClient(clientConfig()), names.table, retryGuards.clockSkewSeconds),
     new CircuitBreaker({ threshold: 5, cooldownMs: 1_000 }),
     write,
     () => AbortSignal.timeout(scaled(5_000)),

@@ -2,7 +2,8 @@
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildAll, buildDashboardPage } from '../../scripts/build';
+import { buildDashboardPage } from '../../dashboard/server/page-bundle';
+import { buildAll } from '../../shared/build/lambda-bundles';
 import { apiEvent, lambdaContext } from '../support/events';
 import { eventually } from '../support/offline';
 

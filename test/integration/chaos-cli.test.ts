@@ -2,10 +2,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { localstack, region, tutorialFault } from '#spec';
-import { Chaos, ChaosValidationError } from '../../offline/edge/chaos';
-import { runChaosCli, UsageError } from '../../scripts/chaos';
-import { nearest } from '../../scripts/lib/chaos-client';
-import { describeMessage, unwrapSnsEnvelope } from '../../scripts/lib/redrive';
+import { Chaos } from '../../offline/chaos/chaos';
+import { ChaosValidationError } from '../../shared/contracts/chaos-api-validate';
+import { runChaosCli, UsageError } from '../../chaos/cli/chaos-command';
+import { nearest } from '../../chaos/api/chaos-client';
+import { describeMessage, unwrapSnsEnvelope } from '../../chaos/api/redrive';
 
 interface Seen {
   method: string;

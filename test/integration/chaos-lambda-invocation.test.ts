@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { region } from '#spec';
 import { INJECTED_ERROR, LocalFunction } from '../../offline/services/lambda/function';
-import { harnessPath } from '../../offline/runtime';
+import { harnessPath } from '../../offline/runtime/harness';
 
 let dir: string;
 let fn: LocalFunction;

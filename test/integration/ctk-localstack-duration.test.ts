@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { loadExperiment, runOne } from '../../scripts/lib/ctk/cli';
+import { loadExperiment, runOne } from '../../chaos/runner/cli';
 
 interface Seen {
   method: string;

@@ -3,16 +3,16 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { JOURNAL_EXTRAS } from '../../scripts/lib/ctk/journal';
-import { writeRunReport } from '../../scripts/lib/ctk/report';
-import { chartSpec, seriesData, timelineRows, writeRows } from '../../scripts/lib/ctk/report/chart';
-import { reportBlocks } from '../../scripts/lib/ctk/report/document';
-import { renderHtml } from '../../scripts/lib/ctk/report/html';
-import { runJunit } from '../../scripts/lib/ctk/report/junit';
-import { renderMarkdown } from '../../scripts/lib/ctk/report/markdown';
-import { asExpected, outcomeLine, outcomeOf, probeLines } from '../../scripts/lib/ctk/report/model';
+import { JOURNAL_EXTRAS } from '../../chaos/runner/journal';
+import { writeRunReport } from '../../chaos/report';
+import { chartSpec, seriesData, timelineRows, writeRows } from '../../chaos/report/chart';
+import { reportBlocks } from '../../chaos/report/document';
+import { renderHtml } from '../../chaos/report/html';
+import { runJunit } from '../../chaos/report/junit';
+import { renderMarkdown } from '../../chaos/report/markdown';
+import { asExpected, outcomeLine, outcomeOf, probeLines } from '../../chaos/report/model';
 import { elements, journal, parseXml } from '../support/ctk-journals';
-import { repoRoot } from '../support/processes';
+import { REPO_ROOT } from '../../shared/paths';
 import { scaled } from '../support/time-scale';
 
 const STUB_SVG = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10"><rect width="1" height="1"/></svg>';
@@ -213,11 +213,11 @@ describe('report.html', () => {
   test('with the real chart (Vega in a process of its own: Jest cannot load its ES modules)', () => {
     const script = `
       const load = async (file) => { const m = await import(file); return m.default ?? m; };
-      const { journal } = await load(${JSON.stringify(path.join(repoRoot, 'test/support/ctk-journals.ts'))});
-      const { writeRunReport } = await load(${JSON.stringify(path.join(repoRoot, 'scripts/lib/ctk/report/index.ts'))});
+      const { journal } = await load(${JSON.stringify(path.join(REPO_ROOT, 'test/support/ctk-journals.ts'))});
+      const { writeRunReport } = await load(${JSON.stringify(path.join(REPO_ROOT, 'chaos/report/index.ts'))});
       await writeRunReport(${JSON.stringify(dir)}, journal('safeguard'));`;
     const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: repoRoot,
+      cwd: REPO_ROOT,
       encoding: 'utf8',
       timeout: scaled(60_000),
     });

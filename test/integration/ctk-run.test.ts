@@ -5,8 +5,8 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exitCode, JOURNAL_EXTRAS, type Journal } from '../../scripts/lib/ctk/journal';
-import { runExperiment } from '../../scripts/lib/ctk/run';
+import { exitCode, JOURNAL_EXTRAS, type Journal } from '../../chaos/runner/journal';
+import { runExperiment } from '../../chaos/runner/run';
 
 interface Seen {
   method: string;

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import { CodeStore } from '../../offline/services/lambda/code';
 import { FunctionHost, type FunctionSource, resolveHandler, ROLE_SESSION_SECONDS } from '../../offline/services/lambda/host';
-import { harnessPath } from '../../offline/runtime';
-import type { DeployedFunction, LambdaChange } from '../../offline/services/lambda/control';
+import { harnessPath } from '../../offline/runtime/harness';
+import type { DeployedFunction, LambdaChange } from '../../offline/services/lambda/model';
 import type { Credentials } from '../../offline/services/sts';
 
 let codeDir: string;

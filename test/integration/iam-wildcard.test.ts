@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Decision, PolicyDocument } from '../../offline/services/iam/policy';
+import { REPO_ROOT } from '../../shared/paths';
 
 describe('a policy of many wildcards', () => {
   let worker: Worker | undefined;
@@ -17,7 +18,7 @@ describe('a policy of many wildcards', () => {
        require('tsx/cjs');
        const { evaluate } = require(workerData.module);
        parentPort.postMessage(evaluate(workerData.policies, workerData.action, workerData.resource).result);`,
-      { eval: true, workerData: { module: path.resolve(__dirname, '../../offline/services/iam/policy.ts'), policies, action, resource } },
+      { eval: true, workerData: { module: path.join(REPO_ROOT, 'offline/services/iam/policy.ts'), policies, action, resource } },
     );
     const running = worker;
     return new Promise((resolve, reject) => {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { offline, region } from '#spec';
 import { isThrottled, LocalFunction } from '../../offline/services/lambda/function';
-import { harnessPath } from '../../offline/runtime';
+import { harnessPath } from '../../offline/runtime/harness';
 import { scaled } from '../support/time-scale';
 
 let dir: string;

@@ -19,7 +19,9 @@ import {
   UntagResourceCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { localstack, names, region } from '#spec';
-import { filterPatternMatcher, lambdaLogStreamName, LogsService, MAX_EVENTS_PER_STREAM } from '../../offline/services/logs';
+import { filterPatternMatcher } from '../../offline/services/logs/filter';
+import { lambdaLogStreamName, MAX_EVENTS_PER_STREAM } from '../../offline/services/logs/model';
+import { LogsService } from '../../offline/services/logs/service';
 import { awsCli, hasAwsCli, sdkConfig } from '../support/clients';
 import { serveServices, type ServiceServer } from '../support/service-server';
 import { refusal } from '../support/sdk-calls';

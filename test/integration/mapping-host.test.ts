@@ -3,10 +3,10 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SQSEvent } from 'aws-lambda';
-import { EVENT_SOURCE_HEADER } from '../../offline/edge/aws-protocol';
+import { EVENT_SOURCE_HEADER } from '../../offline/protocol/aws-wire';
 import { MappingHost, queueUrlOf } from '../../offline/services/event-source-mappings/host';
 import type { InvokeResult } from '../../offline/services/lambda/function';
-import type { DeployedMapping, LambdaChange } from '../../offline/services/lambda/control';
+import type { DeployedMapping, LambdaChange } from '../../offline/services/lambda/model';
 import { eventually } from '../support/offline';
 
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:Jobs';

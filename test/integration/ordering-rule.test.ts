@@ -9,10 +9,11 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import { names, region, retryGuards } from '#spec';
+import { WriteNotNewer } from '#domain/product-store';
 import { isAtLeastAsNew, orderingHorizon } from '#domain/ordering';
 import type { ProductWrite } from '#domain/product';
-import { ProductStore } from '#adapters/dynamodb-store';
-import { createTable } from '../../offline/provision';
+import { DynamoDbProductStore } from '#adapters/dynamodb-store';
+import { createTable } from '../../offline/runtime/provision';
 import { scaled } from '../support/time-scale';
 
 let database: Server;
@@ -65,13 +66,15 @@ describe('the ordering rule: the DynamoDB condition and isAtLeastAsNew agree (dy
       : undefined;
     const write: ProductWrite = { id, ...base, updatedAt: now, requestId: 'req-m' };
 
-    const landed = await new ProductStore(dynamo, names.table, retryGuards.clockSkewSeconds).put(write, horizon, AbortSignal.timeout(scaled(5_000))).then(
-      () => true,
-      (error: unknown) => {
-        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-        return false;
-      },
-    );
+    const landed = await new DynamoDbProductStore(dynamo, names.table, retryGuards.clockSkewSeconds)
+      .put(write, horizon, AbortSignal.timeout(scaled(5_000)))
+      .then(
+        () => true,
+        (error: unknown) => {
+          if (!(error instanceof WriteNotNewer)) throw error;
+          return false;
+        },
+      );
     expect(landed).toBe(!isAtLeastAsNew(version, write, horizon));
     expect(landed).toBe(lands);
   });

@@ -1,6 +1,6 @@
 /** jest.config.js sets TEST_TIME_SCALE once for every worker: as given, or from the machine's load per core when not. */
 import { spawnSync } from 'node:child_process';
-import { repoRoot } from '../support/processes';
+import { REPO_ROOT } from '../../shared/paths';
 
 /** Loads jest.config.js in a process whose machine has the load averages `loads` on `cores` cores; what it set and printed. */
 function configure(scale: string | undefined, loads = [0, 0, 0], cores = 2) {
@@ -11,7 +11,7 @@ function configure(scale: string | undefined, loads = [0, 0, 0], cores = 2) {
     console.log(process.env.TEST_TIME_SCALE);`;
   const env = { ...process.env, TEST_TIME_SCALE: scale };
   if (scale === undefined) delete env.TEST_TIME_SCALE;
-  const { status, stdout, stderr } = spawnSync(process.execPath, ['-e', script], { cwd: repoRoot, env, encoding: 'utf8' });
+  const { status, stdout, stderr } = spawnSync(process.execPath, ['-e', script], { cwd: REPO_ROOT, env, encoding: 'utf8' });
   return { status, scale: stdout.trim(), stderr: stderr.trim() };
 }
 

@@ -10,19 +10,19 @@ import type { Server } from 'node:http';
 import dynalite from 'dynalite';
 import { names, region, retryGuards, retryPath } from '#spec';
 import { pollOnce } from '../../offline/services/event-source-mappings/poll';
-import { createTable, type Messaging } from '../../offline/provision';
+import { createTable, type Messaging } from '../../offline/runtime/provision';
 import { createHandler as createProductHandler } from '../../lambdas/product/handler';
-import { QUEUED_MESSAGE, STORED_MESSAGE } from '../../lambdas/product/http';
+import { QUEUED_MESSAGE, STORED_MESSAGE } from '../../spec/api-messages';
 import { createHandler as createRetryHandler } from '../../lambdas/retry/handler';
 import { CircuitBreaker } from '#resilience/breaker';
 import { loadConfig } from '../../lambdas/config';
 import { guardedPut } from '#resilience/guarded-put';
 import type { ProductWrite } from '#domain/product';
-import { ProductStore } from '#adapters/dynamodb-store';
+import { DynamoDbProductStore } from '#adapters/dynamodb-store';
 import { apiEvent, lambdaContext, postProduct, sampleProduct } from '../support/events';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { startTsChild, stopChild } from '../support/processes';
-import { messagesIn } from '../../scripts/lib/target';
+import { messagesIn } from '../../shared/app-client/queue-depth';
 import { scaled } from '../support/time-scale';
 
 let database: Server;
@@ -175,7 +175,7 @@ it('moves a poison message to the DLQ at once, with its reason', async () => {
 
 describe('guardedPut confirms a failed condition against the table', () => {
   const breaker = () => new CircuitBreaker({ threshold: 3, cooldownMs: 200 });
-  const store = () => new ProductStore(dynamo, names.table, retryGuards.clockSkewSeconds);
+  const store = () => new DynamoDbProductStore(dynamo, names.table, retryGuards.clockSkewSeconds);
   const write = (id: string, updatedAt: number, requestId = 'req-1'): ProductWrite => ({ id, name: 'n', price: 1, description: '', updatedAt, requestId });
 
   it('a real condition failure over a newer write is stale (dynalite returns no item, so it reads one)', async () => {
@@ -197,7 +197,7 @@ describe('guardedPut confirms a failed condition against the table', () => {
       },
       { step: 'initialize', name: 'injectConditionalCheckFailed' },
     );
-    const outcome = await guardedPut(new ProductStore(faulty, names.table, retryGuards.clockSkewSeconds), breaker(), write('confirm-2', 3_000), () =>
+    const outcome = await guardedPut(new DynamoDbProductStore(faulty, names.table, retryGuards.clockSkewSeconds), breaker(), write('confirm-2', 3_000), () =>
       AbortSignal.timeout(scaled(5_000)),
     );
     expect(outcome).toMatchObject({ kind: 'unavailable', mayHaveLanded: false });

@@ -2,17 +2,17 @@
  * The end-to-end tests' clients of a running target, by its URL: the product API as the
  * tutorial's curl calls it, the Chaos API answer by answer (a test checks the refusals too, so
  * nothing is checked before it is sent), the AWS CLI, and the names LocalStack gives resources.
- * The SDK clients, the queue depth and the Chaos API reset are the tooling's own (scripts/lib).
+ * The SDK clients, the queue depth and the Chaos API reset are the tooling's own (shared/app-client, chaos/api).
  */
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 import { promisify } from 'node:util';
 import { localstack, names, region } from '#spec';
-import { ChaosClient } from '../../scripts/lib/chaos-client';
-import { Target } from '../../scripts/lib/target';
+import { ChaosClient } from '../../chaos/api/chaos-client';
+import { AppClient } from '../../shared/app-client/app-client';
 
 /** SDK clients for the target at `url`, one attempt per call (a test sees every fault). */
-export const targetAt = (url: string) => new Target(url, { maxAttempts: 1 });
+export const targetAt = (url: string) => new AppClient(url, { maxAttempts: 1 });
 
 /** What an SDK client needs to reach the target at `url` as LocalStack's test user. */
 export const sdkConfig = (url: string) => ({
@@ -29,7 +29,7 @@ export const arn = (service: string, resource: string) => `arn:aws:${service}:${
 export const queueUrlAt = (url: string, name: string) =>
   `${url.replace('127.0.0.1', `sqs.${region}.localhost.localstack.cloud`)}/${localstack.accountId}/${name}`;
 
-/** The product API's path under the tutorial's host-style URL, and on the edge (path style, as Target.apiUrl). */
+/** The product API's path under the tutorial's host-style URL, and on the edge (path style, as AppClient.apiUrl). */
 export const apiPath = `/${names.stage}/${names.resource}`;
 export const edgeApiPath = `/_aws/execute-api/${names.restApiId}${apiPath}`;
 

@@ -2,8 +2,8 @@
  * CTK journals for the report tests, built as the runner builds them (run.ts), with the extras
  * the runner CLI adds (file, target, seed, expected, series, writes); and a small XML checker.
  */
-import { type ActivityRun, JOURNAL_EXTRAS, type Journal } from '../../scripts/lib/ctk/journal';
-import type { ReportExtras, SeriesSample, WriteRecord } from '../../scripts/lib/ctk/report';
+import { type ActivityRun, JOURNAL_EXTRAS, type Journal } from '../../chaos/runner/journal';
+import type { ReportExtras, SeriesSample, WriteRecord } from '../../chaos/report';
 
 export const START = Date.parse('2026-03-01T10:00:00.000Z');
 const iso = (s: number) => new Date(START + Math.round(s * 1000)).toISOString();

@@ -1,6 +1,6 @@
 // Every test starts from the environment a deployed Lambda would see, with logs silenced unless asked for.
 // Lambdas run on nodejs22.x; this machine's Node 20 only hosts the tests, so the SDK's Node 20 notice is noise here.
-import '../../scripts/lib/quiet-sdk';
+import '../../shared/cli/quiet-sdk';
 import { env, localstack, names, region } from '#spec';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';

@@ -6,7 +6,7 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { localstack, region, retryPath } from '#spec';
-import { createMessaging } from '../../offline/provision';
+import { createMessaging } from '../../offline/runtime/provision';
 
 async function main(): Promise<void> {
   const { startFauxqs } = await import('fauxqs');

@@ -4,8 +4,8 @@ import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import type { ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
 import { names, offline } from '#spec';
-import { fastTimings, type RuntimeOptions, type Timings } from '../../offline/runtime';
-import type { Target } from '../../scripts/lib/target';
+import { fastTimings, type RuntimeOptions, type Timings } from '../../offline/runtime/compose';
+import type { AppClient } from '../../shared/app-client/app-client';
 import { type ApiAnswer, type ApiCall, type ChaosAnswer, chaos, postProduct, request, resetChaos, targetAt } from './clients';
 import { receivesBlocked } from './faults';
 import { startTsChild, stopChild } from './processes';
@@ -30,9 +30,9 @@ export class OfflineRuntime {
   stderr = '';
   readonly port: number;
   /** The tooling's view of the runtime: SDK clients (one attempt a call) and the queue depth. */
-  readonly target: Target;
-  readonly dynamo: Target['dynamo'];
-  readonly sqs: Target['sqs'];
+  readonly target: AppClient;
+  readonly dynamo: AppClient['dynamo'];
+  readonly sqs: AppClient['sqs'];
 
   private constructor(
     readonly url: string,

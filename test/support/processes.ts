@@ -1,13 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
-
-export const repoRoot = path.resolve(__dirname, '..', '..');
+import { REPO_ROOT } from '../../shared/paths';
 
 /** Starts a TypeScript program under tsx and resolves with the first JSON object line it prints (earlier lines are its logs). */
 export async function startTsChild<T>(script: string, args: string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; ready: T }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, script), ...args], {
-    cwd: repoRoot,
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, script), ...args], {
+    cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,8 +1,8 @@
 /** Runs a TypeScript command line of ours as a process (tsx), as `npm run` would, and collects what it printed and its exit code. */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { SDK_NOTICE_OFF } from '../../scripts/lib/quiet-sdk';
-import { repoRoot } from './processes';
+import { SDK_NOTICE_OFF } from '../../shared/cli/quiet-sdk';
+import { REPO_ROOT } from '../../shared/paths';
 import { scaled } from './time-scale';
 
 export interface TsRun {
@@ -23,8 +23,8 @@ export async function runTs(script: string, args: string[], timeoutMs = 30_000, 
   const limitMs = scaled(timeoutMs);
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('npm_') && name !== SDK_NOTICE_OFF));
   const started = Date.now();
-  const child = spawn(process.execPath, [...loader, path.join(repoRoot, script), ...args], {
-    cwd: repoRoot,
+  const child = spawn(process.execPath, [...loader, path.join(REPO_ROOT, script), ...args], {
+    cwd: REPO_ROOT,
     env,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,7 +2,8 @@
  * Starts the offline runtime for the end-to-end tests: port and timings from argv (JSON), one
  * JSON line {"url","port","emulatorPorts"} on stdout once it is ready, then its log lines. Stops on SIGTERM.
  */
-import { startRuntime, type RuntimeOptions } from '../../offline/runtime';
+import { dashboardMount } from '../../dashboard/server/mount';
+import { startRuntime, type RuntimeOptions } from '../../offline/runtime/compose';
 
 async function main(): Promise<void> {
   const options = JSON.parse(process.argv[2] ?? '{}') as Pick<RuntimeOptions, 'port' | 'timings' | 'environmentOverrides' | 'empty'>;
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
     environmentOverrides: options.environmentOverrides,
     empty: options.empty,
     build: false,
+    mounts: (context) => [dashboardMount(context)],
     log: (line) => process.stdout.write(`${line}\n`),
   });
   process.stdout.write(`${JSON.stringify({ url: runtime.url, port: runtime.port, emulatorPorts: runtime.emulatorPorts })}\n`);

@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { localstack, region as defaultRegion } from '#spec';
-import { AwsError, type AwsService, type Principal, signingScope, toAwsRequest } from '../../offline/services/protocol/service';
+import { AwsError, type AwsService, type Principal, signingScope, toAwsRequest } from '../../offline/protocol/service';
+import { sdkConfig } from './clients';
 
 export interface ServeOptions {
   accountId?: string;
@@ -63,5 +64,22 @@ export async function serveServices(services: AwsService[], options: ServeOption
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),
+  };
+}
+
+/** The services served, and an SDK client made for them; `close` destroys the client, then stops the server. */
+export async function serveWithClient<C extends { destroy(): void }>(
+  services: AwsService[],
+  newClient: (config: ReturnType<typeof sdkConfig>) => C,
+): Promise<{ client: C; url: string; close(): Promise<void> }> {
+  const server = await serveServices(services);
+  const client = newClient(sdkConfig(server.url));
+  return {
+    client,
+    url: server.url,
+    close: async () => {
+      client.destroy();
+      await server.close();
+    },
   };
 }

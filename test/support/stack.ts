@@ -2,12 +2,12 @@ import { Testing } from 'cdktf';
 import path from 'node:path';
 import { ProductStack, type StackOptions } from '../../infra/stack';
 import { localstack, region } from '#spec';
-import type { Target } from '../../infra/target';
+import type { DeployTarget } from '../../infra/deploy-target';
 
-export const localstackTarget: Target = { kind: 'localstack', region, endpoint: localstack.endpoint };
+export const localstackTarget: DeployTarget = { kind: 'localstack', region, endpoint: localstack.endpoint };
 
 /** A fresh stack in a test app; jest's global set-up has built the bundles it zips. */
-export function testStack(target: Target = localstackTarget, options: StackOptions = {}): ProductStack {
+export function testStack(target: DeployTarget = localstackTarget, options: StackOptions = {}): ProductStack {
   return new ProductStack(Testing.app(), 'product-service', target, options);
 }
 

@@ -1,4 +1,5 @@
 /** Function zips for the Lambda code tests: real ones, ones that lie about their sizes, and ones holding what must not be unpacked. */
+import { crc32 } from 'node:zlib';
 import { strToU8, zipSync, type ZipOptions } from 'fflate';
 
 type Files = Record<string, string | Uint8Array | [string | Uint8Array, ZipOptions]>;
@@ -28,4 +29,34 @@ export function declaringSize(zip: Buffer, size: number): Buffer {
     offset += 46 + copy.readUInt16LE(offset + 28) + copy.readUInt16LE(offset + 30) + copy.readUInt16LE(offset + 32);
   }
   return copy;
+}
+
+/** A zip holding one stored (uncompressed) file, written out byte by byte: no zip library made it. */
+export function storedZip(file: string, text: string): Buffer {
+  const data = Buffer.from(text);
+  const fileName = Buffer.from(file);
+  const crc = crc32(data);
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt32LE(crc, 14);
+  local.writeUInt32LE(data.length, 18);
+  local.writeUInt32LE(data.length, 22);
+  local.writeUInt16LE(fileName.length, 26);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(20, 4);
+  central.writeUInt16LE(20, 6);
+  central.writeUInt32LE(crc, 16);
+  central.writeUInt32LE(data.length, 20);
+  central.writeUInt32LE(data.length, 24);
+  central.writeUInt16LE(fileName.length, 28);
+  const centralOffset = local.length + fileName.length + data.length;
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(central.length + fileName.length, 12);
+  end.writeUInt32LE(centralOffset, 16);
+  return Buffer.concat([local, fileName, data, central, fileName, end]);
 }

@@ -1,9 +1,10 @@
 /** API Gateway's data plane: a request served from the deployed stage's route and its Lambda proxy integration. */
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { type ApiBackend, type ApiRequest, isBinaryMediaType, serveApi } from '../../offline/services/apigateway/serve';
+import { type ApiBackend, isBinaryMediaType, serveApi } from '../../offline/services/apigateway/serve';
+import type { ApiRequest } from '../../offline/protocol/http-api';
 import type { InvokeResult } from '../../offline/services/lambda/function';
-import { type DeployedIntegration, lambdaInvocationUri, type RouteLookup } from '../../offline/services/apigateway/control';
+import { type DeployedIntegration, lambdaInvocationUri, type RouteLookup } from '../../offline/services/apigateway/model';
 
 const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:Items';
 const proxy: DeployedIntegration = {

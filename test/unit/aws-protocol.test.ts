@@ -1,6 +1,6 @@
 /** The queue URL forms LocalStack accepts, mapped to the one the SQS emulator knows; each service's answer to a call IAM refuses. */
 import { localstack, names, region } from '#spec';
-import { accessDenied, canonicalQueueUrl, faultResponse } from '../../offline/edge/aws-protocol';
+import { accessDenied, canonicalQueueUrl, faultResponse } from '../../offline/protocol/aws-wire';
 
 const { accountId: account, port } = localstack;
 

@@ -2,8 +2,8 @@
  * The synth/plan/deploy/destroy wrapper checks cdktf's options before passing them on unchanged:
  * what cdktf takes goes through, a typo stops with a suggestion (cdktf would ignore it).
  */
-import { actionCommand } from '../../scripts/cdktf';
-import { parse, UsageError } from '../../scripts/lib/cli';
+import { actionCommand } from '../../shared/terraform/cdktf-command';
+import { parse, UsageError } from '../../shared/cli/command';
 
 const check = (name: Parameters<typeof actionCommand>[0], ...args: string[]) =>
   parse(

@@ -1,20 +1,12 @@
 /**
- * The offline runtime's extensions of the Chaos API (offline/edge/chaos.ts): rule durations,
+ * The offline runtime's extensions of the Chaos API (offline/chaos/chaos.ts, shared/contracts/chaos-api.ts): rule durations,
  * seeded rules, jitter and latency per service, and Lambda faults shaped like AWS FIS's. None of
  * them is LocalStack's: LocalStack's own checks (checkRules, checkEffects) still refuse them.
  */
-import {
-  Chaos,
-  checkEffects,
-  checkLambdaFaults,
-  checkOfflineEffects,
-  checkOfflineRules,
-  checkRules,
-  formatProblem,
-  LAMBDA_DELAY,
-  LAMBDA_ERROR,
-  mulberry32,
-} from '../../offline/edge/chaos';
+import { Chaos } from '../../offline/chaos/chaos';
+import { mulberry32 } from '../../offline/chaos/rule-list';
+import { checkEffects, checkLambdaFaults, checkOfflineEffects, checkOfflineRules, checkRules } from '../../shared/contracts/chaos-api-validate';
+import { formatProblem, LAMBDA_DELAY, LAMBDA_ERROR } from '../../shared/contracts/chaos-api';
 
 const call = { service: 'dynamodb', region: 'us-east-1', operation: 'PutItem' };
 const schemaError = (problem: string) => `Error validating JSON schema: ${problem}`;

@@ -1,9 +1,9 @@
 /** The invariants a chaos schedule is judged by: answer classes, the table against the answers (planted items too), the log lines. */
 import { names } from '#spec';
-import { logMessages } from '../../lambdas/log-messages';
-import { NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE } from '../../lambdas/product/http';
-import { type Answer, checkLoggedWrites, checkTable, classifyAnswer, logEntries, type WriteRecord } from '../../scripts/lib/chaos-invariants';
-import type { StoredValue } from '../../scripts/lib/target';
+import { logMessages } from '../../spec/log-messages';
+import { NOT_SAVED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE } from '../../spec/api-messages';
+import { type AnswerKind, checkLoggedWrites, checkTable, classifyAnswer, jsonLogEntries, type SentWrite } from '../../chaos/api/chaos-invariants';
+import type { StoredValue } from '../../shared/app-client/app-client';
 
 describe('classifyAnswer tells accepted, refused and unknown apart', () => {
   it.each([
@@ -33,7 +33,7 @@ describe('classifyAnswer tells accepted, refused and unknown apart', () => {
 });
 
 describe('checkTable: every product holds its newest accepted write, never a refused one, never a planted item over an accepted write', () => {
-  const sent = (id: string, ...writes: Array<[name: string, answer: Answer, status?: number]>): [string, WriteRecord[]] => [
+  const sent = (id: string, ...writes: Array<[name: string, answer: AnswerKind, status?: number]>): [string, SentWrite[]] => [
     id,
     writes.map(([name, answer, status = answer === 'accepted' ? 200 : 503]) => ({ id, name, status, answer })),
   ];
@@ -114,7 +114,7 @@ describe("checkLoggedWrites reads the functions' JSON log lines", () => {
   ];
 
   it('skips lines that are not JSON', () => {
-    expect(logEntries(lines).map((entry) => entry.message)).toEqual([logMessages.stored, logMessages.queued, logMessages.stored, logMessages.stale]);
+    expect(jsonLogEntries(lines).map((entry) => entry.message)).toEqual([logMessages.stored, logMessages.queued, logMessages.stored, logMessages.stale]);
   });
 
   it("finds this run's stored and queued writes and checks them against the table", () => {

@@ -1,8 +1,10 @@
 /**
- * The Chaos API contract of offline/edge/chaos.ts: LocalStack's schema (FaultRule, NetworkEffectsConfig,
+ * The Chaos API contract (shared/contracts/chaos-api.ts) and its engine (offline/chaos/chaos.ts): LocalStack's schema (FaultRule, NetworkEffectsConfig,
  * uniqueItems) checked exactly, and what the edge cases mean: `{}`, probability 0, `DELETE []`.
  */
-import { Chaos, ChaosValidationError, checkEffects, checkRules, formatProblem, jsonEqual, uniqueRules } from '../../offline/edge/chaos';
+import { Chaos } from '../../offline/chaos/chaos';
+import { ChaosValidationError, checkEffects, checkRules, jsonEqual, uniqueRules } from '../../shared/contracts/chaos-api-validate';
+import { formatProblem } from '../../shared/contracts/chaos-api';
 
 const call = { service: 'dynamodb', region: 'us-east-1', operation: 'PutItem' };
 const problems = (rules: unknown) => checkRules(rules).map(formatProblem);

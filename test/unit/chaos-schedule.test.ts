@@ -1,9 +1,9 @@
 /** The randomized schedules' fault pool, draws and mapping configurations (the runs themselves are in test/e2e/randomized-chaos.test.ts and the soak). */
 import fc from 'fast-check';
 import { names, retryGuards, retryPath, timing } from '#spec';
-import { checkRules } from '../../offline/edge/chaos';
-import { beyondTimeoutMs, blamingCodes, faultPool, plantedStamps, scheduleArbitrary } from '../../scripts/lib/chaos-schedule';
-import { kindOf, mappingInput, mappingKinds } from '../../scripts/lib/retry-mapping';
+import { checkRules } from '../../shared/contracts/chaos-api-validate';
+import { beyondTimeoutMs, blamingCodes, faultPool, plantedStamps, scheduleArbitrary } from '../../chaos/api/chaos-schedule';
+import { kindOf, mappingInput, mappingKinds } from '../../chaos/api/mapping-kinds';
 
 it('draws from every fault code of issue 10, each rule one LocalStack accepts', () => {
   expect(checkRules(faultPool)).toEqual([]);

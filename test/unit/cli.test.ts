@@ -1,7 +1,7 @@
 /** The shared command-line helpers: number parsers, the hint for options npm kept, parse errors, progress lines. */
 import { PassThrough } from 'node:stream';
-import { command, decimal, int, npmHint, Option, parse, UsageError } from '../../scripts/lib/cli';
-import { progress } from '../../scripts/lib/progress';
+import { command, decimal, int, npmHint, Option, parse, UsageError } from '../../shared/cli/command';
+import { progress } from '../../shared/cli/progress';
 
 describe('int', () => {
   it.each([
@@ -53,7 +53,7 @@ describe('npmHint', () => {
       .option('--no-build', 'skip the build');
 
   it('explains an option npm kept for itself, for npm start', () => {
-    const hint = npmHint(withPort(), { ...npmRun('start', 'offline/main.ts'), npm_config_port: 'true' }, '/repo/offline/main.ts');
+    const hint = npmHint(withPort(), { ...npmRun('start', 'scripts/start.ts'), npm_config_port: 'true' }, '/repo/scripts/start.ts');
     expect(hint).toContain('--port');
     expect(hint).toContain('npm start -- --port');
   });
@@ -73,7 +73,7 @@ describe('npmHint', () => {
 
   it('says nothing outside npm, or when npm kept none of the options', () => {
     expect(npmHint(withPort(), { npm_config_port: 'true' })).toBeUndefined();
-    expect(npmHint(withPort(), { ...npmRun('start', 'offline/main.ts'), npm_config_cache: '/root/.npm' }, '/repo/offline/main.ts')).toBeUndefined();
+    expect(npmHint(withPort(), { ...npmRun('start', 'scripts/start.ts'), npm_config_cache: '/root/.npm' }, '/repo/scripts/start.ts')).toBeUndefined();
   });
 
   it("says nothing to a program the npm script started, which inherits npm's variables (npm_config_prefix is always set)", () => {

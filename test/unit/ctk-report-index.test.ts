@@ -2,8 +2,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type LibraryEntry, writeIndex, writeLibrarySummary, writeRunReport } from '../../scripts/lib/ctk/report';
-import { indexRows } from '../../scripts/lib/ctk/report/index-page';
+import { type LibraryEntry, writeIndex, writeLibrarySummary, writeRunReport } from '../../chaos/report';
+import { indexRows } from '../../chaos/report/index-page';
 import { elements, journal, parseXml } from '../support/ctk-journals';
 
 const stub = async () => '<svg width="1" height="1"></svg>';

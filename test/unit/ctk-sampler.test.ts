@@ -1,5 +1,5 @@
 /** The sampler behind the chart: a reading every interval, a failed or slow reading is null (a gap), never 0. */
-import { startSampler } from '../../scripts/lib/ctk/sampler';
+import { startSampler } from '../../chaos/runner/sampler';
 
 // The interval and the readings' timeouts run on jest's clock.
 beforeEach(() => jest.useFakeTimers());

@@ -2,14 +2,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { tutorialFault } from '#spec';
-import { loadExperiment } from '../../scripts/lib/ctk/cli';
-import { resolveConfiguration, substitute } from '../../scripts/lib/ctk/configuration';
-import { type Activity, type Experiment, ExperimentError, parseExperiment, safeguardProbes } from '../../scripts/lib/ctk/schema';
+import { loadExperiment } from '../../chaos/runner/cli';
+import { resolveConfiguration, substitute } from '../../chaos/runner/configuration';
+import { type Activity, type Experiment, ExperimentError, parseExperiment, safeguardProbes } from '../../chaos/runner/schema';
+import { EXPERIMENTS_DIR, REPO_ROOT } from '../../shared/paths';
 
 const minimal = { title: 't', description: 'd', method: [] };
 const probe = (extra: object = {}) => ({ type: 'probe', name: 'p', provider: { type: 'http', url: 'http://x' }, tolerance: 200, ...extra });
 
-const experimentsDir = path.join(__dirname, '../../experiments');
+const experimentsDir = path.join(REPO_ROOT, EXPERIMENTS_DIR);
 const files = readdirSync(experimentsDir)
   .filter((name) => name.endsWith('.json'))
   .sort();
@@ -41,9 +42,9 @@ describe('the experiment library', () => {
       '05-queue-delivery-failing.json',
       '06-retry-path-broken.json',
       '07-outage-past-redrive.json',
-      '08-latency-jitter-dynamodb.json',
       '08-latency.json',
       '09-region-outage.json',
+      '10-latency-jitter-dynamodb.json',
     ]);
   });
 
@@ -121,9 +122,9 @@ describe('the experiment library', () => {
       ['05-queue-delivery-failing.json', 'held', [], 'undefined'],
       ['06-retry-path-broken.json', 'held', [], 'undefined'],
       ['07-outage-past-redrive.json', 'held', [], 'undefined'],
-      ['08-latency-jitter-dynamodb.json', 'held', ['offline'], 'string'],
       ['08-latency.json', 'held', [], 'undefined'],
       ['09-region-outage.json', 'held', [], 'undefined'],
+      ['10-latency-jitter-dynamodb.json', 'held', ['offline'], 'string'],
     ]);
   });
 

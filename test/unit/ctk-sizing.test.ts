@@ -5,16 +5,17 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fastTimings } from '../../offline/runtime';
-import { declaredExtension } from '../../scripts/lib/ctk/offline-extensions';
-import { SETTLE_KEY, sizeRun, type SizingInput } from '../../scripts/lib/ctk/sizing';
-import { deployedTimings, redriveThresholdSeconds, settleBoundSeconds, type TargetTimings } from '../../scripts/lib/ctk/timings';
+import { fastTimings } from '../../offline/runtime/compose';
+import { declaredExtension } from '../../chaos/runner/offline-extensions';
+import { SETTLE_KEY, sizeRun, type SizingInput } from '../../chaos/runner/sizing';
+import { deployedTimings, redriveThresholdSeconds, settleBoundSeconds, type TargetTimings } from '../../chaos/runner/timings';
+import { EXPERIMENTS_DIR, REPO_ROOT } from '../../shared/paths';
 
 const deployed = deployedTimings();
 /** `npm start -- --fast-timings`. */
 const fast: TargetTimings = { ...deployed, ...fastTimings, maxReceiveCount: 20, source: 'target' };
 
-const library = (name: string): unknown => JSON.parse(readFileSync(path.join(__dirname, '../../experiments', name), 'utf8'));
+const library = (name: string): unknown => JSON.parse(readFileSync(path.join(REPO_ROOT, EXPERIMENTS_DIR, name), 'utf8'));
 const provided = { endpoint: 'http://localhost:4566', state_file: 'w.jsonl', seed: 1 };
 
 function size(name: string, timings: TargetTimings, extra: Partial<SizingInput> = {}) {

@@ -1,7 +1,7 @@
 /** Each tolerance kind of Chaos Toolkit, applied as chaoslib's hypothesis.py applies it to http and process outputs. */
-import { jsonPathValues, parseJsonPath } from '../../scripts/lib/ctk/jsonpath';
-import { type Tolerance, tolerance as toleranceSchema } from '../../scripts/lib/ctk/schema';
-import { withinTolerance } from '../../scripts/lib/ctk/tolerance';
+import { jsonPathValues, parseJsonPath } from '../../chaos/runner/jsonpath';
+import { type Tolerance, tolerance as toleranceSchema } from '../../chaos/runner/schema';
+import { withinTolerance } from '../../chaos/runner/tolerance';
 
 const http = (status: number, body: unknown = '', headers: Record<string, string> = {}) => ({ status, headers, body });
 const processOutput = (status: number, stdout = '', stderr = '') => ({ status, stdout, stderr });

@@ -2,10 +2,10 @@
  * The shims in front of dynalite and fauxqs: the calls the Terraform AWS provider makes that the
  * emulators lack or answer in a shape it cannot use, answered in the service's own wire format.
  */
-import type { HttpAnswer } from '../../offline/services/apigateway/serve';
-import type { AwsCall } from '../../offline/edge/aws-protocol';
+import type { HttpAnswer } from '../../offline/protocol/http-api';
+import type { AwsCall } from '../../offline/protocol/aws-wire';
 import { dynamodbShim } from '../../offline/services/shims/dynamodb';
-import { bodyText, type Forward } from '../../offline/services/shims/emulator-shim';
+import { bodyText, type Forward } from '../../offline/protocol/emulator';
 import { snsShim } from '../../offline/services/shims/sns';
 
 const topicArn = 'arn:aws:sns:us-east-1:000000000000:ProductEventsTopic';

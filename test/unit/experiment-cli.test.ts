@@ -1,8 +1,8 @@
 /** The command lines of `npm run experiment` and `npm run demo`: help that fits each, and wrong arguments named. */
 import { localstack } from '#spec';
-import { demoCommand, nextSteps } from '../../scripts/demo';
-import { experimentCommand } from '../../scripts/experiment';
-import { parse, UsageError } from '../../scripts/lib/cli';
+import { demoCommand, nextSteps } from '../../chaos/cli/demo-command';
+import { experimentCommand } from '../../chaos/cli/experiment-command';
+import { parse, UsageError } from '../../shared/cli/command';
 
 function help(build: (print: (text: string) => void) => ReturnType<typeof experimentCommand>): string {
   let text = '';

@@ -1,5 +1,5 @@
 /** SNS deliveries held back: kept until delivered, retried with a growing delay after a failed release, reported in the log. */
-import { HELD_MAX_DELAY_MS, HELD_RETRY_MS, HeldDeliveries, type HeldDeliveriesOptions, type HeldRequest } from '../../offline/edge/held-deliveries';
+import { HELD_MAX_DELAY_MS, HELD_RETRY_MS, HeldDeliveries, type HeldDeliveriesOptions, type HeldRequest } from '../../offline/services/sns/held-deliveries';
 
 const request = (id: string): HeldRequest => ({ method: 'POST', url: '/', headers: { 'x-id': id } });
 

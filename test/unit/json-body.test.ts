@@ -1,6 +1,6 @@
 /** JSON request bodies: refused with the problem named when they are not JSON or nest too deeply, measured without recursion. */
 import { offline } from '#spec';
-import { InvalidJson, nestingProblem, parseJson } from '../../offline/edge/json-body';
+import { InvalidJson, nestingProblem, parseJson } from '../../shared/http/json-body';
 
 const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 

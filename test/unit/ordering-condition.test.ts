@@ -7,7 +7,7 @@
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { names } from '#spec';
-import { newerThanStored, ProductStore } from '#adapters/dynamodb-store';
+import { DynamoDbProductStore, newerThanStored } from '#adapters/dynamodb-store';
 
 const write = { id: 'prod-1', name: 'n', price: 1, description: '', updatedAt: 1_700_000_000_000, requestId: 'req-1' };
 const placeholders = (expression: string) => new Set(expression.match(/:\w+/g));
@@ -44,10 +44,10 @@ describe('newerThanStored', () => {
   });
 });
 
-it('ProductStore puts with the horizon of its clock and skew bound', async () => {
+it('DynamoDbProductStore puts with the horizon of its clock and skew bound', async () => {
   const dynamo = mockClient(DynamoDBClient);
   dynamo.on(PutItemCommand).resolves({});
-  const store = new ProductStore(new DynamoDBClient({}), names.table, 60, () => 1_700_000_000_000);
+  const store = new DynamoDbProductStore(new DynamoDBClient({}), names.table, 60, () => 1_700_000_000_000);
   expect(store.horizon()).toBe(1_700_000_060_000);
 
   await store.put(write, store.horizon(), AbortSignal.timeout(5_000));

@@ -1,6 +1,6 @@
 /** Which pages may change the runtime: origins parsed as users write them, and the decision per request; and which host names a request may name. */
 import { localstack } from '#spec';
-import { HostPolicy, normalizeHost, normalizeOrigin, OriginPolicy, parseHosts, parseOrigins } from '../../offline/edge/origin';
+import { HostPolicy, normalizeHost, normalizeOrigin, OriginPolicy, parseHosts, parseOrigins } from '../../shared/http/origin';
 
 describe('origins as users write them', () => {
   it('normalizes to scheme, host and port', () => {

@@ -2,12 +2,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { POLL_EVERY_MS, pollUntil } from '../../scripts/lib/probes/poll';
-import { withinBounds } from '../../scripts/lib/probes/queues';
-import { readRecords, type WriteRecord } from '../../scripts/lib/probes/records';
-import { CLOCK_LEEWAY_MS, expectations, holds, summarize, writesHold } from '../../scripts/lib/probes/writes-hold';
-import type { StoredValue } from '../../scripts/lib/target';
-import { ProbeError, runProbe, UsageError } from '../../scripts/probe';
+import { POLL_EVERY_MS, pollUntil } from '../../chaos/probes/poll';
+import { withinBounds } from '../../chaos/probes/queues';
+import { readRecords, type WriteRecord } from '../../chaos/probes/records';
+import { CLOCK_LEEWAY_MS, expectations, holds, summarize, writesHold } from '../../chaos/probes/writes-hold';
+import type { StoredValue } from '../../shared/app-client/app-client';
+import { ProbeError, runProbe, UsageError } from '../../chaos/cli/probe-command';
 
 const T = 1_800_000_000_000;
 const write = (id: string, version: number, status: number, sentAt: number): WriteRecord => ({

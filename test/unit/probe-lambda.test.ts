@@ -10,9 +10,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { names } from '#spec';
-import { setFallback, switched } from '../../scripts/lib/probes/fallback';
-import { POLL_EVERY_MS } from '../../scripts/lib/probes/poll';
-import { setRetryMapping } from '../../scripts/lib/probes/retry-mapping';
+import { setFallback, setRetryMapping, switched } from '../../shared/app-client/switches';
+import { POLL_EVERY_MS } from '../../chaos/probes/poll';
 
 const lambdaMock = mockClient(LambdaClient);
 const lambda = new LambdaClient({ region: 'us-east-1' });

@@ -3,31 +3,23 @@
  * fails is lost with a failed invocation (API Gateway's 502), nothing published, as in the
  * tutorial's application before the fix. Reads and successful writes do not change.
  */
-import { DynamoDBClient, DynamoDBServiceException, GetItemCommand, InternalServerError, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoDBServiceException, GetItemCommand, InternalServerError, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PublishCommand } from '@aws-sdk/client-sns';
 import 'aws-sdk-client-mock-jest';
 import { env } from '#spec';
 import { loadConfig } from '../../lambdas/config';
-import { createHandler, WriteLostError } from '../../lambdas/product/handler';
-import { QUEUED_MESSAGE, STORED_MESSAGE } from '../../lambdas/product/http';
+import { WriteLostError } from '../../lambdas/product/handler';
+import { QUEUED_MESSAGE, STORED_MESSAGE } from '../../spec/api-messages';
 import { WRITE_LOST_MESSAGE } from '../../lambdas/product/save';
 import { apiEvent, lambdaContext, postProduct, sampleProduct } from '../support/events';
 import { captureLogs, restoreLogs } from '../support/log-capture';
+import { dynamo, meta, newHandler, resetMocks, sns } from '../support/product-handler';
 
-const dynamo = mockClient(DynamoDBClient);
-const sns = mockClient(SNSClient);
-const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
-const newHandler = (overrides: Record<string, string> = {}) => createHandler(loadConfig({ ...process.env, ...overrides }, ['tableName', 'topicArn']));
 const fallbackOff = (overrides: Record<string, string> = {}) => newHandler({ [env.writeFallback]: 'off', ...overrides });
 
 afterEach(restoreLogs);
 
-beforeEach(() => {
-  dynamo.reset();
-  sns.reset();
-  sns.on(PublishCommand).resolves({ MessageId: 'msg-1' });
-});
+beforeEach(resetMocks);
 
 describe('WRITE_FALLBACK in the configuration', () => {
   it('is "on" when unset or empty, and takes "on" and "off"', () => {

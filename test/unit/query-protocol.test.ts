@@ -1,7 +1,7 @@
 /** The query protocol's form bodies and XML answers, below what the SDK tests of IAM and STS cover. */
 import { localstack, region } from '#spec';
-import { parseQuery, queryHandler, required } from '../../offline/services/protocol/query';
-import { AwsError, type AwsRequest } from '../../offline/services/protocol/service';
+import { parseQuery, queryHandler, required } from '../../offline/protocol/query';
+import { AwsError, type AwsRequest } from '../../offline/protocol/service';
 
 const form = (params: Record<string, string>) => new URLSearchParams(params).toString();
 

@@ -4,19 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { localstack } from '#spec';
 import type { Journal, RequestRecord, Sample, Step } from '../../scripts/lib/experiment';
-import {
-  acceptedRows,
-  answerBars,
-  chartSpec,
-  linkLatest,
-  SERIES,
-  seriesRows,
-  spanRows,
-  summaryRows,
-  summaryText,
-  verdictSentence,
-  writeTable,
-} from '../../scripts/lib/report';
+import { acceptedRows, answerBars, chartSpec, SERIES, spanRows, summaryRows, summaryText, verdictSentence, writeTable } from '../../scripts/lib/report';
+import { linkLatest } from '../../chaos/report/latest';
+import { seriesRows } from '../../chaos/report/series';
 
 const request = (r: Partial<RequestRecord> & Pick<RequestRecord, 't' | 'answeredAt' | 'status' | 'id'>): RequestRecord => ({
   step: 'outage',

@@ -1,46 +1,15 @@
 /**
- * API Gateway (REST, Lambda proxy integration) for the product API: the URL forms LocalStack
- * serves, the v1 proxy event, and API Gateway's own answers for unknown routes, function errors
- * and integration timeouts.
+ * API Gateway (REST, Lambda proxy integration) for the product API: the v1 proxy event, and API
+ * Gateway's own answers for unknown routes, function errors and integration timeouts (the URL
+ * forms LocalStack serves are read in offline/protocol/http-api.ts).
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { localstack } from '#spec';
 import { FUNCTION_NOT_FOUND, type InvokeResult, isThrottled, STOPPING_ERROR } from '../lambda/function';
-import type { DeployedRoute, RouteLookup } from './control';
-
-export interface ApiRequest {
-  apiId: string;
-  stage: string;
-  /** The resource path after the stage, e.g. /productApi. */
-  path: string;
-  query: URLSearchParams;
-}
-
-export interface HttpAnswer {
-  statusCode: number;
-  headers: Record<string, string | string[]>;
-  body: string | Buffer;
-}
-
-const splitStage = (apiId: string, rest: string, query: URLSearchParams): ApiRequest | undefined => {
-  const match = /^\/([^/]+)(\/.*)?$/.exec(rest);
-  return match?.[1] ? { apiId, stage: match[1], path: match[2] ?? '/', query } : undefined;
-};
-
-/** Recognises http://<id>.execute-api.localhost.localstack.cloud:4566/<stage>/<path> and the two path styles. */
-export function matchApiRequest(host: string | undefined, rawUrl: string): ApiRequest | undefined {
-  const url = new URL(rawUrl, 'http://localhost');
-  const hostMatch = /^([a-z0-9]+)\.execute-api\./i.exec(host ?? '');
-  if (hostMatch?.[1]) return splitStage(hostMatch[1], url.pathname, url.searchParams);
-  const pathStyle = /^\/_aws\/execute-api\/([^/]+)(\/.*)$/.exec(url.pathname);
-  if (pathStyle?.[1] && pathStyle[2]) return splitStage(pathStyle[1], pathStyle[2], url.searchParams);
-  const legacy = /^\/restapis\/([^/]+)\/([^/]+)\/_user_request_(\/.*)?$/.exec(url.pathname);
-  if (legacy?.[1] && legacy[2]) return { apiId: legacy[1], stage: legacy[2], path: legacy[3] ?? '/', query: url.searchParams };
-  return undefined;
-}
+import type { DeployedRoute, RouteLookup } from './model';
+import { type ApiRequest, type HttpAnswer, stoppingAnswer } from '../../protocol/http-api';
 
 const json = (statusCode: number, message: string, requestId: string): HttpAnswer => ({
   statusCode,
@@ -67,18 +36,6 @@ export function throttledAnswer(functionName: string, limit: number, requestId: 
         `Lambda throttled ${functionName} (429 TooManyRequestsException: Rate Exceeded.): all ${limit} of its concurrent executions were busy. ` +
         'The function did not run and nothing was stored; retry with backoff.',
     }),
-  };
-}
-
-/** The answer to an API request once the runtime is stopping: not run, or cut short when the wait for it ran out. */
-export function stoppingAnswer(requestId: string, started: boolean): HttpAnswer {
-  const message = started
-    ? 'The offline runtime stopped before this request finished: its outcome is unknown, and nothing persists between runs.'
-    : 'The offline runtime is stopping: this request was not run. Nothing persists between runs; send it again after the next start.';
-  return {
-    statusCode: 503,
-    headers: { 'Content-Type': 'application/json', 'x-amzn-RequestId': requestId, 'x-amzn-ErrorType': 'ServiceUnavailableException', Connection: 'close' },
-    body: JSON.stringify({ message }),
   };
 }
 
@@ -196,8 +153,6 @@ export function proxyAnswer(outcome: { ok: true; result: unknown } | { ok: false
   const body = result.body ?? '';
   return { statusCode: result.statusCode, headers, body: result.isBase64Encoded ? Buffer.from(body, 'base64') : body };
 }
-
-export const newRequestId = () => randomUUID();
 
 /** What API Gateway serves requests from: the deployed stages, and the functions they invoke. */
 export interface ApiBackend {

@@ -11,7 +11,7 @@ import type { SQSBatchResponse } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { markAsEventSource, pollOnce } from './poll';
 import type { FunctionHost } from '../lambda/host';
-import type { DeployedMapping, LambdaChange } from '../lambda/control';
+import type { DeployedMapping, LambdaChange } from '../lambda/model';
 
 /** What the host reads of the Lambda control plane (LambdaService has it). */
 export interface MappingSource {

@@ -7,7 +7,7 @@
  */
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { EVENT_SOURCE_HEADER } from '../../edge/aws-protocol';
+import { EVENT_SOURCE_HEADER } from '../../protocol/aws-wire';
 
 export interface EventSourceSettings {
   queueUrl: string;

@@ -1,6 +1,6 @@
 /**
  * What IAM authorizes for one AWS call: the actions and resource ARNs the runtime evaluates a
- * role's policies for (iam-policy.ts) before it serves a call signed with the role's credentials.
+ * role's policies for (policy.ts) before it serves a call signed with the role's credentials.
  * It follows the Service Authorization Reference and the services' own permission tables:
  *
  * - An action is named after its operation (`dynamodb:PutItem`), except where AWS names it
@@ -24,12 +24,13 @@
  * - An operation not mapped here, or a call missing the parameter that names its resource, is
  *   authorized as `<prefix>:<Operation>` on `*`: only a grant on every resource allows it.
  *
- * Not modelled: condition keys (iam-policy.ts evaluates none), resource-based policies, IAM role
+ * Not modelled: condition keys (policy.ts evaluates none), resource-based policies, IAM role
  * paths (a role is `role/<name>` unless the call gives its path, as CreateRole does), Lambda
  * layers and aliases, DynamoDB PartiQL and streams, SQS message move tasks by handle.
  */
-import { canonicalQueueUrl } from '../../edge/aws-protocol';
-import { parseQuery } from '../protocol/query';
+import { canonicalQueueUrl } from '../../protocol/aws-wire';
+import { parseQuery } from '../../protocol/query';
+import type { AuthorizedCall } from '../../protocol/contracts';
 
 /** One action on one resource that IAM must allow for the call to go ahead. */
 export interface Authorization {
@@ -39,24 +40,8 @@ export interface Authorization {
   resource: string;
 }
 
-/** The call as the edge has identified it: enough to name its actions and resources. */
-export interface AuthorizedCall {
-  /** The SigV4 signing name: dynamodb, sqs, sns, logs, lambda, apigateway, iam, sts. */
-  service: string;
-  /** The API operation, e.g. SendMessage; for REST services the one the module's router names. */
-  operation: string;
-  /** The request body as sent: JSON, or a form for the query protocol. */
-  body: string;
-  /** The URL path, decoded, without the query. */
-  path: string;
-  region: string;
-  accountId: string;
-  protocol: 'json' | 'query' | 'rest-json';
-  /** The HTTP method: API Gateway's actions are named by it (derived from the operation when absent). */
-  method?: string;
-  /** The URL query: Lambda's `Qualifier` names a function version or alias. */
-  query?: URLSearchParams;
-}
+// The call IAM authorizes is the edge's contract with it; its callers name it from here.
+export type { AuthorizedCall };
 
 type Input = Record<string, unknown>;
 

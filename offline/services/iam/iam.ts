@@ -3,9 +3,10 @@
  * aws_iam_role and aws_iam_role_policy, answered as IAM answers them (query protocol, NoSuchEntity
  * 404, EntityAlreadyExists and DeleteConflict 409, documents URL-encoded). State is in memory.
  * The edge asks it whether a role session may make a call (authorize): the role's inline policies
- * decide (iam-policy.ts).
+ * decide (policy.ts).
  */
 import { randomInt } from 'node:crypto';
+import type { Authorizer } from '../../protocol/contracts';
 import { authorizationOf, type AuthorizedCall } from './actions';
 import { type Denial, firstDenial, policyProblem } from './policy';
 import {
@@ -18,8 +19,8 @@ import {
   type QueryParams,
   type QueryValue,
   type XmlValue,
-} from '../protocol/query';
-import { AwsError, type AwsRequest, type AwsResponse, type AwsService, type RolePrincipal } from '../protocol/service';
+} from '../../protocol/query';
+import { AwsError, type AwsRequest, type AwsResponse, type AwsService, type RolePrincipal } from '../../protocol/service';
 
 const XMLNS = 'https://iam.amazonaws.com/doc/2010-05-08/';
 
@@ -50,7 +51,7 @@ const randomId = (prefix: string, length: number) => prefix + Array.from({ lengt
 // IAM's timestamps have no milliseconds.
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-export class IamService implements AwsService {
+export class IamService implements AwsService, Authorizer {
   readonly names = ['iam'] as const;
   // Keyed by lower-cased name: IAM names are unique regardless of case.
   private readonly roles = new Map<string, Role>();

@@ -57,7 +57,7 @@ export interface Denial {
 }
 
 /**
- * The first of a call's authorizations (iam-actions.ts) these policies refuse, or undefined when
+ * The first of a call's authorizations (actions.ts) these policies refuse, or undefined when
  * they allow them all. No policies (a role deleted, or given none) refuse everything. An action
  * without a name (`lambda:`: the service's router did not know the call) is refused whatever the
  * policies say: a wildcard grant must not let a role make a call nobody can tell it was granted.

@@ -17,10 +17,10 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { awsLimits } from '#spec';
-import { AwsError } from '../protocol/service';
+import { AwsError } from '../../protocol/service';
 import { contentOf, isInflateError, UNREADABLE, ZipError, zipEntries } from './zip';
 
-const INVALID = 'InvalidParameterValueException';
+const INVALID_PARAMETER_VALUE = 'InvalidParameterValueException';
 /** Beside a folder being unpacked; renamed to it once whole. */
 const STAGING = '.unpacking';
 
@@ -96,10 +96,11 @@ async function unpack(zip: Buffer, dir: string): Promise<void> {
   try {
     entries = zipEntries(zip);
   } catch (error) {
-    throw error instanceof ZipError ? new AwsError(INVALID, error.message) : error;
+    throw error instanceof ZipError ? new AwsError(INVALID_PARAMETER_VALUE, error.message) : error;
   }
   // As declared: nothing is inflated for a zip that says it is too big. contentOf() holds each entry to what it declared.
-  if (entries.reduce((sum, entry) => sum + entry.size, 0) >= limit) throw new AwsError(INVALID, `Unzipped size must be smaller than ${limit} bytes`);
+  if (entries.reduce((sum, entry) => sum + entry.size, 0) >= limit)
+    throw new AwsError(INVALID_PARAMETER_VALUE, `Unzipped size must be smaller than ${limit} bytes`);
   const staging = dir + STAGING;
   try {
     for (const entry of entries) {
@@ -111,7 +112,11 @@ async function unpack(zip: Buffer, dir: string): Promise<void> {
     await rename(staging, dir);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
-    throw error instanceof ZipError ? new AwsError(INVALID, error.message) : isInflateError(error) ? new AwsError(INVALID, UNREADABLE) : error;
+    throw error instanceof ZipError
+      ? new AwsError(INVALID_PARAMETER_VALUE, error.message)
+      : isInflateError(error)
+        ? new AwsError(INVALID_PARAMETER_VALUE, UNREADABLE)
+        : error;
   }
 }
 

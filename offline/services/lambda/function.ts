@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import readline from 'node:readline';
 import { offline } from '#spec';
-import type { InvocationFault } from '../../edge/chaos';
+import type { InvocationFault } from '../../chaos/chaos';
 
 export interface FunctionSettings {
   name: string;

@@ -12,8 +12,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { FUNCTION_NOT_FOUND, type InvokeResult, LocalFunction, STOPPING_ERROR } from './function';
 import type { CodeStore } from './code';
-import type { DeployedFunction, LambdaChange } from './control';
-import type { InvocationFault } from '../../edge/chaos';
+import type { DeployedFunction, LambdaChange } from './model';
+import type { InvocationFault } from '../../chaos/chaos';
 import type { Credentials } from '../sts';
 
 /** What the host reads of the Lambda control plane (LambdaService has it). */

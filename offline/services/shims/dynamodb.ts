@@ -2,7 +2,7 @@
  * The shim in front of dynalite (DynamoDB, JSON 1.0): what the Terraform AWS provider needs from
  * it that dynalite does not do.
  */
-import type { EmulatorShim } from './emulator-shim';
+import type { EmulatorShim } from '../../protocol/emulator';
 
 /**
  * DescribeContinuousBackups: the provider reads it for every table. dynalite lacks it

@@ -3,8 +3,8 @@
  * provider needs from it that fauxqs does not do.
  */
 import { randomUUID } from 'node:crypto';
-import type { HttpAnswer } from '../apigateway/serve';
-import { bodyText, type EmulatorShim } from './emulator-shim';
+import type { HttpAnswer } from '../../protocol/http-api';
+import { bodyText, type EmulatorShim } from '../../protocol/emulator';
 
 /**
  * The delivery-status sample rates the provider sets on every topic it creates (one
