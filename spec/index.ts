@@ -81,7 +81,7 @@ export const timing = {
    * retry Lambda's breaker turns all but one probe per `breakerCooldownMs` into no DynamoDB call,
    * so the worst wait after an outage ends is about cooldown + cap + one poll (5 + 2 + ~1 s, under
    * the 10 s target), while DynamoDB sees one probe per cooldown per retry environment.
-   * The price is SQS and Lambda requests during the outage (see README, "Recovery after a long outage").
+   * The price is SQS and Lambda requests during the outage (see docs/performance.md, "Recovery after a long outage").
    */
   backoffBaseSeconds: 1,
   backoffCapSeconds: 2,

@@ -161,7 +161,7 @@ export class Controls {
       const done = await this.chaos('POST', LAMBDA_FAULTS_PATH, []);
       return { ok: done.ok, message: done.ok ? 'Every Lambda fault removed' : done.message, command: curl('POST', url, []) };
     }
-    if (!isObject(body.fault)) throw new BadRequest('"fault" (an object shaped like AWS FIS’s, see the README) is needed');
+    if (!isObject(body.fault)) throw new BadRequest('"fault" (an object shaped like AWS FIS’s, see docs/chaos-api.md) is needed');
     const done = await this.chaos('PATCH', LAMBDA_FAULTS_PATH, [body.fault]);
     return {
       ok: done.ok,

@@ -9,8 +9,8 @@
  * FaultRule and NetworkEffectsConfig, OpenAPI 3.1) accepts, validated as LocalStack validates it
  * (Python's jsonschema), and nothing more.
  *
- * The runtime also understands extensions of its own (see "Offline-only extensions" in the
- * README): optional fields LocalStack's schema refuses, so the tools never send them there. They
+ * The runtime also understands extensions of its own (see "Offline-only extensions" in
+ * docs/chaos-api.md): optional fields LocalStack's schema refuses, so the tools never send them there. They
  * are checked apart from LocalStack's fields, so a body without them is answered byte for byte as
  * LocalStack's schema answers it.
  */

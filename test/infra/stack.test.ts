@@ -90,7 +90,7 @@ it('subscribes the queue to the topic with raw delivery, and lets only that topi
 const queueArnFromTopic = (name: string) => `\${local.queue_arn_prefix}:${name}`;
 
 it('sets each queue policy on the queue itself, so no separate policy resource waits on its own', () => {
-  // The provider waits 25 s after each change to a queue's attributes (README, deploy timings).
+  // The provider waits 25 s after each change to a queue's attributes (docs/deploy.md, "How long a deploy takes").
   expect(resources('aws_sqs_queue_policy')).toEqual({});
   for (const queue of Object.values(resources('aws_sqs_queue'))) expect(queue.policy).toEqual(expect.stringContaining(`:${queue.name as string}"`));
   const topicArnPart = (index: number) => `\${element(split(":", aws_sns_topic.product-events-topic.arn), ${index})}`;

@@ -1,7 +1,8 @@
 /**
  * The static checks, each its npm script run as a process: the type check, the lint (ESLint, then
- * the rooms' import rules: tools/rooms-graph.mjs) and Prettier's format check. As a tier of jest's run, they overlap the suites that mostly wait (the deploys)
- * instead of holding every suite back until they end (README, "Test").
+ * the rooms' import rules: tools/rooms-graph.mjs) and Prettier's format check. As a tier of jest's
+ * run, they overlap the suites that mostly wait (the deploys) instead of holding every suite back
+ * until they end (docs/testing.md).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';

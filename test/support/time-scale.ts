@@ -1,6 +1,6 @@
 /**
  * The one setting every timeout in the tests scales from: TEST_TIME_SCALE, which jest.config.js
- * sets from the machine's load when it is not given (README, "Test"). A timeout bounds how long a
+ * sets from the machine's load when it is not given (docs/testing.md). A timeout bounds how long a
  * test waits for something that should happen, not how long it waits, so a larger scale lets a
  * busy machine finish and costs a quiet one nothing. Where a test compares a time of the code
  * under test with a bound, both are scaled, so they keep their meaning.

@@ -24,7 +24,7 @@ export interface UnitGuard {
   take(): Error[];
 }
 
-const MOVE = 'in test/integration or test/e2e (README, "Test")';
+const MOVE = 'in test/integration or test/e2e (docs/testing.md)';
 const CHILD_PROCESS_CALLS = ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync', 'fork'] as const;
 
 type Patch = [target: object, key: string, replacement: unknown];
