@@ -4,21 +4,14 @@
  * resource name is a deployment error and fails at start-up, not on the first request.
  */
 import { env, retryGuards } from '#spec';
-import { type Env, positiveNumber, readFunctionTimings } from '../spec/timings';
+import { type Env, type FunctionTimings, positiveNumber, readFunctionTimings } from '../spec/timings';
 
-export interface Config {
+/** The timings the runner reads too (spec/timings.ts), and what only the functions need. */
+export interface Config extends FunctionTimings {
   tableName: string;
   topicArn: string;
   queueUrl: string;
   deadLetterQueueUrl: string;
-  connectTimeoutMs: number;
-  requestTimeoutMs: number;
-  dynamoBudgetMs: number;
-  breakerThreshold: number;
-  breakerCooldownMs: number;
-  backoffBaseSeconds: number;
-  backoffCapSeconds: number;
-  maxReceiveCount: number;
   /** Receives before the redrive threshold from which the retry Lambda re-queues a write it could not apply. */
   requeueWindow: number;
   /** After a failed re-queue, the write is hidden for this × 2^(failed attempts - 1) seconds, at most requeueHoldCapSeconds. */

@@ -17,26 +17,7 @@ import { lambdaInvocationUri } from '../services/apigateway/model';
 import { zipSync } from 'fflate';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  apiBinaryMediaTypes,
-  apiInvokeSourceArn,
-  apiMethods,
-  apiPermissionStatementId,
-  awsLimits,
-  functionEnvironment,
-  functionRoles,
-  functions,
-  lambdaTrustPolicy,
-  localstack,
-  names,
-  policyDocument,
-  queueRedrivePolicy,
-  region,
-  retryPath,
-  subscriptionRedrivePolicy,
-  timing,
-  topicMaySendPolicy,
-} from '#spec';
+import * as spec from '#spec';
 
 export interface ProvisionSettings {
   /** The runtime's URL: every call goes through its edge, as Terraform's would. */
@@ -79,7 +60,7 @@ export function zipFolder(folder: string): Uint8Array {
 export async function createTable(dynamodb: DynamoDBClient): Promise<{ arn: string }> {
   const { TableDescription } = await dynamodb.send(
     new CreateTableCommand({
-      TableName: names.table,
+      TableName: spec.names.table,
       AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
       KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
       BillingMode: 'PAY_PER_REQUEST',
@@ -110,24 +91,24 @@ export async function createMessaging(
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
     return { url, arn: must(Attributes?.QueueArn, 'QueueArn') };
   };
-  const retention = { MessageRetentionPeriod: String(retryPath.messageRetentionSeconds), MaximumMessageSize: String(retryPath.maxMessageBytes) };
-  const deadLetterQueue = await createQueue(names.deadLetterQueue, retention);
-  const queue = await createQueue(names.queue, {
+  const retention = { MessageRetentionPeriod: String(spec.retryPath.messageRetentionSeconds), MaximumMessageSize: String(spec.retryPath.maxMessageBytes) };
+  const deadLetterQueue = await createQueue(spec.names.deadLetterQueue, retention);
+  const queue = await createQueue(spec.names.queue, {
     ...retention,
     VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
-    ReceiveMessageWaitTimeSeconds: String(retryPath.receiveWaitTimeSeconds),
-    RedrivePolicy: queueRedrivePolicy(deadLetterQueue.arn, settings.maxReceiveCount),
+    ReceiveMessageWaitTimeSeconds: String(spec.retryPath.receiveWaitTimeSeconds),
+    RedrivePolicy: spec.queueRedrivePolicy(deadLetterQueue.arn, settings.maxReceiveCount),
   });
-  const topicArn = must((await sns.send(new CreateTopicCommand({ Name: names.topic }))).TopicArn, 'TopicArn');
+  const topicArn = must((await sns.send(new CreateTopicCommand({ Name: spec.names.topic }))).TopicArn, 'TopicArn');
   for (const target of [queue, deadLetterQueue]) {
-    await sqs.send(new SetQueueAttributesCommand({ QueueUrl: target.url, Attributes: { Policy: topicMaySendPolicy(target.arn, topicArn) } }));
+    await sqs.send(new SetQueueAttributesCommand({ QueueUrl: target.url, Attributes: { Policy: spec.topicMaySendPolicy(target.arn, topicArn) } }));
   }
   await sns.send(
     new SubscribeCommand({
       TopicArn: topicArn,
       Protocol: 'sqs',
       Endpoint: queue.arn,
-      Attributes: { RawMessageDelivery: 'true', RedrivePolicy: subscriptionRedrivePolicy(deadLetterQueue.arn) },
+      Attributes: { RawMessageDelivery: 'true', RedrivePolicy: spec.subscriptionRedrivePolicy(deadLetterQueue.arn) },
     }),
   );
   return { topicArn, queue, deadLetterQueue };
@@ -140,12 +121,12 @@ export async function createProductApi(
 ): Promise<{ restApiId: string; resourceId: string; deploymentId: string }> {
   // The REST API with the id from its _custom_id_ tag, as LocalStack gives it.
   const api = await apigateway.send(
-    new CreateRestApiCommand({ name: names.restApi, binaryMediaTypes: [...apiBinaryMediaTypes], tags: { _custom_id_: names.restApiId } }),
+    new CreateRestApiCommand({ name: spec.names.restApi, binaryMediaTypes: [...spec.apiBinaryMediaTypes], tags: { _custom_id_: spec.names.restApiId } }),
   );
   const restApiId = must(api.id, 'id');
   const root = must(api.rootResourceId, 'rootResourceId');
-  const resourceId = must((await apigateway.send(new CreateResourceCommand({ restApiId, parentId: root, pathPart: names.resource }))).id, 'resource id');
-  for (const httpMethod of apiMethods) {
+  const resourceId = must((await apigateway.send(new CreateResourceCommand({ restApiId, parentId: root, pathPart: spec.names.resource }))).id, 'resource id');
+  for (const httpMethod of spec.apiMethods) {
     await apigateway.send(new PutMethodCommand({ restApiId, resourceId, httpMethod, authorizationType: 'NONE' }));
     await apigateway.send(
       new PutIntegrationCommand({
@@ -154,19 +135,23 @@ export async function createProductApi(
         httpMethod,
         type: 'AWS_PROXY',
         integrationHttpMethod: 'POST',
-        uri: lambdaInvocationUri(region, productArn),
-        timeoutInMillis: awsLimits.apiGatewayIntegrationTimeoutMs,
+        uri: lambdaInvocationUri(spec.region, productArn),
+        timeoutInMillis: spec.awsLimits.apiGatewayIntegrationTimeoutMs,
       }),
     );
   }
   const deploymentId = must((await apigateway.send(new CreateDeploymentCommand({ restApiId }))).id, 'deployment id');
-  await apigateway.send(new CreateStageCommand({ restApiId, deploymentId, stageName: names.stage }));
+  await apigateway.send(new CreateStageCommand({ restApiId, deploymentId, stageName: spec.names.stage }));
   return { restApiId, resourceId, deploymentId };
 }
 
 export async function provisionApp(settings: ProvisionSettings): Promise<void> {
-  const client = { region, endpoint: settings.endpoint, credentials: { accessKeyId: localstack.accessKey, secretAccessKey: localstack.secretKey } };
-  const accountArn = (service: string, resource: string) => `arn:aws:${service}:${region}:${localstack.accountId}:${resource}`;
+  const client = {
+    region: spec.region,
+    endpoint: settings.endpoint,
+    credentials: { accessKeyId: spec.localstack.accessKey, secretAccessKey: spec.localstack.secretKey },
+  };
+  const accountArn = (service: string, resource: string) => `arn:aws:${service}:${spec.region}:${spec.localstack.accountId}:${resource}`;
   const dynamodb = new DynamoDBClient(client);
   const sqs = new SQSClient({ ...client, useQueueUrlAsEndpoint: false });
   const sns = new SNSClient(client);
@@ -178,56 +163,56 @@ export async function provisionApp(settings: ProvisionSettings): Promise<void> {
     const table = await createTable(dynamodb);
     const { topicArn, queue, deadLetterQueue } = await createMessaging(sqs, sns, settings);
 
-    const stackEnvironment = functionEnvironment({ tableName: names.table, topicArn, queueUrl: queue.url, deadLetterQueueUrl: deadLetterQueue.url });
-    const roles = functionRoles({ tableArn: table.arn, topicArn, queueArn: queue.arn, deadLetterQueueArn: deadLetterQueue.arn });
+    const stackEnvironment = spec.functionEnvironment({ tableName: spec.names.table, topicArn, queueUrl: queue.url, deadLetterQueueUrl: deadLetterQueue.url });
+    const roles = spec.functionRoles({ tableArn: table.arn, topicArn, queueArn: queue.arn, deadLetterQueueArn: deadLetterQueue.arn });
     const createFunction = async (key: 'product' | 'retry', functionName: string, bundleDir: string, timeoutSeconds: number) => {
       const logGroup = `/aws/lambda/${functionName}`;
       await logs.send(new CreateLogGroupCommand({ logGroupName: logGroup }));
-      await logs.send(new PutRetentionPolicyCommand({ logGroupName: logGroup, retentionInDays: functions.logRetentionDays }));
+      await logs.send(new PutRetentionPolicyCommand({ logGroupName: logGroup, retentionInDays: spec.functions.logRetentionDays }));
       const role = roles[key];
-      const { Role } = await iam.send(new CreateRoleCommand({ RoleName: role.roleName, AssumeRolePolicyDocument: lambdaTrustPolicy }));
+      const { Role } = await iam.send(new CreateRoleCommand({ RoleName: role.roleName, AssumeRolePolicyDocument: spec.lambdaTrustPolicy }));
       await iam.send(
         new PutRolePolicyCommand({
           RoleName: role.roleName,
           PolicyName: role.policyName,
-          PolicyDocument: policyDocument(role.statements(accountArn('logs', `log-group:${logGroup}`))),
+          PolicyDocument: spec.policyDocument(role.statements(accountArn('logs', `log-group:${logGroup}`))),
         }),
       );
       const created = await lambda.send(
         new CreateFunctionCommand({
           FunctionName: functionName,
           Role: must(Role?.Arn, 'Role.Arn'),
-          Runtime: functions.runtime,
-          Handler: functions.handler,
+          Runtime: spec.functions.runtime,
+          Handler: spec.functions.handler,
           Code: { ZipFile: zipFolder(path.join(settings.distDir, path.basename(bundleDir))) },
-          MemorySize: functions.memoryMb,
+          MemorySize: spec.functions.memoryMb,
           Timeout: timeoutSeconds,
           Environment: { Variables: { ...stackEnvironment[key], ...settings.environment[key] } },
         }),
       );
       return must(created.FunctionArn, 'FunctionArn');
     };
-    const productArn = await createFunction('product', names.productFunction, functions.productBundleDir, timing.productTimeoutSeconds);
-    const retryArn = await createFunction('retry', names.retryFunction, functions.retryBundleDir, timing.retryTimeoutSeconds);
+    const productArn = await createFunction('product', spec.names.productFunction, spec.functions.productBundleDir, spec.timing.productTimeoutSeconds);
+    const retryArn = await createFunction('retry', spec.names.retryFunction, spec.functions.retryBundleDir, spec.timing.retryTimeoutSeconds);
 
     await lambda.send(
       new CreateEventSourceMappingCommand({
         EventSourceArn: queue.arn,
         FunctionName: retryArn,
-        BatchSize: retryPath.batchSize,
+        BatchSize: spec.retryPath.batchSize,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
-        ScalingConfig: { MaximumConcurrency: retryPath.maximumConcurrency },
+        ScalingConfig: { MaximumConcurrency: spec.retryPath.maximumConcurrency },
       }),
     );
 
     const { restApiId } = await createProductApi(apigateway, productArn);
     await lambda.send(
       new AddPermissionCommand({
-        FunctionName: names.productFunction,
-        StatementId: apiPermissionStatementId,
+        FunctionName: spec.names.productFunction,
+        StatementId: spec.apiPermissionStatementId,
         Action: 'lambda:InvokeFunction',
         Principal: 'apigateway.amazonaws.com',
-        SourceArn: apiInvokeSourceArn(accountArn('execute-api', restApiId)),
+        SourceArn: spec.apiInvokeSourceArn(accountArn('execute-api', restApiId)),
       }),
     );
   } finally {
