@@ -48,6 +48,8 @@ export interface JournalExtras {
   seed?: number;
   /** The outcome the experiment declares it expects (its `serverless-chaos` extension; "held" by default). */
   expected?: { outcome: 'held' | 'deviated'; why?: string };
+  /** When the run was told to stop (Ctrl-C), if it was. */
+  interruptedAt?: string;
   /** One reading every 500 ms through the whole run; null where a reading failed. */
   series?: Sample[];
   /** The writes the probe CLI recorded (writes.jsonl), as it wrote them. */
