@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppClient } from '../../shared/app-client/app-client';
-import type { TargetKind } from '../../shared/contracts/offline-api';
+import { LAMBDA_FAULTS_PATH, type TargetKind } from '../../shared/contracts/offline-api';
 import { readRecords, type WriteRecord } from '../probes/records';
 import { leftoverText, writeRunReport } from '../report/index';
 import { summaryLines } from '../report/writes';
@@ -21,9 +21,8 @@ import { EFFECTS_PATH, FAULTS_PATH, prepareRequest, skipReason } from './offline
 import { runExperiment } from './run';
 import { type Sampler, startSampler, targetReadings } from './sampler';
 import type { Settler } from './settle';
-import { sizeRun } from './sizing';
+import { type Sizing, sizeRun } from './sizing';
 import type { TargetTimings } from './timings';
-import { LAMBDA_FAULTS_PATH } from '../../shared/contracts/offline-api';
 
 export interface RunContext {
   endpoint: string;
@@ -109,17 +108,21 @@ export async function runOne(loaded: LoadedExperiment, runDir: string, context: 
   }
 }
 
+/** What runOne made ready before the run. */
+interface Prepared {
+  stateFile: string;
+  client: AppClient;
+  /** How the wait for the target to settle went, and the state it started from. */
+  before: Awaited<ReturnType<Settler['before']>> | undefined;
+  sizing: Pick<Sizing, 'vars' | 'notes'>;
+}
+
 /** runOne once the target is settled: the run, what it left, where its products ended, the journal and the report. */
 async function runAndReport(
   { file, json, title, declared }: LoadedExperiment,
   runDir: string,
   context: RunContext,
-  {
-    stateFile,
-    client,
-    before,
-    sizing,
-  }: { stateFile: string; client: AppClient; before: Awaited<ReturnType<Settler['before']>> | undefined; sizing: { vars: Configuration; notes: string[] } },
+  { stateFile, client, before, sizing }: Prepared,
 ): Promise<{ entry: LibraryEntry; code: number }> {
   const { print } = context;
   const expected = declared.expect;
