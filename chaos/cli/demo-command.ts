@@ -37,6 +37,16 @@ export function demoCommand(print?: (text: string) => void): Command {
     );
 }
 
+/** The demo's options given on its command line, as the tutorial's configuration values. */
+export function demoVars(options: Partial<Record<keyof typeof VARS, number>>): Configuration {
+  return Object.fromEntries(
+    Object.entries(VARS).flatMap(([option, name]) => {
+      const value = options[option as keyof typeof VARS];
+      return value === undefined ? [] : [[name, value]];
+    }),
+  );
+}
+
 /** What to try after the demo: 2 to 4 lines. `reportDir`: the folder given with --report-dir, if any. */
 export function nextSteps(reportDir?: string): string[] {
   const report = reportDir ?? path.join(REPORTS_ROOT, 'latest');
@@ -55,13 +65,8 @@ export type StartRuntime = (log: (line: string) => void, options: { build: boole
 export async function runDemoCommand(argv: string[], startRuntime: StartRuntime): Promise<number> {
   const cmd = await parse(demoCommand(), argv);
   if (!cmd) return 0;
-  const { build, seed, reportDir, ...options } = cmd.opts<Partial<Record<keyof typeof VARS, number>> & { build: boolean; seed?: number; reportDir?: string }>();
-  const vars: Configuration = Object.fromEntries(
-    Object.entries(VARS).flatMap(([option, name]) => {
-      const value = options[option as keyof typeof VARS];
-      return value === undefined ? [] : [[name, value]];
-    }),
-  );
+  const { build, seed, reportDir } = cmd.opts<{ build: boolean; seed?: number; reportDir?: string }>();
+  const vars = demoVars(cmd.opts());
   const started = Date.now();
   const logs: string[] = [];
   const controller = interruptOnSigint();

@@ -1,6 +1,6 @@
 /** The command lines of `npm run experiment` and `npm run demo`: help that fits each, and wrong arguments named. */
 import { localstack } from '#spec';
-import { demoCommand, nextSteps } from '../../chaos/cli/demo-command';
+import { demoCommand, demoVars, nextSteps } from '../../chaos/cli/demo-command';
 import { experimentCommand } from '../../chaos/cli/experiment-command';
 import { parse, UsageError } from '../../shared/cli/command';
 
@@ -34,9 +34,10 @@ describe('npm run demo', () => {
     expect(await usageError(() => demoCommand(() => undefined), ['--endpoint', localstack.endpoint])).toBe("Unknown option '--endpoint' (see --help)");
   });
 
-  it('parses its options as numbers, leaving the rest to the file', async () => {
-    const cmd = await parse(demoCommand(), ['--products', '4', '--latency-ms', '0']);
-    expect(cmd?.opts()).toEqual({ products: 4, latencyMs: 0, build: true });
+  it('parses its options as numbers and gives them to the tutorial as its configuration values, leaving the rest to the file', async () => {
+    const cmd = await parse(demoCommand(), ['--products', '4', '--latency-ms', '0', '--recovery-timeout', '30']);
+    expect(cmd?.opts()).toEqual({ products: 4, latencyMs: 0, recoveryTimeout: 30, build: true });
+    expect(demoVars(cmd!.opts())).toEqual({ products: 4, latency_ms: 0, settle_seconds: 30 });
   });
 
   it('ends with next steps: the report, npm start with the chaos CLI, and the experiment against LocalStack', () => {
