@@ -84,7 +84,7 @@ export async function runDemoCommand(argv: string[], startRuntime: StartRuntime)
       { endpoint: runtime.url, vars, ...(seed === undefined ? {} : { seed }), ...(reportDir === undefined ? {} : { reportDir }) },
       { signal: controller.signal, attachments: () => ({ 'runtime.log': `${logs.join('\n')}\n` }) },
     );
-    console.log(`\nDemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+    console.log(`\nDemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
     if (code !== 130) console.log(nextSteps(reportDir).join('\n'));
     return code;
   } finally {

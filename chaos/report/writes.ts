@@ -126,5 +126,5 @@ export function summaryLines(journal: Journal): string[] {
   const widths = head.map((_, column) => Math.max(...table.map((row) => row[column]?.length ?? 0)));
   const line = (row: string[]) =>
     `  ${row.map((cell, column) => (column === 0 ? pad(cell, widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ')}`;
-  return [...table.map(line), ...endStateRows(journal).map(([label, value]) => `  ${pad(label, 44)} ${value}`)];
+  return [...table.map(line), '', ...endStateRows(journal).map(([label, value]) => `  ${pad(label, 44)} ${value}`)];
 }
