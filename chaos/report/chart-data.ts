@@ -31,14 +31,18 @@ export function textWidth(text: string, fontSize = FONT_SIZE): number {
   return Math.ceil(em * fontSize);
 }
 
-/** Which side of `at` a label goes (seconds), so that it stays inside [0, domainEnd]: after `at`, or before `before` (right-aligned). */
+/**
+ * Where a label goes (seconds, and its alignment) so that it stays inside [0, domainEnd]: after
+ * `at` (a bar's end); else before `before` (its start), right-aligned; else over the mark,
+ * ending at `at`; else from the left edge, cut by the text's limit.
+ */
 export function labelSide(text: string, at: number, before: number, domainEnd: number): { x: number; align: 'left' | 'right' } {
   const px = (s: number) => (s / domainEnd) * WIDTH;
   const width = textWidth(text) + 4;
   if (px(at) + width <= WIDTH) return { x: at, align: 'left' };
   if (px(before) - width >= 0) return { x: before, align: 'right' };
-  // Too long for either side: right-aligned at the right edge, cut by the text's limit if need be.
-  return { x: domainEnd, align: 'right' };
+  if (px(at) - width >= 0) return { x: at, align: 'right' };
+  return { x: 0, align: 'left' };
 }
 
 /** The timeline's results: the word is on the bar, the colour repeats it. */

@@ -168,13 +168,15 @@ describe('the chart', () => {
 });
 
 describe('labels inside the frame', () => {
-  it('go after their point when they fit, before their other end when not, else against the right edge', () => {
+  it('go after their bar when they fit, before it when not, else over it, else from the left edge', () => {
     const end = 100;
     expect(labelSide('short', 10, 5, end)).toEqual({ x: 10, align: 'left' });
     const long = 'x'.repeat(40);
     expect(textWidth(long)).toBeGreaterThan(WIDTH * 0.2);
     expect(labelSide(long, 90, 60, end)).toEqual({ x: 60, align: 'right' });
-    expect(labelSide('x'.repeat(200), 90, 5, end)).toEqual({ x: end, align: 'right' });
+    // A bar across nearly the whole run: the label sits on it, ending at its end.
+    expect(labelSide(long, 95, 5, end)).toEqual({ x: 95, align: 'right' });
+    expect(labelSide('x'.repeat(200), 90, 5, end)).toEqual({ x: 0, align: 'left' });
   });
 
   it('puts overlapping windows of one kind in lanes of their own', () => {
