@@ -20,7 +20,8 @@ answered 200 (stored) or 202 (queued) within API Gateway's ${awsLimits.apiGatewa
 newest value in the table, and the queue and DLQ are empty (within settle_seconds). The method:
   outage     DynamoDB fails ${Math.round(tutorialFault.probability * 100)}% of calls (${tutorialFault.error.statusCode} ${tutorialFault.error.code}) while products are written
              versions times each, then the outage is ended
-  healthy    once the circuit breakers' cooldown is over, writes are stored directly again (200)
+  healthy    once the retry path has drained the queue and the circuit breakers' cooldown is
+             over, writes are stored directly again (200)
   latency    latency_ms on every AWS call, under which the hypothesis is checked again
 The rollbacks remove the latency and the fault rule, even after a failure or Ctrl-C, and leave
 other rules alone. The report says, per activity, how many writes were sent, stored (200), queued

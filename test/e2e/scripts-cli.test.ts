@@ -87,7 +87,7 @@ it('experiment against a target that is not there: exit 2 (aborted, as a Chaos T
   // Port 9 (discard) has no listener here: the connection is refused at once.
   const run = await runScript('experiment', ['--endpoint', 'http://127.0.0.1:9', '--report-dir', path.join(os.tmpdir(), 'unreachable-experiment')]);
   expect(run.code).toBe(2);
-  expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Error: the target at http:\/\/127\.0\.0\.1:9 cannot be reached \(ECONNREFUSED\)/)]);
+  expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Error: the target at http:\/\/127\.0\.0\.1:9 cannot be reached /)]);
 });
 
 // The wrapper checks options against its own list of cdktf's; this catches an upgrade of cdktf-cli that changed them.
