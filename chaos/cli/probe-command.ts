@@ -12,7 +12,7 @@ import { type Command, command, decimal, InvalidArgumentError, int, Option, pars
 import { ProbeError, probeError } from '../probes/errors';
 import { setFallback, setRetryMapping } from '../../shared/app-client/switches';
 import { queuesWithin } from '../probes/queues';
-import { readRecords } from '../probes/records';
+import { ACTIVITY_ENV, readRecords } from '../probes/records';
 import { writeProducts } from '../probes/write';
 import { writesHold } from '../probes/writes-hold';
 import { AppClient } from '../../shared/app-client/app-client';
@@ -132,15 +132,20 @@ As a Chaos Toolkit process provider (tolerance 0: exit code 0):
       .addOption(
         new Option('--expect <statuses>', 'the statuses that pass, comma-separated (0: no answer)').argParser(statusList).default([200, 202], '200,202'),
       )
-      .option('--expect-retry-after', 'also require a Retry-After header on every 503'),
+      .option('--expect-retry-after', 'also require a Retry-After header on every 503')
+      .option('--expect-queued', 'also require at least one 202: the fault reached the product Lambda and a write was queued')
+      .addOption(new Option('--within <s>', 'also require every answer within this many seconds').argParser(decimal(0, 3_600))),
   )
     .addHelpText(
       'after',
       `
 Appends to the state file, per write: {"id","name","version","status","sentAt","answeredAt","retryAfter"}
-(epoch ms; status 0 when no answer came; retryAfter the header as sent, or null).
-Prints {"sent","statuses":{"200":n,...},"unexpected":n} (and "missingRetryAfter" with --expect-retry-after).
-Exit 0 when every status is expected (and, with --expect-retry-after, every 503 has Retry-After).`,
+(epoch ms; status 0 when no answer came; retryAfter the header as sent, or null), and "activity",
+the experiment activity that ran the probe, when $${ACTIVITY_ENV} names it (the runner sets it).
+Prints {"sent","statuses":{"200":n,...},"unexpected":n} (and "missingRetryAfter" with --expect-retry-after,
+"slow" with --within).
+Exit 0 when every status is expected (and, with --expect-retry-after, every 503 has Retry-After; with
+--expect-queued, at least one answer is 202; with --within, every answer came in time).`,
     )
     .action(
       async (options: {
@@ -150,8 +155,11 @@ Exit 0 when every status is expected (and, with --expect-retry-after, every 503 
         prefix: string;
         expect: number[];
         expectRetryAfter?: boolean;
+        expectQueued?: boolean;
+        within?: number;
         endpoint?: string;
       }) => {
+        const activity = process.env[ACTIVITY_ENV];
         const endpoint = endpointOf(options);
         const { summary, held } = await writeProducts({
           apiUrl: new AppClient(endpoint).apiUrl,
@@ -161,6 +169,9 @@ Exit 0 when every status is expected (and, with --expect-retry-after, every 503 
           prefix: options.prefix,
           expect: options.expect,
           expectRetryAfter: options.expectRetryAfter ?? false,
+          expectQueued: options.expectQueued ?? false,
+          ...(options.within === undefined ? {} : { withinMs: seconds(options.within) }),
+          ...(activity ? { activity } : {}),
         }).catch((error: unknown) => {
           throw probeError(error, 'the product API', endpoint);
         });

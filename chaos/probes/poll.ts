@@ -2,8 +2,12 @@
 
 export const POLL_EVERY_MS = 250;
 
-/** The longest a single reading may take, so a stalled call cannot outlast the window for long. */
-export const READ_TIMEOUT_MS = 10_000;
+/**
+ * The longest a single reading may take, so a stalled call cannot outlast the window for long.
+ * A first reading is two calls in a row (a queue's URL, then its depth): under the tutorial's
+ * 5 s latency on every AWS call it takes 10 s and a little more, and must not be cut short.
+ */
+export const READ_TIMEOUT_MS = 20_000;
 
 export interface Polled<T> {
   /** The last successful reading; undefined when none succeeded. */

@@ -3,7 +3,7 @@
  * probe sent, appended as each answer arrives, read back by `writes-hold` (and by the runner,
  * which puts the lines in the journal for the chart).
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { ProbeError } from './errors';
 
@@ -22,7 +22,12 @@ export interface WriteRecord {
   answeredAt: number;
   /** The answer's Retry-After header as sent, or null without one. */
   retryAfter: string | null;
+  /** The experiment activity that sent it, `<phase>:<name>` (the runner's CHAOS_ACTIVITY), when a runner did. */
+  activity?: string;
 }
+
+/** The environment variable the runner sets for a process activity: `<phase>:<name>`, recorded with each write. */
+export const ACTIVITY_ENV = 'CHAOS_ACTIVITY';
 
 /** Accepted by the API: stored (200) or queued (202). */
 export const isAccepted = (record: Pick<WriteRecord, 'status'>) => record.status === 200 || record.status === 202;
@@ -44,7 +49,8 @@ function isRecord(value: unknown): value is WriteRecord {
     typeof r.status === 'number' &&
     typeof r.sentAt === 'number' &&
     typeof r.answeredAt === 'number' &&
-    (r.retryAfter === null || typeof r.retryAfter === 'string')
+    (r.retryAfter === null || typeof r.retryAfter === 'string') &&
+    (r.activity === undefined || typeof r.activity === 'string')
   );
 }
 
@@ -67,4 +73,41 @@ export function readRecords(file: string): WriteRecord[] {
       records.push(value);
     });
   return records;
+}
+
+/**
+ * The records appended to `file` since the last call, for a reader that follows the file while
+ * probes write it: a line not yet complete waits for the next call; a line that is not a record
+ * is skipped (the probes' own check reports it).
+ */
+export function recordTail(file: string): () => WriteRecord[] {
+  let offset = 0;
+  // Bytes after the last newline read: a line still being written (split anywhere, even inside a character).
+  let partial = Buffer.alloc(0);
+  return () => {
+    if (!existsSync(file)) return [];
+    const fd = openSync(file, 'r');
+    let bytes: Buffer;
+    try {
+      bytes = Buffer.alloc(Math.max(0, fstatSync(fd).size - offset));
+      offset += readSync(fd, bytes, 0, bytes.length, offset);
+    } finally {
+      closeSync(fd);
+    }
+    const all = Buffer.concat([partial, bytes]);
+    const end = all.lastIndexOf(0x0a) + 1;
+    partial = all.subarray(end);
+    return all
+      .subarray(0, end)
+      .toString('utf8')
+      .split('\n')
+      .flatMap((line) => {
+        try {
+          const value: unknown = JSON.parse(line);
+          return isRecord(value) ? [value] : [];
+        } catch {
+          return [];
+        }
+      });
+  };
 }

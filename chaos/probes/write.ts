@@ -15,6 +15,12 @@ export interface WriteOptions {
   prefix: string;
   expect: number[];
   expectRetryAfter: boolean;
+  /** Also require at least one 202: the fault reached the product Lambda and a write was queued. */
+  expectQueued?: boolean;
+  /** Also require every answer within this many ms (an answer is timed from just before it was sent). */
+  withinMs?: number;
+  /** The experiment activity sending the writes, recorded with each (WriteRecord.activity). */
+  activity?: string;
 }
 
 export interface WriteSummary {
@@ -25,6 +31,8 @@ export interface WriteSummary {
   unexpected: number;
   /** With --expect-retry-after only: 503 answers without a Retry-After header. */
   missingRetryAfter?: number;
+  /** With --within only: answers (or failures) that took longer. */
+  slow?: number;
 }
 
 /** API Gateway answers within 29 s; a request still open well after that has no answer coming. */
@@ -38,7 +46,8 @@ interface Sent {
   error?: unknown;
 }
 
-async function send(apiUrl: string, id: string, name: string, version: number): Promise<Sent> {
+async function send(apiUrl: string, id: string, name: string, version: number, activity?: string): Promise<Sent> {
+  const from = activity === undefined ? {} : { activity };
   const sentAt = Date.now();
   try {
     const response = await fetch(apiUrl, {
@@ -49,9 +58,10 @@ async function send(apiUrl: string, id: string, name: string, version: number): 
     });
     // Read the body so the answer is complete (and the connection freed) before it is timed.
     await response.arrayBuffer();
-    return { record: { id, name, version, status: response.status, sentAt, answeredAt: Date.now(), retryAfter: response.headers.get('retry-after') } };
+    const answeredAt = Date.now();
+    return { record: { id, name, version, status: response.status, sentAt, answeredAt, retryAfter: response.headers.get('retry-after'), ...from } };
   } catch (error) {
-    return { record: { id, name, version, status: 0, sentAt, answeredAt: Date.now(), retryAfter: null }, error };
+    return { record: { id, name, version, status: 0, sentAt, answeredAt: Date.now(), retryAfter: null, ...from }, error };
   }
 }
 
@@ -63,13 +73,16 @@ function unreachableReason(error: unknown): string {
   return connectionCode(error) ?? (typeof cause?.message === 'string' ? cause.message : error instanceof Error ? error.message : String(error));
 }
 
-/** Sends the writes and appends their records; `held` is the check: every status expected (and every 503 with Retry-After if asked). */
+/**
+ * Sends the writes and appends their records; `held` is the check: every status expected, and
+ * as asked, every 503 with Retry-After, at least one 202, every answer in time.
+ */
 export async function writeProducts(options: WriteOptions): Promise<{ summary: WriteSummary; held: boolean }> {
   const all: Sent[] = [];
   const writer = async (i: number) => {
     const id = productId(options.prefix, i);
     for (let version = 1; version <= options.versions; version += 1) {
-      const sent = await send(options.apiUrl, id, productName(options.prefix, i, version), version);
+      const sent = await send(options.apiUrl, id, productName(options.prefix, i, version), version, options.activity);
       appendRecord(options.state, sent.record);
       all.push(sent);
     }
@@ -88,5 +101,8 @@ export async function writeProducts(options: WriteOptions): Promise<{ summary: W
   const unexpected = all.filter(({ record }) => !options.expect.includes(record.status)).length;
   const summary: WriteSummary = { sent: all.length, statuses, unexpected };
   if (options.expectRetryAfter) summary.missingRetryAfter = all.filter(({ record }) => record.status === 503 && !record.retryAfter).length;
-  return { summary, held: unexpected === 0 && (summary.missingRetryAfter ?? 0) === 0 };
+  const { withinMs } = options;
+  if (withinMs !== undefined) summary.slow = all.filter(({ record }) => record.answeredAt - record.sentAt > withinMs).length;
+  const queued = !options.expectQueued || (statuses[202] ?? 0) > 0;
+  return { summary, held: unexpected === 0 && (summary.missingRetryAfter ?? 0) === 0 && (summary.slow ?? 0) === 0 && queued };
 }

@@ -18,8 +18,10 @@ import {
   safeguardLines,
   seconds,
   titleOf,
-  writeCounts,
 } from './model';
+import { MAX_GAP_MS } from './series';
+import { faultWindows } from './windows';
+import { endStateRows, writeTable } from './writes';
 
 export type Block =
   | { kind: 'title'; text: string }
@@ -41,25 +43,44 @@ const mark: Record<string, string> = {
   failed: '✘ failed',
 };
 
-const statusNames: Record<string, string> = { '200': '200 stored', '202': '202 queued', '0': 'no answer' };
-
 export function chartLegend(journal: Journal): string[] {
   const extras = extrasOf(journal);
   const items = [
-    'Top, the timeline: one row per check or activity, a bar from its start to its end, coloured and labelled by its result (green ✔ succeeded or within tolerance, orange ✘ outside tolerance, vermillion ⚠ failed or could not run). Safeguard checks are dots; grey bands in every panel are the hypothesis checks before and after the method.',
+    'Top, the timeline: first when the faults (vermillion) and the latency (yellow) were on, each labelled with what it did; these windows are bands across every panel. Then one row per check or activity, a bar from its start to its end, coloured and labelled by its result (green ✔ succeeded or within tolerance, orange ✘ outside tolerance, vermillion ⚠ failed or could not run); safeguard checks are dots. Dashed rules, in the panels below, mark the moments named in the timeline: when the products recovered after the faults, Ctrl-C.',
   ];
-  if ((extras.series ?? []).length > 0)
-    items.push(
-      'Middle: messages in ProductEventsQueue (orange) and ProductEventsDLQ (purple, dashed), and items in the Products table (blue), read every 500 ms. A gap is a reading that failed; a dot is the last reading before a gap.',
-    );
   if ((extras.writes ?? []).length > 0)
     items.push(
-      'Bottom: every write the probes sent, one row each in the order sent: a thin line from sent to answered and a mark at its answer, coloured by the answer (green 200 stored, orange 202 queued, vermillion any other status or no answer: refused or failed).',
+      'Middle: every write the probes sent, one row each in the order sent, a line from sent to answered and a square at its answer, coloured by the answer (green 200 stored, orange 202 queued, vermillion any other status or no answer: refused or failed). A write slowed by latency is a long line inside the yellow band. Above 300 writes: answers per second, counted in the second each arrived.',
+    );
+  if ((extras.series ?? []).length > 0)
+    items.push(
+      `Bottom: this run's products accepted so far (grey, dashed: what the table must catch up to, counted from the writes, no gaps), those the table holds at their newest accepted value (blue), and the messages in ProductEventsQueue (orange) and in the DLQs (purple, dashed, drawn on top), read every 500 ms through the endpoint the faults act on. A gap is a reading that failed or that latency slowed (lines join readings less than ${MAX_GAP_MS / 1000} s apart); a dot is the last reading before a gap.`,
     );
   return items;
 }
 
-export function reportBlocks(journal: Journal): Block[] {
+/** The writes of each activity, and where the accepted products ended; nothing when no probe wrote. */
+function writeBlocks(journal: Journal): Block[] {
+  const { head, rows } = writeTable(journal);
+  if (rows.length === 0) return [];
+  return [
+    { kind: 'heading', text: 'Writes' },
+    { kind: 'table', head, rows },
+    { kind: 'paragraph', text: 'A row per activity that wrote, each counting its own writes; the times are from sent to answered.' },
+    { kind: 'facts', rows: endStateRows(journal) },
+    {
+      kind: 'paragraph',
+      text: 'A product holds its newest value when the table holds the newest value the API accepted for it (or a newer one). One that does not is not yet applied while the queue still holds at least as many messages (they are counted, not read), dead-lettered for those the DLQ can account for, and lost beyond both.',
+    },
+  ];
+}
+
+/** When each fault and latency was on, in words. */
+function windowItems(journal: Journal): string[] {
+  return faultWindows(journal).map((w) => `${w.label}: from +${seconds(w.start / 1000)} to +${seconds(w.end / 1000)}`);
+}
+
+export function reportBlocks(journal: Journal, attachments: string[] = []): Block[] {
   const extras = extrasOf(journal);
   const outcome = outcomeOf(journal);
   const expected = expectedOf(journal);
@@ -86,6 +107,9 @@ export function reportBlocks(journal: Journal): Block[] {
   facts.push(['expected', expected], ['as expected', asExpected(journal) ? 'yes' : 'no']);
   blocks.push({ kind: 'facts', rows: facts });
   blocks.push({ kind: 'heading', text: 'Timeline' }, { kind: 'chart' }, { kind: 'list', items: chartLegend(journal) });
+  const windows = windowItems(journal);
+  if (windows.length > 0) blocks.push({ kind: 'paragraph', text: 'Faults and latency on during the run:' }, { kind: 'list', items: windows });
+  blocks.push(...writeBlocks(journal));
 
   const hypothesis = hypothesisTitle(journal);
   blocks.push({ kind: 'heading', text: `Steady-state hypothesis${hypothesis ? `: ${hypothesis}` : ''}` });
@@ -140,18 +164,9 @@ export function reportBlocks(journal: Journal): Block[] {
       rows: rollbacks.map((r) => [r.name, mark[r.status] ?? r.status, seconds(r.duration), r.detail]),
     });
 
-  const counts = writeCounts(journal);
-  if (counts.sent > 0) {
-    blocks.push({ kind: 'heading', text: 'Writes' });
-    const statuses = Object.entries(counts.byStatus)
-      .sort(([a], [b]) => Number(a) - Number(b))
-      .map(([status, n]) => `${statusNames[status] ?? status}: ${n}`);
-    blocks.push({ kind: 'paragraph', text: `${counts.sent} writes sent by the probes; ${statuses.join(', ')}.` });
-  }
-
   blocks.push({
     kind: 'paragraph',
-    text: `Files: journal.json (the Chaos Toolkit journal)${counts.sent > 0 ? ', writes.jsonl' : ''}, junit.xml, report.md, report.html.`,
+    text: `Files: journal.json (the Chaos Toolkit journal)${writeBlocks(journal).length > 0 ? ', writes.jsonl' : ''}, junit.xml, report.md, report.html${attachments.map((name) => `, ${name}`).join('')}.`,
   });
   return blocks;
 }

@@ -1,8 +1,8 @@
 /**
  * reports/index.html: every run folder under the reports root, newest first: the CTK runs (a
- * journal.json with `experiment` and `steady_states`), the built-in game day's runs (a
- * journal.json with `runId` and `steps`) and the library runs (a summary.md, listed with their
- * experiments). Links are relative, so the folder can be moved or served as it is.
+ * journal.json with `experiment` and `steady_states`), the runs of the former built-in game
+ * day still in older reports folders (a journal.json with `runId` and `steps`) and the library
+ * runs (a summary.md, listed with their experiments). Links are relative, so the folder can be moved or served as it is.
  */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

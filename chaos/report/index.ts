@@ -18,11 +18,13 @@ export { asExpected, expectedOf, leftoverText, outcomeLine, outcomeOf, type Outc
 export interface RunReportOptions {
   /** Renders the chart to SVG (Vega by default; tests pass their own, as Jest cannot load Vega's ES modules). */
   renderChart?: (journal: Journal) => Promise<string>;
+  /** Other files in the folder, named in the report (the demo's runtime.log). */
+  attachments?: string[];
 }
 
 export async function writeRunReport(dir: string, journal: Journal, options: RunReportOptions = {}): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  const blocks = reportBlocks(journal);
+  const blocks = reportBlocks(journal, options.attachments);
   const svg = await (options.renderChart ?? renderChart)(journal);
   writeFileSync(path.join(dir, 'chart.svg'), svg);
   writeFileSync(path.join(dir, 'report.md'), renderMarkdown(blocks));

@@ -4,20 +4,13 @@
  * rollbacks. Shared by the Markdown, HTML and JUnit writers, so they say the same thing.
  */
 import type { WriteRecord } from '../probes/records';
-import { type ActivityRun, JOURNAL_EXTRAS, type Journal, type Settling } from '../runner/journal';
+import { type ActivityRun, type ChaosCall, type FollowUpRun, JOURNAL_EXTRAS, type Journal, type ProductsAtEnd, type Settling } from '../runner/journal';
+import type { SeriesSample } from './series';
 
-export type { WriteRecord };
+export type { SeriesSample, WriteRecord };
 
 export type Outcome = 'held' | 'deviated' | 'failed' | 'aborted' | 'interrupted';
 export type Expected = 'held' | 'deviated';
-
-/** One reading of the queues and the table (t: ms since the journal's start; null: the reading failed). */
-export interface SeriesSample {
-  t: number;
-  queue: number | null;
-  dlq: number | null;
-  items: number | null;
-}
 
 /** The journal extras the reports read; every field is optional, so a journal from an older runner still reports. */
 export interface ReportExtras {
@@ -29,8 +22,12 @@ export interface ReportExtras {
   target?: { endpoint: string; kind: string };
   seed?: number;
   expected?: { outcome: Expected; why?: string };
+  interruptedAt?: string;
   series?: SeriesSample[];
   writes?: WriteRecord[];
+  chaosCalls?: ChaosCall[];
+  followUps?: FollowUpRun[];
+  products?: ProductsAtEnd;
   sized?: string[];
   unsettledBefore?: Settling;
   leftover?: Settling;
@@ -269,18 +266,6 @@ export function safeguardLines(journal: Journal): SafeguardLine[] {
       runs,
     };
   });
-}
-
-export interface WriteCounts {
-  sent: number;
-  byStatus: Record<string, number>;
-}
-
-export function writeCounts(journal: Journal): WriteCounts {
-  const byStatus: Record<string, number> = {};
-  const writes = extrasOf(journal).writes ?? [];
-  for (const write of writes) byStatus[String(write.status)] = (byStatus[String(write.status)] ?? 0) + 1;
-  return { sent: writes.length, byStatus };
 }
 
 export const seconds = (s: number | undefined) => (s === undefined ? '' : `${s.toFixed(s < 10 ? 2 : 1)} s`);

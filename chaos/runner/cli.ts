@@ -3,24 +3,18 @@
  * running target, with the runner's offline extensions, a sampler for the chart, progress lines,
  * and a report folder per run (journal.json, writes.jsonl, report.md, report.html, junit.xml).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, UsageError } from '../../shared/cli/command';
 import { linkLatest } from '../report/latest';
-import { AppClient } from '../../shared/app-client/app-client';
-import { readRecords, type WriteRecord } from '../probes/records';
 import { type Configuration, resolveConfiguration } from './configuration';
-import { followUps } from './follow-ups';
-import { exitCode, JOURNAL_EXTRAS, type Journal, type Settling } from './journal';
-import { type LibraryEntry, outcomeLine, outcomeOf, progressLines } from './lines';
-import { type Declared, declaredExtension, prepareRequest, skipReason } from './offline-extensions';
+import { type LibraryEntry } from './lines';
+import { type Declared, declaredExtension } from './offline-extensions';
 import { type TargetKind } from '../../shared/contracts/offline-api';
-import { leftoverText, writeIndex, writeLibrarySummary, writeRunReport } from '../report/index';
-import { runExperiment } from './run';
-import { type Sampler, startSampler, targetReadings } from './sampler';
+import { writeIndex, writeLibrarySummary } from '../report/index';
+import { type RunContext, runOne } from './run-one';
 import { ExperimentError, parseExperiment } from './schema';
 import { Settler, stateReader } from './settle';
-import { sizeRun } from './sizing';
 import { targetKind } from '../../shared/app-client/target-kind';
 import { deployedTimings, describeTimings, readTimings, settleBoundSeconds, type TargetTimings } from './timings';
 import { EXPERIMENTS_DIR, REPORTS_ROOT } from '../../shared/paths';
@@ -109,149 +103,12 @@ export interface CtkIo {
   tty?: boolean;
   env?: NodeJS.ProcessEnv;
   now?: () => Date;
+  /** Extra files for each run's folder (name → content), asked for once the run is over: the demo's runtime.log. */
+  attachments?: () => Record<string, string>;
 }
 
 const stamp = (date: Date) => date.toISOString().replace(/[:.]/g, '-');
 const stem = (file: string) => path.basename(file, path.extname(file));
-
-/** The probes' writes, for the chart: none when no probe wrote, or when the file is not theirs. */
-function readWrites(file: string): WriteRecord[] {
-  if (!existsSync(file)) return [];
-  try {
-    return readRecords(file);
-  } catch {
-    return [];
-  }
-}
-
-interface RunContext {
-  endpoint: string;
-  kind: TargetKind;
-  /** The target's timings: each run's waits are sized from them (sizing.ts). */
-  timings?: TargetTimings;
-  /** Waits for the target to settle before each run and after it (settle.ts). */
-  settler?: Settler;
-  seed: number;
-  vars: Configuration;
-  print: (line: string) => void;
-  tty: boolean;
-  signal?: AbortSignal;
-  env: NodeJS.ProcessEnv;
-  sampleEveryMs?: number;
-}
-
-/** How a wait for the target ended, in one progress line. */
-const settledLine = (settling: Settling) =>
-  settling.settled ? `  · settled after ${settling.waited} s` : `  ✘ not settled after ${settling.waited} s: ${settling.remaining.join('; ')}`;
-
-/** Runs one experiment into `runDir` (or skips it); never throws for what the run did. */
-export async function runOne(loaded: LoadedExperiment, runDir: string, context: RunContext): Promise<{ entry: LibraryEntry; code: number }> {
-  const { file, json, title, declared } = loaded;
-  const { print } = context;
-  const expected = declared.expect;
-  print(`\n${title}\n  ${file} against ${context.endpoint} (${context.kind}), seed ${context.seed}, expected to ${expected === 'held' ? 'hold' : 'deviate'}`);
-  if (declared.why) print(`  why: ${declared.why}`);
-  const skipped = (reason: string) => {
-    print(outcomeLine({ outcome: 'skipped', expected, reason: `not run on ${context.endpoint}: ${reason}` }));
-    return { entry: { file, title, outcome: 'skipped' as const, expected, asExpected: true, reason }, code: 0 };
-  };
-  const skip = skipReason(json, context.kind, declared);
-  if (skip) return skipped(skip);
-  const sizing = context.timings
-    ? sizeRun({
-        json,
-        declared,
-        env: context.env,
-        vars: context.vars,
-        provided: { endpoint: context.endpoint, state_file: '', seed: context.seed },
-        timings: context.timings,
-        kind: context.kind,
-      })
-    : { vars: {}, notes: [] };
-  if (sizing.skip) return skipped(sizing.skip);
-  for (const note of sizing.notes) print(`  · ${note}`);
-  const before = await context.settler?.before({
-    ...(context.signal ? { signal: context.signal } : {}),
-    onWait: (found, bound) => print(`  … waiting up to ${bound} s for the target to settle before the hypothesis: ${found.join('; ')}`),
-  });
-  if (before?.skip) return skipped(before.skip);
-  if (before?.settling) print(settledLine(before.settling));
-  mkdirSync(runDir, { recursive: true });
-  const stateFile = path.join(runDir, 'writes.jsonl');
-  const later = followUps();
-  const readings = targetReadings(new AppClient(context.endpoint, { maxAttempts: 1 }));
-  let sampler: Sampler | undefined;
-  let journal: Journal;
-  try {
-    journal = await runExperiment(json, {
-      onStart: () => (sampler = startSampler(readings, context.sampleEveryMs)),
-      ...(context.signal ? { signal: context.signal } : {}),
-      env: context.env,
-      vars: { ...context.vars, ...sizing.vars },
-      provided: { endpoint: context.endpoint, state_file: stateFile, seed: context.seed },
-      onRequest: (request) => {
-        const prepared = prepareRequest(context.kind, context.seed, request);
-        // The duration counts from when the target took the rule.
-        const answered = (status: number) => {
-          if (status >= 200 && status < 300) prepared.followUps.forEach((followUp) => later.schedule(followUp));
-        };
-        return { body: prepared.body, ...(prepared.followUps.length > 0 ? { answered } : {}) };
-      },
-      progress: progressLines(print, context.tty),
-    });
-  } catch (error) {
-    await sampler?.stop(0);
-    throw error;
-  } finally {
-    await later.flush();
-  }
-  const origin = Date.parse(journal.start);
-  for (const record of later.done) record.t -= origin;
-  const extras = journal[JOURNAL_EXTRAS];
-  // Not after Ctrl-C: the user wants the run to stop, not to wait.
-  const leftover =
-    before && !context.signal?.aborted
-      ? await context.settler?.after(file, before.baseline, {
-          ...(context.signal ? { signal: context.signal } : {}),
-          onWait: (found, bound) => print(`  … the run left ${found.join('; ')}: waiting up to ${bound} s for it to settle`),
-        })
-      : undefined;
-  if (leftover) print(settledLine(leftover));
-  if (context.timings) extras.timings = context.timings;
-  if (sizing.notes.length > 0) extras.sized = sizing.notes;
-  if (before?.settling) extras.unsettledBefore = before.settling;
-  if (leftover) extras.leftover = leftover;
-  extras.file = file;
-  extras.target = { endpoint: context.endpoint, kind: context.kind };
-  extras.seed = context.seed;
-  extras.expected = { outcome: expected, ...(declared.why ? { why: declared.why } : {}) };
-  extras.series = (await sampler?.stop(origin)) ?? [];
-  extras.writes = readWrites(stateFile);
-  if (later.done.length > 0) extras.followUps = later.done;
-  writeFileSync(path.join(runDir, 'journal.json'), `${JSON.stringify(journal, null, 2)}\n`);
-  try {
-    await writeRunReport(runDir, journal);
-  } catch (error) {
-    print(`  (the report could not be written: ${(error as Error).message}; journal.json is there)`);
-  }
-  const outcome = outcomeOf(journal);
-  const entry: LibraryEntry = {
-    file,
-    title,
-    outcome,
-    expected,
-    // A leftover that did not settle is the run's finding too: the system did not come back by itself.
-    asExpected: outcome === expected && (leftover?.settled ?? true),
-    ...(extras.reason && outcome !== 'held' ? { reason: extras.reason } : {}),
-    ...(leftover ? { leftover: leftoverText(leftover) } : {}),
-    reportDir: runDir,
-  };
-  print(outcomeLine(entry));
-  if (leftover) print(`  ${leftover.settled ? '·' : '✘'} ${leftoverText(leftover)}`);
-  print(`  Report: ${path.join(runDir, 'report.html')} (report.md, junit.xml, journal.json beside it)`);
-  // A held run that left the target unsettled did not end as expected either (see asExpected).
-  return { entry, code: leftover && !leftover.settled && exitCode(journal) === 0 ? 1 : exitCode(journal) };
-}
 
 /** Points reports/latest at `dir` and rewrites the index, when the reports go to the default root. */
 async function publish(dir: string, print: (line: string) => void, announce: boolean): Promise<void> {
@@ -307,6 +164,7 @@ export async function runFiles(files: string[], library: boolean, settings: CtkS
     env,
     ...(io.signal ? { signal: io.signal } : {}),
     ...(settings.sampleEveryMs ? { sampleEveryMs: settings.sampleEveryMs } : {}),
+    ...(io.attachments ? { attachments: io.attachments } : {}),
   };
   try {
     return await runAll(loaded, library, settings, context, now);

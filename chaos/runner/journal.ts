@@ -48,12 +48,18 @@ export interface JournalExtras {
   seed?: number;
   /** The outcome the experiment declares it expects (its `serverless-chaos` extension; "held" by default). */
   expected?: { outcome: 'held' | 'deviated'; why?: string };
+  /** When the run was told to stop (Ctrl-C), if it was. */
+  interruptedAt?: string;
   /** One reading every 500 ms through the whole run; null where a reading failed. */
   series?: Sample[];
   /** The writes the probe CLI recorded (writes.jsonl), as it wrote them. */
   writes?: WriteRecord[];
+  /** What the http activities sent to the Chaos API and how it answered: the report's fault and latency windows. */
+  chaosCalls?: ChaosCall[];
   /** Requests the runner sent itself: the DELETE ending a rule's `durationMs` on LocalStack. */
   followUps?: FollowUpRun[];
+  /** Where each product a write of the run was accepted for stood once the run was over and the target settled. */
+  products?: ProductsAtEnd;
   /** The target's retry-path timings, which the runner sized the run's waits from. */
   timings?: TargetTimings;
   /** What the runner sized from them, and why (a settle window raised, say). */
@@ -76,12 +82,48 @@ export interface Settling {
   remaining: string[];
 }
 
-/** One reading of the target: t is ms since the journal's start. */
+/** One reading of the target (t: ms since the journal's start; null: the reading failed), counting this run's products only. */
 export interface Sample {
   t: number;
   queue: number | null;
+  /** Every dead-letter queue of the stack, summed. */
   dlq: number | null;
-  items: number | null;
+  /** Products with a write the API accepted (200 or 202) by then, from the run's writes.jsonl. */
+  accepted: number;
+  /** Of those, the ones the table holds at their newest accepted value (or a newer one). */
+  holding: number | null;
+}
+
+/** A request an http activity sent to the Chaos API (fault rules, effects, Lambda faults) and its answer. */
+export interface ChaosCall {
+  /** `<phase>:<name>` of the activity. */
+  activity: string;
+  method: string;
+  url: string;
+  /** The body as sent (after substitution and the offline extensions). */
+  body: unknown;
+  /** When the answer came, in ms since the journal's start. */
+  t: number;
+  status: number;
+}
+
+/**
+ * Where the accepted products stood at the end: holding their newest value; `pending` (not yet
+ * applied) while the queue still holds a message that can bring them (messages are counted, not
+ * read); `deadLettered` while the DLQs do; `lost` beyond both. Null where a reading failed.
+ */
+export interface ProductsAtEnd {
+  /** Ms since the journal's start. */
+  at: number;
+  accepted: number;
+  holding: number | null;
+  pending: number | null;
+  deadLettered: number | null;
+  lost: number | null;
+  queue: number | null;
+  dlq: number | null;
+  /** The accepted products not holding their newest value, by id. */
+  behind: string[] | null;
 }
 
 export interface FollowUpRun {

@@ -4,6 +4,7 @@
  */
 import type { Journal } from './journal';
 import type { RunEvent } from './run';
+import type { LiveState } from './sampler';
 
 export type Outcome = 'held' | 'deviated' | 'failed' | 'aborted' | 'interrupted' | 'skipped';
 
@@ -25,18 +26,72 @@ export function outcomeOf(journal: Pick<Journal, 'status' | 'deviated'>): Exclud
   return journal.status;
 }
 
-/** The progress lines: one per activity, ✔/✘ for the hypothesis and safeguard probes. */
-export function progressLines(print: (line: string) => void, tty = false, write: (text: string) => void = (text) => process.stdout.write(text)) {
-  let open: string | undefined;
+/** The live state while an activity runs, from the sampler's newest reading. */
+export function liveText(state: LiveState | undefined): string | undefined {
+  if (!state) return undefined;
+  const known = (value: number | null) => (value === null ? '?' : String(value));
+  return `${state.writes} writes answered; ${known(state.holding)}/${state.accepted} products hold their newest value; queue ${known(state.queue)}, DLQ ${known(state.dlq)}`;
+}
+
+export interface LiveOptions {
+  /** What to show while an activity runs (undefined: nothing to show yet). */
+  live?: () => string | undefined;
+  /** How often: by default 250 ms on a terminal (redrawn in place), 5 s in a pipe (a line, when it changed). */
+  everyMs?: number;
+}
+
+/**
+ * The progress lines: one per activity, ✔/✘ for the hypothesis and safeguard probes, and while
+ * an activity runs its live state. On a terminal an activity's line is drawn when it starts,
+ * its state redrawn on it, and the line completed in place; in a pipe, no \r: the state is a
+ * line of its own every few seconds.
+ */
+export function progressLines(
+  print: (line: string) => void,
+  tty = false,
+  write: (text: string) => void = (text) => process.stdout.write(text),
+  { live, everyMs = tty ? 250 : 5_000 }: LiveOptions = {},
+) {
+  let open: { name: string; label: string } | undefined;
+  // The foreground activity under way, whose state the live line shows.
+  let running: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let shown: string | undefined;
+  const tick = () => {
+    const state = live?.();
+    if (state === undefined || running === undefined) return;
+    if (tty) {
+      if (open) write(`\r\x1b[K${open.label} ${state}`);
+    } else if (state !== shown) print(`  … ${running}: ${state}`);
+    shown = state;
+  };
+  const closeOpen = (name: string) => {
+    if (open?.name === name) write(`\r\x1b[K`);
+    // Another activity's line is open: end it first.
+    else if (open !== undefined) write('\n');
+    open = undefined;
+  };
   return (event: RunEvent) => {
-    const checked = event.phase === 'before' || event.phase === 'after' || event.phase === 'safeguard';
-    const label = `${event.phase === 'rollback' ? '↩ rollback' : '▶'} ${event.name}`;
+    const safeguard = event.phase === 'safeguard';
+    const checked = event.phase === 'before' || event.phase === 'after' || safeguard;
+    const label = checked
+      ? `  … ${event.phase === 'before' ? 'before the method' : 'after the method'}: ${event.name}`
+      : `${event.phase === 'rollback' ? '↩ rollback' : '▶'} ${event.name} …`;
     if (event.kind === 'start') {
-      if (tty && !checked && open === undefined && event.activity.background !== true) {
-        open = event.name;
-        write(`${label} …`);
+      // Safeguard checks and background activities run beside another activity: no line of their own.
+      if (safeguard || event.activity.background === true) return;
+      running = event.name;
+      if (live && timer === undefined) timer = setInterval(tick, everyMs).unref();
+      if (tty && open === undefined) {
+        open = { name: event.name, label };
+        write(label);
       }
       return;
+    }
+    if (event.name === running) {
+      running = undefined;
+      clearInterval(timer);
+      timer = undefined;
     }
     const { run } = event;
     let line: string;
@@ -45,16 +100,9 @@ export function progressLines(print: (line: string) => void, tty = false, write:
       const why = run.status === 'failed' ? ` (could not run: ${run.exception})` : run.tolerance_met ? '' : ' (outside its tolerance)';
       line = `  ${run.tolerance_met ? '✔' : '✘'} ${phase}: ${event.name}${why}`;
     } else {
-      line = `${label} … ${run.status === 'succeeded' ? 'succeeded' : `failed: ${run.exception}`} (${run.duration.toFixed(1)} s)`;
+      line = `${label} ${run.status === 'succeeded' ? 'succeeded' : `failed: ${run.exception}`} (${run.duration.toFixed(1)} s)`;
     }
-    if (open === event.name) {
-      open = undefined;
-      write(`\r\x1b[K`);
-    } else if (open !== undefined) {
-      // Another activity's line is open: end it first.
-      open = undefined;
-      write('\n');
-    }
+    closeOpen(event.name);
     print(line);
   };
 }

@@ -19,7 +19,8 @@ import { NAMED_TIMINGS, type NamedTiming } from './timings';
 
 /** The Chaos API's fault rules: where the extensions apply. */
 export const FAULTS_PATH = '/_localstack/chaos/faults';
-const EFFECTS_PATH = '/_localstack/chaos/effects';
+/** The Chaos API's effects (latency). */
+export const EFFECTS_PATH = '/_localstack/chaos/effects';
 
 /** A request an http provider is about to send: its body as the experiment gives it (JSON). */
 export interface HttpRequest {

@@ -6,6 +6,7 @@
  * provider's `expected_status`, when given, must match.
  */
 import { spawn } from 'node:child_process';
+import { ACTIVITY_ENV } from '../probes/records';
 import { type Configuration, substitute } from './configuration';
 import type { HttpProvider, ProcessProvider, Provider } from './schema';
 
@@ -36,6 +37,8 @@ export interface HttpRequest {
   method: string;
   url: string;
   body: unknown;
+  /** The activity sending it: `<phase>:<name>`. */
+  activity: string;
 }
 
 /** What a RequestHook wants sent, and to be told once the request was answered (its status). */
@@ -50,14 +53,17 @@ export interface PreparedRequest {
  */
 export type RequestHook = (request: HttpRequest) => PreparedRequest;
 
-/** `signal` interrupts the run: the activity stops and the promise rejects with the signal's reason. */
-export function runProvider(
-  provider: Provider,
-  configuration: Configuration,
-  signal?: AbortSignal,
-  onRequest?: RequestHook,
-): Promise<HttpOutput | ProcessOutput> {
-  return provider.type === 'http' ? runHttp(provider, configuration, signal, onRequest) : runProcess(provider, configuration, signal);
+/** What a provider runs with besides the configuration. */
+export interface ProviderContext {
+  /** Interrupts the run: the activity stops and the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  onRequest?: RequestHook;
+  /** The activity, `<phase>:<name>`: told to the request hook, and to a process as $CHAOS_ACTIVITY (its writes carry it). */
+  activity?: string;
+}
+
+export function runProvider(provider: Provider, configuration: Configuration, context: ProviderContext = {}): Promise<HttpOutput | ProcessOutput> {
+  return provider.type === 'http' ? runHttp(provider, configuration, context) : runProcess(provider, configuration, context);
 }
 
 function timeoutMs(timeout: HttpProvider['timeout']): number | undefined {
@@ -76,14 +82,14 @@ function requestBody(method: string, headers: Record<string, string>, args: unkn
   return { body: form.toString(), contentType: 'application/x-www-form-urlencoded' };
 }
 
-async function runHttp(provider: HttpProvider, configuration: Configuration, signal?: AbortSignal, onRequest?: RequestHook): Promise<HttpOutput> {
+async function runHttp(provider: HttpProvider, configuration: Configuration, { signal, onRequest, activity = '' }: ProviderContext): Promise<HttpOutput> {
   const url = new URL(String(substitute(provider.url, configuration)));
   const method = (provider.method ?? 'GET').toUpperCase();
   const headers = substitute(provider.headers ?? {}, configuration);
   const given = substitute(provider.arguments, configuration);
   let prepared: PreparedRequest = { body: given };
   try {
-    if (onRequest) prepared = onRequest({ method, url: url.href, body: given });
+    if (onRequest) prepared = onRequest({ method, url: url.href, body: given, activity });
   } catch (error) {
     throw new ActivityFailed(`the request could not be prepared: ${(error as Error).message}`);
   }
@@ -129,16 +135,21 @@ async function runHttp(provider: HttpProvider, configuration: Configuration, sig
   return output;
 }
 
-function runProcess(provider: ProcessProvider, configuration: Configuration, signal?: AbortSignal): Promise<ProcessOutput> {
+function runProcess(provider: ProcessProvider, configuration: Configuration, { signal, activity }: ProviderContext): Promise<ProcessOutput> {
   const args = substitute(provider.arguments ?? [], configuration);
+  const options = {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'],
+    ...(activity === undefined ? {} : { env: { ...process.env, [ACTIVITY_ENV]: activity } }),
+  };
   // A string is one shell command line, as in chaoslib; a list is the arguments as they are.
   const child =
     typeof args === 'string'
-      ? spawn(`${provider.path} ${args}`, { shell: true, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+      ? spawn(`${provider.path} ${args}`, { ...options, shell: true })
       : spawn(
           provider.path,
           args.map(String).filter((arg) => arg !== ''),
-          { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+          options,
         );
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];

@@ -79,7 +79,11 @@ async function execute(activity: Activity, context: Context, phase: Phase, signa
   if (signal?.aborted) exception = describe(signal.reason, signal);
   else {
     try {
-      output = await runProvider(activity.provider, configuration, signal, context.onRequest);
+      output = await runProvider(activity.provider, configuration, {
+        ...(signal ? { signal } : {}),
+        ...(context.onRequest ? { onRequest: context.onRequest } : {}),
+        activity: `${phase}:${activity.name}`,
+      });
     } catch (error) {
       exception = describe(error, signal);
       if (error instanceof ActivityFailed) output = error.output;
@@ -194,6 +198,10 @@ export async function runExperiment(json: unknown, options: RunOptions = {}): Pr
     extras.reason ??= reason;
   };
   const interrupted = () => signal?.aborted === true && end('interrupted', 'interrupted (Ctrl-C or a stop signal)');
+  // When the stop came, for the chart's mark: the run itself ends later, once the rollbacks ran.
+  const noteStop = () => (extras.interruptedAt ??= new Date().toISOString());
+  if (signal?.aborted) noteStop();
+  else signal?.addEventListener('abort', noteStop, { once: true });
   const probes = experiment['steady-state-hypothesis']?.probes ?? [];
 
   if (probes.length > 0 && !interrupted()) {
@@ -250,6 +258,7 @@ export async function runExperiment(json: unknown, options: RunOptions = {}): Pr
     }
   }
 
+  signal?.removeEventListener('abort', noteStop);
   // Not under `signal`: an interrupted run must still undo what it did.
   for (const rollback of experiment.rollbacks ?? []) journal.rollbacks.push(await execute(rollback, context, 'rollback'));
 

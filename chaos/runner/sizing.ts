@@ -1,6 +1,8 @@
 /**
  * Fits an experiment's waits to the target's timings before it runs, without changing the file:
  *
+ * - `breaker_cooldown_s`, the library's name for a pause that waits out the product Lambda's
+ *   circuit breakers, takes the target's own breaker cooldown unless the user set it;
  * - `settle_seconds`, the library's name for how long the hypothesis probes after the method may
  *   wait for the retry path to drain, is raised to the target's settle bound when the file's
  *   default is shorter (the probes stop waiting as soon as they hold, so a run that settles
@@ -18,6 +20,7 @@ import { envConfiguration, parseExperiment } from './schema';
 import { describeTimings, MAX_SIZED_SECONDS, NAMED_TIMINGS, settleBoundSeconds, type TargetTimings } from './timings';
 
 export const SETTLE_KEY = 'settle_seconds';
+export const BREAKER_KEY = 'breaker_cooldown_s';
 
 export interface Sizing {
   /** Values to run with, on top of the user's --var. */
@@ -70,6 +73,12 @@ export function sizeRun({ json, declared, env, vars, provided, timings, kind }: 
       ...sizing,
       skip: `${hint}its ${name} is ${value} s, and ${NAMED_TIMINGS[timing].describe(timings)}: set ${setting(name)} past ${needed} s to run it here`,
     };
+  }
+
+  const cooldown = timings.breakerCooldownMs / 1000;
+  if (typeof values[BREAKER_KEY] === 'number' && values[BREAKER_KEY] !== cooldown && !setByUser(BREAKER_KEY)) {
+    sizing.vars[BREAKER_KEY] = cooldown;
+    sizing.notes.push(`breaker cooldown pause set from ${values[BREAKER_KEY]} s to ${cooldown} s, the target's breaker cooldown`);
   }
 
   const settle = values[SETTLE_KEY];

@@ -129,12 +129,12 @@ it('a rule with durationMs removes itself during the run: GET faults after the p
   expect(extras.followUps).toBeUndefined();
   const series = extras.series ?? [];
   expect(series.length).toBeGreaterThanOrEqual(8);
-  // The sampler's item count is a Scan: null (a gap, never 0) while the rule lasted, a number again after it.
+  // The sampler reads the table with a Scan: null (a gap, never 0) while the rule lasted, a number again after it.
   const ruleStart = Date.parse(journal.run[0]!.start) - Date.parse(journal.start);
-  const gaps = series.filter((s) => s.items === null);
+  const gaps = series.filter((s) => s.holding === null);
   expect(gaps.length).toBeGreaterThan(0);
   expect(gaps.every((s) => s.t >= ruleStart - 600 && s.t <= ruleStart + rule.durationMs + 600)).toBe(true);
-  expect(series.at(-1)?.items).toEqual(expect.any(Number));
+  expect(series.at(-1)?.holding).toEqual(expect.any(Number));
   expect(series.every((s) => typeof s.queue === 'number' && typeof s.dlq === 'number')).toBe(true);
   for (const name of ['report.md', 'report.html', 'junit.xml']) expect(existsSync(path.join(reportDir, name))).toBe(true);
 }, 120_000);

@@ -7,12 +7,18 @@ const outage = { outage_ms: 6_000 };
 librarySuite([
   {
     file: '01-tutorial.json',
-    vars: outage,
+    vars: { ...outage, latency_ms: 300 },
     expected: 'held',
     shows: (run) => {
-      // The outage was on for the method's writes: some were queued, none refused.
-      expect(statuses(run.output('run', 'write-three-versions-during-the-outage'))).toMatchObject({ '202': expect.any(Number) });
+      // The outage was on for the method's writes: some were queued, none refused; once it ended and the breakers closed, writes were stored directly.
+      expect(run.output('run', 'write-during-the-outage')).toMatchObject({ statuses: { '202': expect.any(Number) }, unexpected: 0 });
+      // The retry path drained the queue before the latency was added.
+      expect(run.output('run', 'the-retry-path-drains-the-queue')).toEqual({ queue: 0, dlq: 0 });
+      expect(statuses(run.output('run', 'write-once-the-breakers-have-closed'))).toEqual({ '200': 2 });
+      // The hypothesis after was checked under the latency: answers within 29 s, and every accepted write held.
+      expect(run.output('after', 'writes-are-accepted')).toMatchObject({ unexpected: 0, slow: 0 });
       expect(run.output('after', 'every-accepted-write-holds')).toMatchObject({ pending: 0, refusedInTable: 0 });
+      expect(run.journal['x-serverless-chaos'].products).toMatchObject({ pending: 0, lost: 0 });
     },
   },
   {

@@ -83,6 +83,11 @@ export function librarySuite(cases: Case[]): void {
       // One file: 0 held, 1 deviated (even when expected: the library summary of --all compares).
       expect([result.code, why]).toEqual([expected === 'held' ? 0 : 1, why]);
       expect(run.journal.rollbacks.map((rollback) => rollback.status)).toEqual(run.journal.rollbacks.map(() => 'succeeded'));
+      // Every run that wrote has its write table and where its products ended.
+      if ((run.journal[JOURNAL_EXTRAS].writes ?? []).length > 0) {
+        expect(run.journal[JOURNAL_EXTRAS].products).toMatchObject({ accepted: expect.any(Number) });
+        expect(readFileSync(path.join(dir, 'report.md'), 'utf8')).toContain('## Writes');
+      }
       // Nothing left injected for the next experiment.
       expect((await runtime.chaos('GET', 'faults')).json).toEqual([]);
       expect((await runtime.chaos('GET', 'effects')).json).toMatchObject({ latency: 0 });

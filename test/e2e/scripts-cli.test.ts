@@ -33,7 +33,7 @@ async function runScript(script: string, args: string[], timeoutMs = 20_000): Pr
 const cases: Array<{ script: string; typo: string[]; meant: string }> = [
   { script: 'start', typo: ['--prot', '5000'], meant: '--port' },
   { script: 'demo', typo: ['--prodcts', '5'], meant: '--products' },
-  { script: 'experiment', typo: ['--prodcts', '5'], meant: '--products' },
+  { script: 'experiment', typo: ['--endpont', 'http://localhost:4566'], meant: '--endpoint' },
   { script: 'chaos', typo: ['outage', '--servce', 'dynamodb'], meant: '--service' },
   { script: 'soak', typo: ['--writs', '20'], meant: '--writes' },
   { script: 'bench', typo: ['--quik'], meant: '--quick' },
@@ -87,7 +87,7 @@ it('experiment against a target that is not there: exit 2 (aborted, as a Chaos T
   // Port 9 (discard) has no listener here: the connection is refused at once.
   const run = await runScript('experiment', ['--endpoint', 'http://127.0.0.1:9', '--report-dir', path.join(os.tmpdir(), 'unreachable-experiment')]);
   expect(run.code).toBe(2);
-  expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Error: Could not reach the Chaos API at http:\/\/127\.0\.0\.1:9\//)]);
+  expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Error: the target at http:\/\/127\.0\.0\.1:9 cannot be reached /)]);
 });
 
 // The wrapper checks options against its own list of cdktf's; this catches an upgrade of cdktf-cli that changed them.

@@ -8,7 +8,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { loadExperiment, runOne } from '../../chaos/runner/cli';
+import { loadExperiment } from '../../chaos/runner/cli';
+import { runOne } from '../../chaos/runner/run-one';
 
 interface Seen {
   method: string;

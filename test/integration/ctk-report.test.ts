@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { JOURNAL_EXTRAS } from '../../chaos/runner/journal';
 import { writeRunReport } from '../../chaos/report';
-import { chartSpec, seriesData, timelineRows, writeRows } from '../../chaos/report/chart';
+import { chartSpec } from '../../chaos/report/chart';
+import { seriesData, timelineRows, writeRows } from '../../chaos/report/chart-data';
 import { reportBlocks } from '../../chaos/report/document';
 import { renderHtml } from '../../chaos/report/html';
 import { runJunit } from '../../chaos/report/junit';
@@ -104,7 +105,8 @@ describe('one line per hypothesis probe, before and after', () => {
     expect(md).toContain('| queue-drains | probe (background) | – not run |  |  | the method stopped first |');
     expect(md).toContain('| dlq-stays-empty | 3 | 1 | ✘ stopped the method: outside tolerance: exit 1 {"queue":3,"dlq":2} |');
     expect(md).toContain('| remove-the-dynamodb-fault | ✔ succeeded | 0.05 s | HTTP 200 \\[\\] |');
-    expect(md).toContain('30 writes sent by the probes; 200 stored: 19, 202 queued: 10, 503: 1.');
+    expect(md).toContain('| method: write-during-the-outage | 20 | 13 | 6 | 1 (503: 1) | 120/900/900 | 19 of 19 |');
+    expect(md).toContain('| not yet applied (still in a queue) | 0 |');
   });
 
   test('report.md escapes what would break a table or inject HTML', () => {
@@ -232,8 +234,11 @@ describe('report.html', () => {
       'safeguard: dlq-stays-empty',
       'rollback: remove-the-dynamodb-fault',
       'messages in ProductEventsQueue',
-      'messages in ProductEventsDLQ',
-      'items in the Products table',
+      'messages in the DLQ',
+      'products holding their newest value',
+      'products accepted so far',
+      'faults on',
+      'the fault rule on dynamodb (80% of calls fail with 500 SomethingWentWrong)',
       '200 stored',
       '202 queued',
       'other: refused or failed',
@@ -264,12 +269,13 @@ describe('the chart’s data', () => {
   });
 
   test('series: a null reading breaks the line and leaves a dot at the last reading before it', () => {
-    const [items, queue] = seriesData(journal('held'));
-    const gap = items!.line.findIndex((p) => p.value === null);
-    expect(items!.line[gap - 1]).toEqual({ t: 2.5, series: 'items in the Products table', value: 5 });
-    expect(items!.line[gap]).toEqual({ t: 3, series: 'items in the Products table', value: null });
-    expect(items!.dots).toContainEqual({ t: 2.5, series: 'items in the Products table', value: 5 });
-    expect(queue!.line.every((p) => p.value !== null)).toBe(true);
+    const { lines, dots } = seriesData(journal('held'), 9_300);
+    const [, holding, queue] = lines;
+    const gap = holding!.findIndex((p) => p.value === null);
+    expect(holding![gap - 1]).toEqual({ t: 2.5, series: 'products holding their newest value', value: 5 });
+    expect(holding![gap]).toEqual({ t: 3, series: 'products holding their newest value', value: null });
+    expect(dots).toContainEqual({ t: 2.5, series: 'products holding their newest value', value: 5 });
+    expect(queue!.every((p) => p.value !== null)).toBe(true);
   });
 
   test('writes: one per write, at its answer, in the order sent, by status', () => {

@@ -6,6 +6,8 @@ import { type ActivityRun, JOURNAL_EXTRAS, type Journal } from '../../chaos/runn
 import type { ReportExtras, SeriesSample, WriteRecord } from '../../chaos/report';
 
 export const START = Date.parse('2026-03-01T10:00:00.000Z');
+export const FAULTS_URL = 'http://127.0.0.1:4566/_localstack/chaos/faults';
+export const OUTAGE_RULE = { service: 'dynamodb', probability: 0.8, error: { statusCode: 500, code: 'SomethingWentWrong' } };
 const iso = (s: number) => new Date(START + Math.round(s * 1000)).toISOString();
 
 const probeCli = (command: string) => ({ type: 'process', path: 'node', arguments: ['--import', 'tsx', 'scripts/probe.ts', command], timeout: 120 });
@@ -54,8 +56,8 @@ export function activityRun(
   };
 }
 
-/** Writes: `n` products, the middle third queued (202), one refused (503) when `refused`. */
-export function writes(n: number, sentFrom: number, refused = false): WriteRecord[] {
+/** Writes by `activity`: `n` products, the middle third queued (202), one refused (503) when `refused`. */
+export function writes(n: number, sentFrom: number, refused = false, activity?: string): WriteRecord[] {
   return Array.from({ length: n }, (_, i) => {
     const status = refused && i === n - 1 ? 503 : i % 3 === 1 ? 202 : 200;
     const sentAt = START + Math.round((sentFrom + i * 0.05) * 1000);
@@ -67,6 +69,7 @@ export function writes(n: number, sentFrom: number, refused = false): WriteRecor
       sentAt,
       answeredAt: sentAt + (status === 202 ? 900 : 120),
       retryAfter: status === 503 ? '1' : null,
+      ...(activity ? { activity } : {}),
     };
   });
 }
@@ -77,7 +80,8 @@ export function series(until: number, gapFrom = 3, gapTo = 4.5): SeriesSample[] 
   for (let t = 0; t <= until * 1000; t += 500) {
     const s = t / 1000;
     const queue = s < 2.5 ? 0 : s < 6 ? Math.round((s - 2) * 2) : Math.max(0, 14 - Math.round(s * 1.5));
-    samples.push({ t, queue, dlq: 0, items: s >= gapFrom && s < gapTo ? null : Math.min(20, Math.round(s * 2)) });
+    const accepted = s < 0.5 ? 0 : s < 1.5 ? 5 : 19;
+    samples.push({ t, queue, dlq: 0, accepted, holding: s >= gapFrom && s < gapTo ? null : Math.min(accepted, Math.round(s * 2)) });
   }
   return samples;
 }
@@ -172,7 +176,17 @@ export function journal(scenario: Scenario = 'held', extras: Partial<ReportExtra
       expected:
         scenario === 'expected-deviation' ? { outcome: 'deviated', why: 'with the fallback off, a DynamoDB failure loses the write' } : { outcome: 'held' },
       series: series(Math.floor(end)),
-      writes: [...writes(5, 0.15), ...writes(20, 1.35, true), ...writes(5, 8.05)],
+      writes: [
+        ...writes(5, 0.15, false, 'before:writes-are-accepted'),
+        ...writes(20, 1.35, true, 'method:write-during-the-outage'),
+        ...writes(5, 8.05, false, 'after:writes-are-accepted'),
+      ],
+      // The outage rule, added by the method's first action and removed by its last.
+      chaosCalls: [
+        { activity: 'method:start-the-dynamodb-outage', method: 'PATCH', url: FAULTS_URL, body: [OUTAGE_RULE], t: 1250, status: 200 },
+        { activity: 'method:end-the-dynamodb-outage', method: 'DELETE', url: FAULTS_URL, body: [OUTAGE_RULE], t: 5650, status: 200 },
+      ],
+      products: { at: 9300, accepted: 19, holding: 19, pending: 0, deadLettered: 0, lost: 0, queue: 0, dlq: 0, behind: [] },
       ...extras,
     } as Journal[typeof JOURNAL_EXTRAS],
   };

@@ -1,14 +1,15 @@
 /**
- * The CTK side of `npm run experiment`: files and --all on the command line, --var typing,
- * --seed, the built-in game day's options refused with a file, the offline extensions' request
- * hook, and which experiments are skipped on LocalStack.
+ * The CTK side of `npm run experiment`: files and --all on the command line (the tutorial
+ * without either), --var typing, --seed, the offline extensions' request hook, which experiments
+ * are skipped on LocalStack, and the progress lines with their live state.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { experimentCommand, filesRequest } from '../../chaos/cli/experiment-command';
 import { parse, UsageError } from '../../shared/cli/command';
-import { libraryFiles, loadExperiment, outcomeOf, parseVar, progressLines } from '../../chaos/runner/cli';
+import { libraryFiles, loadExperiment, outcomeOf, parseVar } from '../../chaos/runner/cli';
+import { liveText, progressLines } from '../../chaos/runner/lines';
 import { declaredExtension, offlineFeatures, prepareRequest, ruleSeed, skipReason } from '../../chaos/runner/offline-extensions';
 
 async function request(argv: string[]) {
@@ -29,8 +30,13 @@ async function refusal(argv: string[]): Promise<string> {
 }
 
 describe('the command line with experiment files', () => {
-  it('no file and no --all: the built-in game day, its options as before', async () => {
-    expect(await request(['--products', '4'])).toBeUndefined();
+  it('no file and no --all: the tutorial, with --seed and --var as for any file', async () => {
+    expect(await request(['--seed', '3', '--var', 'products=4'])).toEqual({
+      files: ['experiments/01-tutorial.json'],
+      all: false,
+      seed: 3,
+      vars: { products: 4 },
+    });
   });
 
   it('takes files in order, with --seed, --var and --report-dir', async () => {
@@ -67,17 +73,8 @@ describe('the command line with experiment files', () => {
     expect(() => parseVar('endpoint=http://x')).toThrow('use --endpoint');
   });
 
-  it.each([
-    [['a.json', '--products', '3'], '--products belong to the built-in game day, not to experiment files (see --help)'],
-    [
-      ['--all', '--latency-ms', '0', '--breaker-cooldown-ms', '5'],
-      '--latency-ms, --breaker-cooldown-ms belong to the built-in game day, not to experiment files (see --help)',
-    ],
-    [['--seed', '3'], '--seed only apply to experiment files or --all (see --help)'],
-    [['--var', 'a=1'], '--var only apply to experiment files or --all (see --help)'],
-    [['a.json', '--all'], 'give experiment files or --all, not both (see --help)'],
-  ])('%j is refused', async (argv, message) => {
-    expect(await refusal(argv)).toBe(message);
+  it('files and --all together are refused', async () => {
+    expect(await refusal(['a.json', '--all'])).toBe('give experiment files or --all, not both (see --help)');
   });
 
   it('--seed must be a 32-bit whole number', async () => {
@@ -229,9 +226,10 @@ describe('outcomes and progress lines', () => {
     for (const status of ['failed', 'aborted', 'interrupted'] as const) expect(outcomeOf({ status, deviated: false })).toBe(status);
   });
 
-  it('prints a line per activity and ✔/✘ per probe check; in a pipe no \\r, on a terminal the line completes in place', () => {
-    const activity = { type: 'action' as const, name: 'inject', provider: { type: 'http' as const, url: 'http://x' } };
-    const run = { activity, status: 'succeeded' as const, start: '', end: '', duration: 0.25, output: null };
+  const activity = { type: 'action' as const, name: 'inject', provider: { type: 'http' as const, url: 'http://x' } };
+  const run = { activity, status: 'succeeded' as const, start: '', end: '', duration: 0.25, output: null };
+
+  it('prints a line per activity and ✔/✘ per probe check; in a pipe no \\r, on a terminal each line drawn at its start completes in place', () => {
     for (const tty of [false, true]) {
       const lines: string[] = [];
       let raw = '';
@@ -252,7 +250,59 @@ describe('outcomes and progress lines', () => {
         '  ✘ after the method: probe-1 (outside its tolerance)',
         '↩ rollback undo … failed: boom (0.3 s)',
       ]);
-      expect(raw).toBe(tty ? '▶ inject …\r\x1b[K' : '');
+      expect(raw).toBe(tty ? '  … before the method: probe-1\r\x1b[K▶ inject …\r\x1b[K' : '');
     }
+  });
+
+  describe('while an activity runs', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+    let state: string | undefined;
+    const live = () => state;
+
+    it('in a pipe: its live state as a line of its own every interval, only when it changed, and nothing once it ended', async () => {
+      const lines: string[] = [];
+      const on = progressLines(
+        (line) => lines.push(line),
+        false,
+        () => undefined,
+        { live, everyMs: 100 },
+      );
+      state = undefined;
+      on({ kind: 'start', phase: 'method', name: 'write', activity });
+      await jest.advanceTimersByTimeAsync(100);
+      state = '3 writes answered';
+      await jest.advanceTimersByTimeAsync(200);
+      state = '5 writes answered';
+      await jest.advanceTimersByTimeAsync(100);
+      on({ kind: 'end', phase: 'method', name: 'write', run });
+      state = '9 writes answered';
+      await jest.advanceTimersByTimeAsync(300);
+      expect(lines).toEqual(['  … write: 3 writes answered', '  … write: 5 writes answered', '▶ write … succeeded (0.3 s)']);
+    });
+
+    it('on a terminal: redrawn on the activity’s own line, which its result then replaces', async () => {
+      let raw = '';
+      const lines: string[] = [];
+      const on = progressLines(
+        (line) => lines.push(line),
+        true,
+        (text) => (raw += text),
+        { live, everyMs: 100 },
+      );
+      state = '1 writes answered';
+      on({ kind: 'start', phase: 'after', name: 'holds', activity });
+      await jest.advanceTimersByTimeAsync(100);
+      on({ kind: 'end', phase: 'after', name: 'holds', run: { ...run, tolerance_met: true } });
+      expect(raw).toBe('  … after the method: holds\r\x1b[K  … after the method: holds 1 writes answered\r\x1b[K');
+      expect(lines).toEqual(['  ✔ after the method: holds']);
+    });
+  });
+
+  it("says the sampler's newest reading in words, ? for a reading that failed", () => {
+    expect(liveText(undefined)).toBeUndefined();
+    expect(liveText({ writes: 12, accepted: 5, holding: null, queue: 3, dlq: 0 })).toBe(
+      '12 writes answered; ?/5 products hold their newest value; queue 3, DLQ 0',
+    );
   });
 });

@@ -1,9 +1,10 @@
-/** The library summary (summary.md, junit.xml) and reports/index.html over CTK, built-in and library runs. */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+/** The library summary (summary.md, junit.xml), reports/index.html over CTK, built-in and library runs, and reports/latest. */
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type LibraryEntry, writeIndex, writeLibrarySummary, writeRunReport } from '../../chaos/report';
 import { indexRows } from '../../chaos/report/index-page';
+import { linkLatest } from '../../chaos/report/latest';
 import { elements, journal, parseXml } from '../support/ctk-journals';
 
 const stub = async () => '<svg width="1" height="1"></svg>';
@@ -139,5 +140,34 @@ describe('writeIndex', () => {
     const fresh = path.join(root, 'reports');
     await writeIndex(fresh);
     expect(readFileSync(path.join(fresh, 'index.html'), 'utf8')).toContain('No run yet.');
+  });
+});
+
+describe('reports/latest', () => {
+  beforeEach(() => {
+    for (const name of ['run-1', 'run-2']) {
+      mkdirSync(path.join(root, name));
+      writeFileSync(path.join(root, name, 'report.md'), name);
+    }
+  });
+
+  test('is a relative symlink to the newest run, replaced by the next', () => {
+    expect(linkLatest(root, path.join(root, 'run-1'))).toBe('symlink');
+    expect(linkLatest(root, path.join(root, 'run-2'))).toBe('symlink');
+    expect(readlinkSync(path.join(root, 'latest'))).toBe('run-2');
+    expect(readFileSync(path.join(root, 'latest', 'report.md'), 'utf8')).toBe('run-2');
+    expect(existsSync(path.join(root, 'run-1', 'report.md'))).toBe(true);
+  });
+
+  test('is a copy where symlinks cannot be made, and a symlink again once they can', () => {
+    const refuse = (() => {
+      throw Object.assign(new Error('operation not permitted'), { code: 'EPERM' });
+    }) as never;
+    expect(linkLatest(root, path.join(root, 'run-1'), refuse)).toBe('copy');
+    expect(lstatSync(path.join(root, 'latest')).isDirectory()).toBe(true);
+    expect(readFileSync(path.join(root, 'latest', 'report.md'), 'utf8')).toBe('run-1');
+    expect(linkLatest(root, path.join(root, 'run-2'))).toBe('symlink');
+    expect(readlinkSync(path.join(root, 'latest'))).toBe('run-2');
+    expect(readFileSync(path.join(root, 'run-1', 'report.md'), 'utf8')).toBe('run-1');
   });
 });

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fastTimings } from '../../offline/runtime/compose';
 import { declaredExtension } from '../../chaos/runner/offline-extensions';
-import { SETTLE_KEY, sizeRun, type SizingInput } from '../../chaos/runner/sizing';
+import { BREAKER_KEY, SETTLE_KEY, sizeRun, type SizingInput } from '../../chaos/runner/sizing';
 import { deployedTimings, redriveThresholdSeconds, settleBoundSeconds, type TargetTimings } from '../../chaos/runner/timings';
 import { EXPERIMENTS_DIR, REPO_ROOT } from '../../shared/paths';
 
@@ -54,6 +54,16 @@ describe('sizing a library file', () => {
       expect(sizing.notes).toEqual([expect.stringContaining('settle_seconds is 30 s as set, though the target may take up to 197 s')]);
     }
     expect(size('06-retry-path-broken.json', fast)).toEqual({ vars: {}, notes: [] });
+  });
+
+  it("sets 01's breaker cooldown pause to the target's breaker cooldown, unless the user set it", () => {
+    expect(size('01-tutorial.json', fast)).toMatchObject({
+      vars: { [BREAKER_KEY]: 0.3 },
+      notes: [expect.stringContaining("breaker cooldown pause set from 5 s to 0.3 s, the target's breaker cooldown")],
+    });
+    expect(size('01-tutorial.json', deployed).vars).not.toHaveProperty(BREAKER_KEY);
+    for (const extra of [{ vars: { [BREAKER_KEY]: 2 } }, { env: { CHAOS_BREAKER_COOLDOWN_SECONDS: '2' } }])
+      expect(size('01-tutorial.json', fast, extra).vars).not.toHaveProperty(BREAKER_KEY);
   });
 
   it('skips a file whose settle need is beyond a few minutes, naming the faster timings', () => {

@@ -1,10 +1,11 @@
 /** The probe CLI's checks on their own: which products hold, queue bounds, the poll loop, the state file and the command line. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { POLL_EVERY_MS, pollUntil } from '../../chaos/probes/poll';
 import { withinBounds } from '../../chaos/probes/queues';
-import { readRecords, type WriteRecord } from '../../chaos/probes/records';
+import { readRecords, recordTail, type WriteRecord } from '../../chaos/probes/records';
+import { writeProducts, type WriteOptions } from '../../chaos/probes/write';
 import { CLOCK_LEEWAY_MS, expectations, holds, summarize, writesHold } from '../../chaos/probes/writes-hold';
 import type { StoredValue } from '../../shared/app-client/app-client';
 import { ProbeError, runProbe, UsageError } from '../../chaos/cli/probe-command';
@@ -144,6 +145,78 @@ describe('the state file', () => {
     writeFileSync(bad, 'nope\n');
     expect(() => readRecords(bad)).toThrow(`Line 1 of ${bad} is not JSON: nope`);
     expect(() => readRecords(path.join(dir, 'none.jsonl'))).toThrow('does not exist: run the write probe with --state');
+  });
+
+  it('is followed as it grows: each record once, a line still being written (even split inside a character) at the next read', () => {
+    const file = path.join(dir, 'tail.jsonl');
+    const tail = recordTail(file);
+    expect(tail()).toEqual([]);
+    const first = { ...write('a', 1, 200, T), activity: 'method:write-é' };
+    const second = JSON.stringify(write('b', 1, 202, T + 1));
+    const bytes = Buffer.from(`${JSON.stringify(first)}\n${second}`);
+    // Cut inside the two bytes of the é: the rest comes with the next append.
+    const cut = bytes.indexOf(Buffer.from('é')) + 1;
+    writeFileSync(file, bytes.subarray(0, cut));
+    expect(tail()).toEqual([]);
+    appendFileSync(file, bytes.subarray(cut));
+    expect(tail()).toEqual([first]);
+    appendFileSync(file, '\nnot a record\n');
+    expect(tail().map((record) => record.id)).toEqual(['b']);
+    expect(tail()).toEqual([]);
+  });
+});
+
+describe('the write probe', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'probe-write-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => jest.restoreAllMocks());
+
+  /** The API answers each write with the next status; `slowMs` is how long the answer takes (on jest's clock). */
+  function api(statuses: number[], slowMs = 0) {
+    jest.useFakeTimers({ now: T });
+    jest.spyOn(global, 'fetch').mockImplementation(async () => {
+      jest.setSystemTime(Date.now() + slowMs);
+      return new Response('{}', { status: statuses.shift() ?? 200 });
+    });
+  }
+  afterEach(() => jest.useRealTimers());
+  const options = (name: string, extra: Partial<WriteOptions> = {}): WriteOptions => ({
+    apiUrl: 'http://api.test/products',
+    state: path.join(dir, `${name}.jsonl`),
+    products: 2,
+    versions: 1,
+    prefix: name,
+    expect: [200, 202],
+    expectRetryAfter: false,
+    ...extra,
+  });
+
+  it('with --expect-queued holds only when a write was queued (202)', async () => {
+    api([200, 200]);
+    expect((await writeProducts(options('none-queued', { expectQueued: true }))).held).toBe(false);
+    api([200, 202]);
+    expect((await writeProducts(options('one-queued', { expectQueued: true }))).held).toBe(true);
+    api([200, 200]);
+    expect((await writeProducts(options('not-asked'))).held).toBe(true);
+  });
+
+  it('with --within counts the answers that took longer, and does not hold', async () => {
+    api([200, 202], 3_000);
+    expect(await writeProducts(options('slow', { withinMs: 2_000 }))).toEqual({
+      summary: { sent: 2, statuses: { '200': 1, '202': 1 }, unexpected: 0, slow: 2 },
+      held: false,
+    });
+    api([200, 202], 1_000);
+    expect((await writeProducts(options('in-time', { withinMs: 2_000 }))).held).toBe(true);
+  });
+
+  it('records the activity that sent each write', async () => {
+    api([200, 202]);
+    await writeProducts(options('from-activity', { activity: 'method:write-during-the-outage' }));
+    expect(readRecords(path.join(dir, 'from-activity.jsonl')).map((record) => record.activity)).toEqual([
+      'method:write-during-the-outage',
+      'method:write-during-the-outage',
+    ]);
   });
 });
 
