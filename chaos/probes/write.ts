@@ -38,7 +38,7 @@ export interface WriteSummary {
 /** API Gateway answers within 29 s; a request still open well after that has no answer coming. */
 export const REQUEST_TIMEOUT_MS = awsLimits.apiGatewayIntegrationTimeoutMs + 6_000;
 
-export const productId = (prefix: string, i: number) => `${prefix}-${i}`;
+export const probeProductId = (prefix: string, i: number) => `${prefix}-${i}`;
 export const productName = (prefix: string, i: number, version: number) => `${prefix}-${i} v${version}`;
 
 interface Sent {
@@ -80,7 +80,7 @@ function unreachableReason(error: unknown): string {
 export async function writeProducts(options: WriteOptions): Promise<{ summary: WriteSummary; held: boolean }> {
   const all: Sent[] = [];
   const writer = async (i: number) => {
-    const id = productId(options.prefix, i);
+    const id = probeProductId(options.prefix, i);
     for (let version = 1; version <= options.versions; version += 1) {
       const sent = await send(options.apiUrl, id, productName(options.prefix, i, version), version, options.activity);
       appendRecord(options.state, sent.record);

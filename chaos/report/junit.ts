@@ -5,7 +5,7 @@
  * and say in <system-out> that the deviation was expected.
  */
 import type { Journal } from '../runner/journal';
-import { asExpected, expectedOf, extrasOf, outcomeLine, outcomeOf, probeLines, rollbackLines, safeguardLines, titleOf } from './model';
+import { asExpected, expectedOf, extrasOf, type Outcome, outcomeLine, outcomeOf, probeLines, rollbackLines, safeguardLines, titleOf } from './model';
 
 /** Text and attribute values: escaped, and without the characters XML 1.0 cannot carry. */
 export function xmlEscape(text: string): string {
@@ -106,10 +106,11 @@ export function runJunit(journal: Journal): string {
   return testSuites(titleOf(journal), [testSuite(titleOf(journal), runCases(journal), { timestamp: journal.start, file: extras.file, hostname: undefined })]);
 }
 
+/** One experiment of a library run, as the summary and the JUnit file record it. */
 export interface LibraryEntry {
   file: string;
   title: string;
-  outcome: 'held' | 'deviated' | 'failed' | 'aborted' | 'interrupted' | 'skipped';
+  outcome: Outcome | 'skipped';
   expected: 'held' | 'deviated';
   asExpected: boolean;
   reason?: string;

@@ -73,7 +73,8 @@ const hypothesisProbes = (journal: Journal): DeclaredActivity[] => {
   return isRecord(hypothesis) && Array.isArray(hypothesis.probes) ? hypothesis.probes.map(declared) : [];
 };
 
-export function outcomeOf(journal: Journal): Outcome {
+/** What the run ended as. */
+export function outcomeOf(journal: Pick<Journal, 'status' | 'deviated'>): Outcome {
   if (journal.status === 'interrupted') return 'interrupted';
   if (journal.status === 'aborted') return 'aborted';
   if (journal.status === 'failed') return 'failed';

@@ -119,7 +119,7 @@ export interface Recovery {
 }
 
 /** When the run's products recovered after its last fault; undefined when it had no fault, or no reading. */
-export function recovery(journal: Journal, windows = faultWindows(journal)): Recovery | undefined {
+export function recoveryOf(journal: Journal, windows = faultWindows(journal)): Recovery | undefined {
   const series = extrasOf(journal).series ?? [];
   const faults = windows.filter((w) => w.kind === 'fault');
   if (faults.length === 0 || series.length === 0) return undefined;
@@ -146,7 +146,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 /** Moments the chart marks with a rule (ms since the start): recovery, and Ctrl-C. */
 export function marks(journal: Journal, windows = faultWindows(journal)): Array<{ t: number; label: string }> {
   const found: Array<{ t: number; label: string }> = [];
-  const recovered = recovery(journal, windows);
+  const recovered = recoveryOf(journal, windows);
   if (recovered?.recoveredAt != null)
     found.push({ t: recovered.recoveredAt, label: `recovered ${seconds(recovered.recoveredAt - recovered.faultsEnded)} after the faults` });
   const stopped = extrasOf(journal).interruptedAt;

@@ -7,7 +7,7 @@
 import type { Journal } from '../runner/journal';
 import { extrasOf, type WriteRecord } from './model';
 import { percentiles, type Percentiles } from './stats';
-import { recovery } from './windows';
+import { recoveryOf } from './windows';
 
 export interface WriteGroup {
   /** The activity that sent the writes, as the reports name it ("method: write-…"). */
@@ -107,7 +107,7 @@ export function endStateRows(journal: Journal): Array<[string, string]> {
       );
     rows.push(['queue / DLQ at the end', `${products.queue ?? '?'} / ${products.dlq ?? '?'} messages (at ${seconds(products.at)})`]);
   }
-  const recovered = recovery(journal);
+  const recovered = recoveryOf(journal);
   if (recovered)
     rows.push([
       'time to recover',

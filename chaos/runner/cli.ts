@@ -8,11 +8,11 @@ import path from 'node:path';
 import { InvalidArgumentError, UsageError } from '../../shared/cli/command';
 import { linkLatest } from '../report/latest';
 import { type Configuration, resolveConfiguration } from './configuration';
-import { type LibraryEntry } from './lines';
-import { type Declared, declaredExtension } from './offline-extensions';
+import type { LibraryEntry } from '../report/junit';
+import { declaredExtension } from './offline-extensions';
 import { type TargetKind } from '../../shared/contracts/offline-api';
 import { writeIndex, writeLibrarySummary } from '../report/index';
-import { type RunContext, runOne } from './run-one';
+import { type LoadedExperiment, type RunContext, runOne } from './run-one';
 import { ExperimentError, parseExperiment } from './schema';
 import { Settler, stateReader } from './settle';
 import { targetKind } from '../../shared/app-client/target-kind';
@@ -24,7 +24,8 @@ export { EXPERIMENTS_DIR, REPORTS_ROOT };
 /** Configuration values the runner sets itself: --var cannot. */
 export const RUNNER_VALUES = { endpoint: '--endpoint', state_file: '--report-dir', seed: '--seed' } as const;
 
-export { type LibraryEntry, type Outcome, outcomeLine, outcomeOf, progressLines } from './lines';
+export { outcomeOf } from '../report/model';
+export { entryLine, progressLines } from './lines';
 
 /** `--var key=value`: a value that parses as a JSON number or boolean becomes one. Collects into `previous`. */
 export function parseVar(raw: string, previous: Configuration = {}): Configuration {
@@ -51,13 +52,6 @@ export function libraryFiles(dir = EXPERIMENTS_DIR): string[] {
     .map((name) => path.join(dir, name));
   if (files.length === 0) throw new UsageError(`--all found no experiment in ${dir}/`);
   return files;
-}
-
-export interface LoadedExperiment {
-  file: string;
-  json: unknown;
-  title: string;
-  declared: Declared;
 }
 
 /** Reads and checks an experiment file; a UsageError (exit 2) says what is wrong with it. */

@@ -2,29 +2,9 @@
  * What the runner prints and records of each run: its outcome, in one word and in one line, and
  * the progress lines while it runs.
  */
-import type { Journal } from './journal';
+import type { LibraryEntry } from '../report/junit';
 import type { RunEvent } from './run';
 import type { LiveState } from './sampler';
-
-export type Outcome = 'held' | 'deviated' | 'failed' | 'aborted' | 'interrupted' | 'skipped';
-
-export interface LibraryEntry {
-  file: string;
-  title: string;
-  outcome: Outcome;
-  expected: 'held' | 'deviated';
-  asExpected: boolean;
-  reason?: string;
-  /** What the run left on the target once it ended, and whether that settled (leftoverText). */
-  leftover?: string;
-  reportDir?: string;
-}
-
-/** What the run ended as. */
-export function outcomeOf(journal: Pick<Journal, 'status' | 'deviated'>): Exclude<Outcome, 'skipped'> {
-  if (journal.status === 'completed') return journal.deviated ? 'deviated' : 'held';
-  return journal.status;
-}
 
 /** The live state while an activity runs, from the sampler's newest reading. */
 export function liveText(state: LiveState | undefined): string | undefined {
@@ -108,7 +88,8 @@ export function progressLines(
 }
 
 /** The outcome as one line. */
-export function outcomeLine(entry: Pick<LibraryEntry, 'outcome' | 'expected' | 'reason'>): string {
+/** A library entry's outcome in one line, as the runner prints it. */
+export function entryLine(entry: Pick<LibraryEntry, 'outcome' | 'expected' | 'reason'>): string {
   const reason = entry.reason ? `: ${entry.reason}` : '';
   switch (entry.outcome) {
     case 'held':

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { ACTIVITY_ENV } from '../probes/records';
 import { type Configuration, substitute } from './configuration';
 import type { HttpProvider, ProcessProvider, Provider } from './schema';
+import type { HttpRequest } from './offline-extensions';
 
 export interface HttpOutput {
   status: number;
@@ -33,10 +34,8 @@ export class ActivityFailed extends Error {
 }
 
 /** An http request about to be sent, its body the provider's arguments after substitution. */
-export interface HttpRequest {
-  method: string;
-  url: string;
-  body: unknown;
+/** A request an http provider sends, and the activity sending it. */
+export interface ActivityRequest extends HttpRequest {
   /** The activity sending it: `<phase>:<name>`. */
   activity: string;
 }
@@ -51,7 +50,7 @@ export interface PreparedRequest {
  * Called before an http provider sends its request: returns the body to send instead (the
  * runner's offline extensions; see offline-extensions.ts). Throwing fails the activity.
  */
-export type RequestHook = (request: HttpRequest) => PreparedRequest;
+export type RequestHook = (request: ActivityRequest) => PreparedRequest;
 
 /** What a provider runs with besides the configuration. */
 export interface ProviderContext {

@@ -11,18 +11,27 @@ import { LAMBDA_FAULTS_PATH, type TargetKind } from '../../shared/contracts/offl
 import { readRecords, type WriteRecord } from '../probes/records';
 import { leftoverText, writeRunReport } from '../report/index';
 import { summaryLines } from '../report/writes';
-import type { LoadedExperiment } from './cli';
 import type { Configuration } from './configuration';
 import { productsAtEnd } from './end-state';
 import { followUps } from './follow-ups';
 import { type ChaosCall, exitCode, JOURNAL_EXTRAS, type Journal, type Settling } from './journal';
-import { type LibraryEntry, liveText, outcomeLine, outcomeOf, progressLines } from './lines';
-import { EFFECTS_PATH, FAULTS_PATH, prepareRequest, skipReason } from './offline-extensions';
+import type { LibraryEntry } from '../report/junit';
+import { outcomeOf } from '../report/model';
+import { entryLine, liveText, progressLines } from './lines';
+import { EFFECTS_PATH, FAULTS_PATH, prepareRequest, skipReason, type Declared } from './offline-extensions';
 import { runExperiment } from './run';
 import { type Sampler, startSampler, targetReadings } from './sampler';
 import type { Settler } from './settle';
 import { type Sizing, sizeRun } from './sizing';
 import type { TargetTimings } from './timings';
+
+/** An experiment file read and checked (cli.ts loadExperiment). */
+export interface LoadedExperiment {
+  file: string;
+  json: unknown;
+  title: string;
+  declared: Declared;
+}
 
 export interface RunContext {
   endpoint: string;
@@ -73,7 +82,7 @@ export async function runOne(loaded: LoadedExperiment, runDir: string, context: 
   print(`\n${title}\n  ${file} against ${context.endpoint} (${context.kind}), seed ${context.seed}, expected to ${expected === 'held' ? 'hold' : 'deviate'}`);
   if (declared.why) print(`  why: ${declared.why}`);
   const skipped = (reason: string) => {
-    print(outcomeLine({ outcome: 'skipped', expected, reason: `not run on ${context.endpoint}: ${reason}` }));
+    print(entryLine({ outcome: 'skipped', expected, reason: `not run on ${context.endpoint}: ${reason}` }));
     return { entry: { file, title, outcome: 'skipped' as const, expected, asExpected: true, reason }, code: 0 };
   };
   const skip = skipReason(json, context.kind, declared);
@@ -202,7 +211,7 @@ async function runAndReport(
     ...(leftover ? { leftover: leftoverText(leftover) } : {}),
     reportDir: runDir,
   };
-  print(outcomeLine(entry));
+  print(entryLine(entry));
   if (leftover) print(`  ${leftover.settled ? '·' : '✘'} ${leftoverText(leftover)}`);
   const summary = summaryLines(journal);
   if (summary.length > 0) print(['', ...summary, ''].join('\n'));

@@ -23,7 +23,7 @@ async function reading<T>(read: (signal: AbortSignal) => Promise<T>, timeoutMs: 
   }
 }
 
-export interface Readings {
+export interface SamplerReadings {
   queue: (signal: AbortSignal) => Promise<number>;
   /** Every DLQ of the stack, summed. */
   dlq: (signal: AbortSignal) => Promise<number>;
@@ -33,7 +33,7 @@ export interface Readings {
   newWrites: () => WriteRecord[];
 }
 
-export function targetReadings(target: AppClient, stateFile: string): Readings {
+export function targetReadings(target: AppClient, stateFile: string): SamplerReadings {
   return {
     queue: (signal) => target.queueDepth(names.queue, signal),
     dlq: async (signal) => (await Promise.all(deadLetterQueues.map((name) => target.queueDepth(name, signal)))).reduce((sum, depth) => sum + depth, 0),
@@ -55,7 +55,7 @@ export interface Sampler {
 }
 
 /** Starts sampling now (a first reading at once, then every `everyMs`). */
-export function startSampler(readings: Readings, everyMs = SAMPLE_EVERY_MS, timeoutMs = READING_TIMEOUT_MS): Sampler {
+export function startSampler(readings: SamplerReadings, everyMs = SAMPLE_EVERY_MS, timeoutMs = READING_TIMEOUT_MS): Sampler {
   const writes: WriteRecord[] = [];
   const taken: Array<Promise<{ at: number; state: LiveState }>> = [];
   let latest: { at: number; state: LiveState } | undefined;

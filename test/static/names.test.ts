@@ -124,38 +124,11 @@ function exportedNames(source: ts.SourceFile): string[] {
  */
 const PER_FUNCTION = new Set(['handler', 'createHandler', 'tagResource', 'untagResource']);
 
-/** Collisions in modules that changes under way rewrite; each entry goes when its change lands. */
-const KNOWN_COLLISIONS: Record<string, string> = {
-  // One experiment engine: the old one (scripts/lib/) is deleted, and the runner and its report keep one of each.
-  Experiment: 'one experiment engine',
-  Journal: 'one experiment engine',
-  RunStatus: 'one experiment engine',
-  Sample: 'one experiment engine',
-  WriteCounts: 'one experiment engine',
-  chartSpec: 'one experiment engine',
-  renderChart: 'one experiment engine',
-  chartLegend: 'one experiment engine',
-  Outcome: 'one experiment engine: kept in chaos/report/model.ts',
-  outcomeOf: 'one experiment engine: kept in chaos/report/model.ts',
-  outcomeLine: 'one experiment engine: kept in chaos/report/model.ts',
-  LibraryEntry: 'one experiment engine: kept in chaos/report/model.ts',
-  SeriesSample: 'one experiment engine: one in chaos/report/',
-  HttpRequest: 'one experiment engine: one in chaos/runner/',
-  runExperiment: 'one experiment engine: the command and the runner name theirs apart',
-  Readings: "one experiment engine: the sampler's become SamplerReadings",
-  productId: "one experiment engine: the write probe's becomes probeProductId",
-};
-
 it('declares each exported name in one module outside the tests', () => {
   const where = new Map<string, string[]>();
   for (const file of sources.filter((name) => /\.tsx?$/.test(name) && !name.endsWith('.d.ts') && !name.startsWith('test/'))) {
     for (const name of exportedNames(parse(file))) where.set(name, [...(where.get(name) ?? []), file]);
   }
   const twice = [...where].filter(([name, modules]) => modules.length > 1 && !PER_FUNCTION.has(name));
-  expect(twice.filter(([name]) => !(name in KNOWN_COLLISIONS)).map(([name, modules]) => `${name}: ${modules.join(', ')}`)).toEqual([]);
-  expect(
-    Object.entries(KNOWN_COLLISIONS).flatMap(([name, change]) =>
-      twice.some(([collision]) => collision === name) ? [] : [`${name}: fixed by ${change}; delete the entry`],
-    ),
-  ).toEqual([]);
+  expect(twice.map(([name, modules]) => `${name}: ${modules.join(', ')}`)).toEqual([]);
 });

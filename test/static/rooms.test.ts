@@ -5,7 +5,7 @@
  * planted in the copy, it fails naming each of them, and nothing else.
  */
 import { execFile } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -42,6 +42,8 @@ it('fails on each planted violation, naming it', async () => {
   appendFileSync(path.join(copy, 'dashboard/server/index.ts'), "\nimport '../../chaos/api/chaos-client';\n");
   writeFileSync(path.join(copy, 'test/unit/planted.test.ts'), "import '../../scripts/demo';\n");
   writeFileSync(path.join(copy, 'dashboard/page/planted.ts'), "export { REPO_ROOT } from '../../shared/paths';\n");
+  // Below scripts/ but not an entry point (scripts/*.ts): in no room.
+  mkdirSync(path.join(copy, 'scripts/lib'));
   writeFileSync(path.join(copy, 'scripts/lib/planted.ts'), "export { names } from '../../spec';\n");
   writeFileSync(path.join(copy, 'chaos/planted-a.ts'), "export { b } from './planted-b';\nexport const a = 1;\n");
   writeFileSync(path.join(copy, 'chaos/planted-b.ts'), "export { a } from './planted-a';\nexport const b = 2;\n");

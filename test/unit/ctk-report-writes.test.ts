@@ -6,7 +6,7 @@
 import type { WriteRecord } from '../../chaos/probes/records';
 import { productsAtEnd } from '../../chaos/runner/end-state';
 import type { ChaosCall } from '../../chaos/runner/journal';
-import { faultWindows, recovery } from '../../chaos/report/windows';
+import { faultWindows, recoveryOf } from '../../chaos/report/windows';
 import { endStateRows, summaryLines, writeTable } from '../../chaos/report/writes';
 import type { StoredValue } from '../../shared/app-client/app-client';
 import { FAULTS_URL, journal, OUTAGE_RULE, START } from '../support/ctk-journals';
@@ -149,12 +149,12 @@ describe('recovery', () => {
   it('is the first reading after the last fault with every accepted product holding and the queues back where they started', () => {
     // At 5.5 s every product holds, but the queue still holds messages: not recovered yet.
     const series = [sample(0, 0, 0, 0), sample(3500, 5, 5, 0), sample(4500, 5, null, 3), sample(5000, 5, 4, 1), sample(5500, 5, 5, 2), sample(6000, 5, 5, 0)];
-    expect(recovery(journal('held', { chaosCalls, series }))).toEqual({ faultsEnded: 4000, recoveredAt: 6000 });
+    expect(recoveryOf(journal('held', { chaosCalls, series }))).toEqual({ faultsEnded: 4000, recoveredAt: 6000 });
     expect(endStateRows(journal('held', { chaosCalls, series })).at(-1)).toEqual(['time to recover', '2.0 s after the last fault ended']);
   });
 
   it('is not measured without a fault, and null when the products never caught up', () => {
-    expect(recovery(journal('held', { chaosCalls: [], series: [sample(0, 1, 1, 0)] }))).toBeUndefined();
-    expect(recovery(journal('held', { chaosCalls, series: [sample(5000, 5, 4, 1)] }))).toEqual({ faultsEnded: 4000, recoveredAt: null });
+    expect(recoveryOf(journal('held', { chaosCalls: [], series: [sample(0, 1, 1, 0)] }))).toBeUndefined();
+    expect(recoveryOf(journal('held', { chaosCalls, series: [sample(5000, 5, 4, 1)] }))).toEqual({ faultsEnded: 4000, recoveredAt: null });
   });
 });

@@ -128,10 +128,13 @@ describe('the experiment library', () => {
     ]);
   });
 
-  it("injects the tutorial's fault for a configured time, and removes the same rule in the rollbacks", () => {
+  it("injects the tutorial's fault for a configured time, ends it as the tutorial does, and removes the same rule in the rollbacks", () => {
     const experiment = parseExperiment(load('01-tutorial.json'));
     const rule = { ...tutorialFault, durationMs: '${outage_ms}' };
-    expect(http(experiment.method, '/chaos/faults').map((p) => [p.method, p.arguments])).toEqual([['PATCH', [rule]]]);
+    expect(http(experiment.method, '/chaos/faults').map((p) => [p.method, p.arguments])).toEqual([
+      ['PATCH', [rule]],
+      ['DELETE', [rule]],
+    ]);
     expect(http(experiment.rollbacks ?? [], '/chaos/faults').map((p) => [p.method, p.arguments])).toEqual([['DELETE', [rule]]]);
   });
 });
