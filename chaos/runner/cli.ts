@@ -24,9 +24,6 @@ export { EXPERIMENTS_DIR, REPORTS_ROOT };
 /** Configuration values the runner sets itself: --var cannot. */
 export const RUNNER_VALUES = { endpoint: '--endpoint', state_file: '--report-dir', seed: '--seed' } as const;
 
-export { outcomeOf } from '../report/model';
-export { entryLine, progressLines } from './lines';
-
 /** `--var key=value`: a value that parses as a JSON number or boolean becomes one. Collects into `previous`. */
 export function parseVar(raw: string, previous: Configuration = {}): Configuration {
   const match = /^([_a-z][_a-z0-9]*)=(.*)$/is.exec(raw);

@@ -122,13 +122,13 @@ function exportedNames(source: ts.SourceFile): string[] {
  * Names declared once per module of a kind: every Lambda's `handler` (the runtime finds it) and
  * `createHandler` (the tests build one); and AWS's tagging operations, which each control plane serves.
  */
-const PER_FUNCTION = new Set(['handler', 'createHandler', 'tagResource', 'untagResource']);
+const DECLARED_PER_MODULE = new Set(['handler', 'createHandler', 'tagResource', 'untagResource']);
 
 it('declares each exported name in one module outside the tests', () => {
   const where = new Map<string, string[]>();
   for (const file of sources.filter((name) => /\.tsx?$/.test(name) && !name.endsWith('.d.ts') && !name.startsWith('test/'))) {
     for (const name of exportedNames(parse(file))) where.set(name, [...(where.get(name) ?? []), file]);
   }
-  const twice = [...where].filter(([name, modules]) => modules.length > 1 && !PER_FUNCTION.has(name));
+  const twice = [...where].filter(([name, modules]) => modules.length > 1 && !DECLARED_PER_MODULE.has(name));
   expect(twice.map(([name, modules]) => `${name}: ${modules.join(', ')}`)).toEqual([]);
 });

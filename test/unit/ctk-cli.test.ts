@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { experimentCommand, filesRequest } from '../../chaos/cli/experiment-command';
 import { parse, UsageError } from '../../shared/cli/command';
-import { libraryFiles, loadExperiment, outcomeOf, parseVar } from '../../chaos/runner/cli';
+import { outcomeOf } from '../../chaos/report/model';
+import { libraryFiles, loadExperiment, parseVar } from '../../chaos/runner/cli';
 import { liveText, progressLines } from '../../chaos/runner/lines';
 import { declaredExtension, offlineFeatures, prepareRequest, ruleSeed, skipReason } from '../../chaos/runner/offline-extensions';
 
